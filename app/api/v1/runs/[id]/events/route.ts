@@ -1,0 +1,16 @@
+import { route } from '@/server/http/route';
+import { watchRun } from '@/server/runs';
+
+export const dynamic = 'force-dynamic';
+
+export const GET = route<{ id: string }>(async ({ actor, params, req }) => {
+  const stream = await watchRun(actor, params.id, req.signal);
+  return new Response(stream, {
+    headers: {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    },
+  });
+});

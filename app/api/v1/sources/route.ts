@@ -1,0 +1,5 @@
+import { route } from '@/server/http/route';
+import { createSource, listSources } from '@/server/inventory';
+
+export const GET = route(async ({ actor }) => ({ items: await listSources(actor) }));
+export const POST = route(async ({ actor, body }) => createSource(actor, await body()), { status: 201 });

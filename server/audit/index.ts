@@ -1,0 +1,3 @@
+export { recordAudit, type AuditInput } from './record-audit';
+export { verifyAuditChain, type ChainReport } from './verify-audit-chain';
+export { listAuditEvents } from './list-audit-events';

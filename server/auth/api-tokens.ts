@@ -1,0 +1,81 @@
+import crypto from 'node:crypto';
+import { z } from 'zod';
+import { recordAudit } from '@/server/audit/record-audit';
+import { db } from '@/server/shared/db';
+import { DomainError } from '@/server/shared/errors';
+import { authorize, ROLES, type Actor } from './permissions';
+
+const TOKEN_PREFIX = 'lbt_';
+// 32 random bytes: 256 bits, beyond any guessing; stored only as a sha256 because it is already high-entropy.
+const TOKEN_BYTES = 32;
+
+export const CreateApiTokenInput = z.object({
+  name: z.string().trim().min(1, 'name is required').max(100),
+  role: z.enum(ROLES),
+  // Optional lifetime in days; a year at most so forgotten tokens die on their own.
+  expiresInDays: z.number().int().min(1).max(365).optional(),
+});
+export type CreateApiTokenInput = z.infer<typeof CreateApiTokenInput>;
+
+const hashToken = (token: string): string => crypto.createHash('sha256').update(token).digest('hex');
+
+/** Creates an API token; the returned `token` is shown once and never stored. */
+export async function createApiToken(actor: Actor | null, ownerId: string, raw: unknown) {
+  authorize(actor, 'token:manage');
+  const input = CreateApiTokenInput.parse(raw);
+  const token = TOKEN_PREFIX + crypto.randomBytes(TOKEN_BYTES).toString('base64url');
+  const created = await db().$transaction(async (tx) => {
+    const owner = await tx.user.findUnique({ where: { id: ownerId }, select: { id: true } });
+    if (!owner) throw new DomainError('NOT_FOUND', `user ${ownerId} not found`);
+    const row = await tx.apiToken.create({
+      data: {
+        name: input.name,
+        role: input.role,
+        prefix: token.slice(0, TOKEN_PREFIX.length + 6),
+        tokenHash: hashToken(token),
+        ownerId,
+        expiresAt: input.expiresInDays ? new Date(Date.now() + input.expiresInDays * 86_400_000) : null,
+      },
+    });
+    await recordAudit(tx, actor, {
+      action: 'token.create',
+      targetType: 'api_token',
+      targetId: row.id,
+      details: { name: row.name, role: row.role, prefix: row.prefix, expiresAt: row.expiresAt?.toISOString() ?? null },
+    });
+    return row;
+  });
+  return { id: created.id, name: created.name, role: created.role, prefix: created.prefix, token, expiresAt: created.expiresAt };
+}
+
+export async function listApiTokens(actor: Actor | null) {
+  authorize(actor, 'token:manage');
+  const rows = await db().apiToken.findMany({ orderBy: { createdAt: 'desc' }, include: { owner: { select: { email: true } } } });
+  return rows.map((t) => ({
+    id: t.id,
+    name: t.name,
+    role: t.role,
+    prefix: t.prefix,
+    owner: t.owner.email,
+    createdAt: t.createdAt.toISOString(),
+    lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
+    expiresAt: t.expiresAt?.toISOString() ?? null,
+    revokedAt: t.revokedAt?.toISOString() ?? null,
+  }));
+}
+
+/** Resolves a bearer token to an actor; null for unknown, revoked or expired tokens and disabled owners. */
+export async function authenticateApiToken(token: string): Promise<Actor | null> {
+  if (!token.startsWith(TOKEN_PREFIX)) return null;
+  const row = await db().apiToken.findUnique({
+    where: { tokenHash: hashToken(token) },
+    include: { owner: { select: { disabled: true, email: true } } },
+  });
+  if (!row || row.revokedAt || row.owner.disabled) return null;
+  if (row.expiresAt && row.expiresAt < new Date()) return null;
+  // Best effort: last-use tracking must never fail a request.
+  void db()
+    .apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } })
+    .catch(() => undefined);
+  return { type: 'token', id: row.id, label: `token ${row.name} (${row.prefix}…, ${row.owner.email})`, role: row.role };
+}

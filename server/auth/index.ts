@@ -1,0 +1,4 @@
+export { authOptions } from './auth-options';
+export { authorize, can, SYSTEM_ACTOR, ROLES, type Actor, type Role, type Permission } from './permissions';
+export { createApiToken, listApiTokens, authenticateApiToken } from './api-tokens';
+export { createUser, actorForUser } from './users';

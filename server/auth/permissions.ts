@@ -1,0 +1,52 @@
+import { DomainError } from '@/server/shared/errors';
+
+export const ROLES = ['VIEWER', 'OPERATOR', 'APPROVER', 'ADMIN'] as const;
+export type Role = (typeof ROLES)[number];
+
+export type Permission =
+  | 'inventory:read'
+  | 'inventory:write'
+  | 'backup:run'
+  | 'restore:request'
+  | 'restore:approve'
+  | 'run:read'
+  | 'run:cancel'
+  | 'audit:read'
+  | 'token:manage'
+  | 'user:manage';
+
+const VIEWER: Permission[] = ['inventory:read', 'run:read'];
+const OPERATOR: Permission[] = [...VIEWER, 'inventory:write', 'backup:run', 'restore:request', 'run:cancel'];
+// An approver reviews what operators ask for; approving is a separate duty, not a superset of operating.
+const APPROVER: Permission[] = [...VIEWER, 'restore:approve', 'audit:read'];
+const ADMIN: Permission[] = [...new Set<Permission>([...OPERATOR, ...APPROVER, 'token:manage', 'user:manage'])];
+
+const BY_ROLE: Record<Role, ReadonlySet<Permission>> = {
+  VIEWER: new Set(VIEWER),
+  OPERATOR: new Set(OPERATOR),
+  APPROVER: new Set(APPROVER),
+  ADMIN: new Set(ADMIN),
+};
+
+/** Who is acting: a signed-in user, an API token (acting with the token's role) or the system itself. */
+export interface Actor {
+  type: 'user' | 'token' | 'system';
+  id: string | null;
+  /** Human-readable, recorded in the audit trail. */
+  label: string;
+  role: Role;
+}
+
+export const SYSTEM_ACTOR: Actor = { type: 'system', id: null, label: 'system', role: 'ADMIN' };
+
+export function can(actor: Actor, permission: Permission): boolean {
+  return BY_ROLE[actor.role].has(permission);
+}
+
+/** Called first by every verb; the proxy's check is only a convenience. */
+export function authorize(actor: Actor | null | undefined, permission: Permission): asserts actor is Actor {
+  if (!actor) throw new DomainError('UNAUTHENTICATED', 'Sign in or send an API token');
+  if (!can(actor, permission)) {
+    throw new DomainError('FORBIDDEN', `Role ${actor.role.toLowerCase()} may not ${permission.replace(':', ' ')}`);
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Pure builders for the command lines and environments of the PostgreSQL client tools.
+ *
+ * Every user-supplied value (host, database, user, …) travels inside ONE argv element, `--dbname=<conninfo>`,
+ * with each value single-quoted per libpq's conninfo rules. Attached with "=", it can never be read as an
+ * option (a database named "-x" stays a name), and quoting means "my db; drop" or "a=b" stay names too —
+ * a bare positional dbname containing "=" would be parsed as a connection string by libpq.
+ * The password is never in argv: it goes to the child's environment (PGPASSWORD), which on Linux only
+ * the same user and root can read.
+ */
+import path from 'node:path';
+
+import type { PostgresConfig, PostgresRestoreTarget, PostgresSecrets } from './config';
+
+export type PostgresTool = 'pg_dump' | 'pg_restore';
+
+/** Shown in pg_stat_activity so a DBA can tell who is holding that snapshot. */
+export const APPLICATION_NAME = 'lifeboat';
+// Fail an unreachable host in seconds rather than the OS TCP timeout (minutes), so a run fails visibly.
+export const CONNECT_TIMEOUT_SECONDS = 15;
+// Long enough for a normal migration's lock to clear; short enough that a dump stuck behind an
+// ACCESS EXCLUSIVE lock fails visibly instead of queueing everyone else's DDL behind itself.
+export const LOCK_WAIT_TIMEOUT_MS = 120_000;
+
+/** Quotes a conninfo value: single quotes, with `\` and `'` backslash-escaped (libpq's rule). */
+export function quoteConninfoValue(value: string): string {
+  return `'${value.replace(/[\\']/g, (c) => `\\${c}`)}'`;
+}
+
+/** A libpq keyword/value connection string for `config`, optionally for another database. Never has a password. */
+export function buildConninfo(config: PostgresConfig, database: string = config.database): string {
+  const pairs: [string, string][] = [
+    ['host', config.host],
+    ['port', String(config.port)],
+    ['dbname', database],
+    ['user', config.user],
+    ['application_name', APPLICATION_NAME],
+    ['connect_timeout', String(CONNECT_TIMEOUT_SECONDS)],
+  ];
+  if (config.sslmode !== undefined) pairs.push(['sslmode', config.sslmode]);
+  return pairs.map(([key, value]) => `${key}=${quoteConninfoValue(value)}`).join(' ');
+}
+
+/** `pg_dump` arguments: custom format (what pg_restore needs for selective, reordered restores) to stdout. */
+export function pgDumpArgs(config: PostgresConfig): string[] {
+  return [
+    '--format=custom',
+    // Never prompt: there is no terminal, and a prompt would hang the run.
+    '--no-password',
+    `--lock-wait-timeout=${LOCK_WAIT_TIMEOUT_MS}`,
+    `--dbname=${buildConninfo(config)}`,
+  ];
+}
+
+/**
+ * `pg_restore` arguments: read the archive from stdin into the (already created) target database.
+ * `--no-owner` because the restoring role rarely matches the source's owners; `--exit-on-error` so a
+ * partial restore is reported as a failure instead of exit code 0 with warnings.
+ */
+export function pgRestoreArgs(config: PostgresConfig, target: PostgresRestoreTarget): string[] {
+  return [
+    '--no-owner',
+    '--exit-on-error',
+    '--no-password',
+    ...(target.noPrivileges ? ['--no-privileges'] : []),
+    `--dbname=${buildConninfo(config, target.database)}`,
+    // No file argument: pg_restore reads the archive from stdin.
+  ];
+}
+
+/** `pg_dump --version` / `pg_restore --version`. */
+export function versionArgs(): string[] {
+  return ['--version'];
+}
+
+/**
+ * Environment for a tool: the worker's environment minus every `PG*` variable (so an operator's PGHOST,
+ * PGOPTIONS, PGSERVICE or PGPASSWORD can never redirect or alter a backup: the source's config is the only
+ * input), plus the password if there is one.
+ */
+export function toolEnv(baseEnv: Readonly<Record<string, string | undefined>>, secrets: PostgresSecrets): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(baseEnv)) {
+    if (value !== undefined && !key.toUpperCase().startsWith('PG')) env[key] = value;
+  }
+  if (secrets.password !== undefined) env.PGPASSWORD = secrets.password;
+  return env;
+}
+
+/** The executable to run: from `binDir` when given (to pick a pg_dump matching the server's major), else PATH. */
+export function toolCommand(tool: PostgresTool, binDir?: string): string {
+  return binDir === undefined ? tool : path.join(binDir, tool);
+}

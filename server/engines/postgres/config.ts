@@ -1,0 +1,57 @@
+import { z } from 'zod';
+
+// Postgres identifiers (database and role names) are at most NAMEDATALEN-1 = 63 bytes; longer names are
+// silently truncated by the server, which would make us create one database and connect to another.
+const MAX_IDENTIFIER_BYTES = 63;
+// DNS names are at most 253 characters; a unix-socket directory path fits comfortably too.
+const MAX_HOST_LENGTH = 255;
+// Far above any sane password, low enough that a pasted file is refused instead of stored.
+const MAX_PASSWORD_LENGTH = 1024;
+
+// libpq passes connection values as C strings: a NUL would silently cut the value short.
+const noNul = (value: string) => !value.includes('\u0000');
+
+const identifier = (what: string) =>
+  z
+    .string()
+    .min(1, `${what} is required`)
+    .refine(noNul, `${what} must not contain NUL`)
+    .refine((v) => Buffer.byteLength(v, 'utf8') <= MAX_IDENTIFIER_BYTES, `${what} must be at most ${MAX_IDENTIFIER_BYTES} bytes`);
+
+/** libpq's sslmode values; omitted means libpq's default (`prefer`). */
+export const PostgresSslMode = z.enum(['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full']);
+export type PostgresSslMode = z.infer<typeof PostgresSslMode>;
+
+/** Non-secret connection settings of a PostgreSQL source. */
+export const PostgresConfig = z
+  .object({
+    /** Host name, IP address, or a unix-socket directory (starting with "/"). */
+    host: z.string().min(1, 'host is required').max(MAX_HOST_LENGTH).refine(noNul, 'host must not contain NUL'),
+    port: z.number().int().min(1).max(65535).default(5432),
+    database: identifier('database'),
+    user: identifier('user'),
+    sslmode: PostgresSslMode.optional(),
+  })
+  .strict();
+export type PostgresConfig = z.infer<typeof PostgresConfig>;
+
+/** Credentials of a PostgreSQL source. No password means trust/peer/cert auth or the worker's ~/.pgpass. */
+export const PostgresSecrets = z
+  .object({
+    password: z.string().max(MAX_PASSWORD_LENGTH).refine(noNul, 'password must not contain NUL').optional(),
+  })
+  .strict();
+export type PostgresSecrets = z.infer<typeof PostgresSecrets>;
+
+/** A restore creates this database (on the server given by the config) and fails if it already exists. */
+export const PostgresRestoreTarget = z
+  .object({
+    database: identifier('target database'),
+    /**
+     * Skip GRANT/REVOKE. Needed when restoring onto a server that lacks the source's roles, since
+     * `--exit-on-error` would otherwise stop at the first GRANT to a missing role.
+     */
+    noPrivileges: z.boolean().default(false),
+  })
+  .strict();
+export type PostgresRestoreTarget = z.infer<typeof PostgresRestoreTarget>;

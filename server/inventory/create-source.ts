@@ -1,0 +1,54 @@
+import crypto from 'node:crypto';
+import { authorize, type Actor } from '@/server/auth/permissions';
+import { recordAudit } from '@/server/audit/record-audit';
+import { db } from '@/server/shared/db';
+import { DomainError } from '@/server/shared/errors';
+import { sealSecret } from '@/server/shared/secrets';
+import { CreateSourceInput, parseEngineConfig } from './source-input';
+import { toSourceDto } from './source-dto';
+import { isUniqueViolation } from '@/server/shared/prisma-errors';
+
+/** Registers something to protect. Its password is sealed with the master key; the audit event never holds it. */
+export async function createSource(actor: Actor | null, raw: unknown) {
+  authorize(actor, 'inventory:write');
+  const input = CreateSourceInput.parse(raw);
+  const { engine, settings, secrets } = parseEngineConfig(input.kind, input.config);
+
+  if (input.testConnection) {
+    const probe = await engine.probe(settings as never, secrets as never);
+    if (!probe.ok) {
+      throw new DomainError('CONNECTION_FAILED', `Cannot connect to ${input.name}: ${probe.message ?? 'unknown error'}`);
+    }
+  }
+
+  const id = crypto.randomUUID();
+  try {
+    const source = await db().$transaction(async (tx) => {
+      if (input.policyId) {
+        const policy = await tx.policy.findUnique({ where: { id: input.policyId }, select: { id: true } });
+        if (!policy) throw new DomainError('VALIDATION', `policy ${input.policyId} does not exist`);
+      }
+      const created = await tx.source.create({
+        data: {
+          id,
+          name: input.name,
+          kind: input.kind,
+          config: settings as object,
+          secrets: Object.keys(secrets).length > 0 ? sealSecret(secrets, `source:${id}`) : null,
+          policyId: input.policyId ?? null,
+        },
+      });
+      await recordAudit(tx, actor, {
+        action: 'source.create',
+        targetType: 'source',
+        targetId: id,
+        details: { name: input.name, kind: input.kind, config: settings, secretKeys: Object.keys(secrets) },
+      });
+      return created;
+    });
+    return toSourceDto(source);
+  } catch (e) {
+    if (isUniqueViolation(e)) throw new DomainError('CONFLICT', `a source named "${input.name}" already exists`);
+    throw e;
+  }
+}

@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { authorize, type Actor } from '@/server/auth/permissions';
+import { db } from '@/server/shared/db';
+import { notFound } from '@/server/shared/errors';
+import { toSourceDto } from './source-dto';
+
+export const SourceId = z.string().uuid({ message: 'not a valid source id' });
+
+export async function getSource(actor: Actor | null, rawId: unknown) {
+  authorize(actor, 'inventory:read');
+  const id = SourceId.safeParse(rawId);
+  if (!id.success) throw notFound('source', String(rawId));
+  const source = await db().source.findUnique({
+    where: { id: id.data },
+    include: {
+      _count: { select: { recoveryPoints: true } },
+      runs: { orderBy: { createdAt: 'desc' }, take: 1, select: { id: true, status: true, finishedAt: true, kind: true } },
+    },
+  });
+  if (!source) throw notFound('source', id.data);
+  const { runs, ...rest } = source;
+  return toSourceDto({ ...rest, lastRun: runs[0] ?? null });
+}

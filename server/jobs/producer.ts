@@ -1,0 +1,38 @@
+import { Queue } from 'bullmq';
+import { env } from '@/server/shared/env';
+import { redisConnection } from '@/server/shared/redis';
+import { JobPayloads, RUNS_QUEUE, type JobName, type JobPayload } from './contracts';
+
+const globalForQueue = globalThis as unknown as { lifeboatQueue?: Queue };
+
+/** The only place that creates a BullMQ Queue. */
+function runsQueue(): Queue {
+  if (!globalForQueue.lifeboatQueue) {
+    globalForQueue.lifeboatQueue = new Queue(RUNS_QUEUE, {
+      connection: redisConnection('producer'),
+      prefix: env().LIFEBOAT_QUEUE_PREFIX,
+      defaultJobOptions: {
+        // The run row decides retries (state machine + reaper); BullMQ only delivers.
+        attempts: 1,
+        // Keep a day of finished jobs for debugging, then let Redis forget them: the catalog keeps the history.
+        removeOnComplete: { age: 86_400, count: 1000 },
+        removeOnFail: { age: 86_400, count: 1000 },
+      },
+    });
+  }
+  return globalForQueue.lifeboatQueue;
+}
+
+/**
+ * Enqueues after the transaction that created the run has committed. `attempt` is part of the job id so a retry is
+ * a new job while a duplicate enqueue of the same attempt is ignored by BullMQ.
+ */
+export async function enqueue<N extends JobName>(name: N, payload: JobPayload<N>, attempt = 0): Promise<void> {
+  const data = JobPayloads[name].parse(payload);
+  await runsQueue().add(name, data, { jobId: `${(data as { runId: string }).runId}-a${attempt}` });
+}
+
+export async function closeProducer(): Promise<void> {
+  await globalForQueue.lifeboatQueue?.close();
+  globalForQueue.lifeboatQueue = undefined;
+}

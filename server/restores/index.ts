@@ -1,0 +1,1 @@
+export { requestRestore } from './request-restore';

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { authorize, type Actor } from '@/server/auth/permissions';
+import { db } from '@/server/shared/db';
+import { DomainError } from '@/server/shared/errors';
+import { toRunDto } from './run-dto';
+
+export const ListRunsInput = z.object({
+  sourceId: z.string().uuid({ message: 'sourceId must be a uuid' }).optional(),
+  status: z.enum(['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED']).optional(),
+  kind: z.enum(['BACKUP', 'RESTORE', 'VERIFY']).optional(),
+  // One screen of runs; older ones page with `before`.
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  before: z.string().datetime().optional(),
+});
+export type ListRunsInput = z.infer<typeof ListRunsInput>;
+
+export async function listRuns(actor: Actor | null, raw: unknown) {
+  authorize(actor, 'run:read');
+  const parsed = ListRunsInput.safeParse(raw);
+  if (!parsed.success) {
+    throw new DomainError('VALIDATION', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  }
+  const input = parsed.data;
+  const runs = await db().run.findMany({
+    where: {
+      sourceId: input.sourceId,
+      status: input.status,
+      kind: input.kind,
+      createdAt: input.before ? { lt: new Date(input.before) } : undefined,
+    },
+    orderBy: { createdAt: 'desc' },
+    take: input.limit,
+    include: { source: { select: { name: true } } },
+  });
+  return runs.map(toRunDto);
+}

@@ -1,0 +1,229 @@
+import { SYSTEM_ACTOR, type Actor } from '@/server/auth/permissions';
+import { recordAudit } from '@/server/audit/record-audit';
+import { db, type Tx } from '@/server/shared/db';
+import { DomainError } from '@/server/shared/errors';
+import { assertTransition, sourcesOf, type RunStatus } from './state-machine';
+
+/**
+ * The only module that changes a run's status. Each change is a conditional update whose WHERE clause is derived
+ * from the state machine, so two workers (or a worker and the reaper) can never both win the same transition.
+ */
+
+export interface ClaimedRun {
+  id: string;
+  kind: 'BACKUP' | 'RESTORE' | 'VERIFY';
+  attempt: number;
+  sourceId: string;
+}
+
+/** QUEUED → RUNNING for this worker, or null when another worker has it or it was cancelled meanwhile. */
+export async function claimRun(runId: string, workerId: string): Promise<ClaimedRun | null> {
+  const now = new Date();
+  const rows = await db().run.updateManyAndReturn({
+    where: { id: runId, status: { in: sourcesOf('RUNNING') }, cancelRequested: false },
+    data: {
+      status: 'RUNNING',
+      workerId,
+      attempt: { increment: 1 },
+      heartbeatAt: now,
+      startedAt: now,
+      phase: 'starting',
+      bytesDone: 0,
+      bytesTotal: null,
+      error: null,
+    },
+    select: { id: true, kind: true, attempt: true, sourceId: true },
+  });
+  return rows[0] ?? null;
+}
+
+export interface HeartbeatResult {
+  /** False when the run is no longer ours (reaped, finished): the worker must stop at once. */
+  owned: boolean;
+  cancelRequested: boolean;
+}
+
+export async function heartbeatRun(
+  runId: string,
+  workerId: string,
+  progress: { phase?: string; bytesDone?: number; bytesTotal?: number | null },
+): Promise<HeartbeatResult> {
+  const rows = await db().run.updateManyAndReturn({
+    where: { id: runId, status: 'RUNNING', workerId },
+    data: {
+      heartbeatAt: new Date(),
+      phase: progress.phase,
+      bytesDone: progress.bytesDone === undefined ? undefined : BigInt(Math.round(progress.bytesDone)),
+      bytesTotal:
+        progress.bytesTotal === undefined
+          ? undefined
+          : progress.bytesTotal === null
+            ? null
+            : BigInt(Math.round(progress.bytesTotal)),
+    },
+    select: { cancelRequested: true },
+  });
+  const row = rows[0];
+  return row ? { owned: true, cancelRequested: row.cancelRequested } : { owned: false, cancelRequested: false };
+}
+
+export interface FinishInput {
+  status: Extract<RunStatus, 'SUCCEEDED' | 'FAILED' | 'CANCELLED'>;
+  error?: string;
+  details?: Record<string, unknown>;
+  /** Runs inside the same transaction, before commit: e.g. records the recovery point of a successful backup. */
+  onCommit?: (tx: Tx) => Promise<void>;
+}
+
+/**
+ * RUNNING → terminal, by the worker that owns the run. The run row, whatever `onCommit` writes and the audit event
+ * commit together; if the worker lost the run meanwhile, nothing is written.
+ */
+export async function finishRun(runId: string, workerId: string, input: FinishInput): Promise<void> {
+  assertTransition('RUNNING', input.status);
+  await db().$transaction(async (tx) => {
+    const rows = await tx.run.updateManyAndReturn({
+      where: { id: runId, status: 'RUNNING', workerId },
+      data: {
+        status: input.status,
+        error: input.error ?? null,
+        finishedAt: new Date(),
+        phase: input.status.toLowerCase(),
+      },
+      select: { id: true, kind: true, sourceId: true, attempt: true },
+    });
+    const run = rows[0];
+    if (!run) throw new DomainError('INVALID_STATE', `run ${runId} is no longer owned by worker ${workerId}`);
+    if (input.onCommit) await input.onCommit(tx);
+    await recordAudit(tx, workerActor(workerId), {
+      action: 'run.finish',
+      targetType: 'run',
+      targetId: runId,
+      details: { kind: run.kind, status: input.status, attempt: run.attempt, error: input.error, ...input.details },
+    });
+  });
+}
+
+/** Cancels a queued run at once, or asks the worker of a running one to stop. Returns the resulting status. */
+export async function cancelRunTransition(tx: Tx, runId: string, actor: Actor): Promise<RunStatus> {
+  const queued = await tx.run.updateManyAndReturn({
+    where: { id: runId, status: 'QUEUED' },
+    data: { status: 'CANCELLED', cancelRequested: true, finishedAt: new Date(), phase: 'cancelled', error: null },
+    select: { id: true },
+  });
+  if (queued.length > 0) {
+    await recordAudit(tx, actor, { action: 'run.cancel', targetType: 'run', targetId: runId, details: { was: 'QUEUED' } });
+    return 'CANCELLED';
+  }
+  const running = await tx.run.updateManyAndReturn({
+    where: { id: runId, status: 'RUNNING' },
+    data: { cancelRequested: true },
+    select: { id: true },
+  });
+  if (running.length > 0) {
+    await recordAudit(tx, actor, { action: 'run.cancel', targetType: 'run', targetId: runId, details: { was: 'RUNNING' } });
+    return 'RUNNING';
+  }
+  const run = await tx.run.findUnique({ where: { id: runId }, select: { status: true } });
+  if (!run) throw new DomainError('NOT_FOUND', `run ${runId} not found`);
+  throw new DomainError('INVALID_STATE', `run ${runId} has already finished (${run.status})`);
+}
+
+export interface ReapResult {
+  requeued: { id: string; kind: 'BACKUP' | 'RESTORE' | 'VERIFY'; attempt: number }[];
+  failed: string[];
+}
+
+/**
+ * A run whose worker stopped heart-beating for `staleSeconds` is re-queued (RUNNING → QUEUED) while it has attempts
+ * left, and failed (RUNNING → FAILED) otherwise; a cancel request on a dead run ends it CANCELLED. Safe to run from
+ * every worker at once: each row moves in a conditional update.
+ */
+export async function reapStaleRuns(staleSeconds: number): Promise<ReapResult> {
+  const cutoff = new Date(Date.now() - staleSeconds * 1000);
+  const result: ReapResult = { requeued: [], failed: [] };
+  const stale = await db().run.findMany({
+    where: { status: 'RUNNING', heartbeatAt: { lt: cutoff } },
+    select: { id: true, attempt: true, maxAttempts: true, cancelRequested: true, workerId: true },
+  });
+  for (const run of stale) {
+    const to: RunStatus = run.cancelRequested ? 'CANCELLED' : run.attempt < run.maxAttempts ? 'QUEUED' : 'FAILED';
+    assertTransition('RUNNING', to);
+    const error =
+      to === 'QUEUED'
+        ? null
+        : to === 'FAILED'
+          ? `worker ${run.workerId ?? '?'} stopped responding; no attempts left (${run.attempt}/${run.maxAttempts})`
+          : null;
+    await db().$transaction(async (tx) => {
+      const moved = await tx.run.updateManyAndReturn({
+        where: { id: run.id, status: 'RUNNING', heartbeatAt: { lt: cutoff } },
+        data: {
+          status: to,
+          workerId: null,
+          error,
+          phase: to === 'QUEUED' ? 'retrying' : to.toLowerCase(),
+          finishedAt: to === 'QUEUED' ? null : new Date(),
+        },
+        select: { id: true, kind: true, attempt: true },
+      });
+      const row = moved[0];
+      if (!row) return;
+      await tx.runLog.create({
+        data: {
+          runId: run.id,
+          level: 'warn',
+          message: `worker ${run.workerId ?? '?'} stopped responding during attempt ${run.attempt}; run ${to === 'QUEUED' ? 're-queued' : to.toLowerCase()}`,
+        },
+      });
+      await recordAudit(tx, SYSTEM_ACTOR, {
+        action: to === 'QUEUED' ? 'run.retry' : 'run.finish',
+        targetType: 'run',
+        targetId: run.id,
+        details: { status: to, attempt: run.attempt, reason: 'heartbeat lost', lostWorker: run.workerId },
+      });
+      if (to === 'QUEUED') result.requeued.push(row);
+      else result.failed.push(row.id);
+    });
+  }
+  return result;
+}
+
+function workerActor(workerId: string): Actor {
+  return { type: 'system', id: null, label: `worker ${workerId}`, role: 'ADMIN' };
+}
+
+/**
+ * RUNNING → QUEUED by the owning worker when it shuts down mid-run: the attempt is given back, since nothing went
+ * wrong with the run itself. The caller re-enqueues it after this commits.
+ */
+export async function releaseRun(runId: string, workerId: string, reason: string): Promise<number | null> {
+  assertTransition('RUNNING', 'QUEUED');
+  return db().$transaction(async (tx) => {
+    const rows = await tx.run.updateManyAndReturn({
+      where: { id: runId, status: 'RUNNING', workerId },
+      data: { status: 'QUEUED', workerId: null, attempt: { decrement: 1 }, phase: 'queued' },
+      select: { attempt: true },
+    });
+    const row = rows[0];
+    if (!row) return null;
+    await tx.runLog.create({ data: { runId, level: 'warn', message: `released by ${workerId}: ${reason}` } });
+    await recordAudit(tx, workerActor(workerId), {
+      action: 'run.retry',
+      targetType: 'run',
+      targetId: runId,
+      details: { reason },
+    });
+    return row.attempt;
+  });
+}
+
+/** Runs left QUEUED longer than `olderThanSeconds` (their job was lost, e.g. Redis restarted), to enqueue again. */
+export async function findOrphanedQueuedRuns(olderThanSeconds: number) {
+  return db().run.findMany({
+    where: { status: 'QUEUED', createdAt: { lt: new Date(Date.now() - olderThanSeconds * 1000) } },
+    select: { id: true, kind: true, attempt: true },
+    // A batch per sweep keeps one sweep short; the next sweep takes the rest.
+    take: 100,
+  });
+}

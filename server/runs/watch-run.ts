@@ -1,0 +1,72 @@
+import { authorize, type Actor } from '@/server/auth/permissions';
+import { redisConnection } from '@/server/shared/redis';
+import { getRun } from './get-run';
+import { parseProgress, progressChannel, type RunProgressEvent } from './progress';
+import { TERMINAL } from './state-machine';
+
+// Comment lines keep proxies from closing an idle stream; 15 s is below the usual 30-60 s idle timeouts.
+const KEEPALIVE_MS = 15_000;
+
+/**
+ * A server-sent-event stream of one run's progress: the current state first, then every event the worker publishes,
+ * ending after a terminal status. The browser falls back to polling GET /runs/{id} if the stream drops.
+ */
+export async function watchRun(actor: Actor | null, runId: string, signal: AbortSignal): Promise<ReadableStream<Uint8Array>> {
+  authorize(actor, 'run:read');
+  const run = await getRun(actor, runId); // 404s before any stream is opened
+  const encoder = new TextEncoder();
+  const sub = redisConnection('subscriber');
+  let closed = false;
+  let keepalive: NodeJS.Timeout | undefined;
+
+  const cleanup = () => {
+    if (closed) return;
+    closed = true;
+    if (keepalive) clearInterval(keepalive);
+    sub.disconnect();
+  };
+
+  return new ReadableStream<Uint8Array>({
+    async start(controller) {
+      const send = (event: RunProgressEvent) => {
+        if (closed) return;
+        controller.enqueue(encoder.encode(`event: progress\ndata: ${JSON.stringify(event)}\n\n`));
+        if (TERMINAL.has(event.status)) {
+          cleanup();
+          controller.close();
+        }
+      };
+      signal.addEventListener('abort', () => {
+        cleanup();
+        try {
+          controller.close();
+        } catch {
+          /* already closed */
+        }
+      });
+      sub.on('message', (_channel: string, message: string) => {
+        const event = parseProgress(message);
+        if (event) send(event);
+      });
+      await sub.subscribe(progressChannel(runId));
+      keepalive = setInterval(() => {
+        if (!closed) controller.enqueue(encoder.encode(`: keepalive\n\n`));
+      }, KEEPALIVE_MS);
+      // Read the state again after subscribing so nothing published in between is missed.
+      const current = await getRun(actor, runId).catch(() => run);
+      send({
+        runId,
+        status: current.status,
+        phase: current.phase,
+        bytesDone: current.bytesDone,
+        bytesTotal: current.bytesTotal,
+        rate: null,
+        error: current.error,
+        at: new Date().toISOString(),
+      });
+    },
+    cancel() {
+      cleanup();
+    },
+  });
+}

@@ -1,0 +1,122 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * The storage contract every backend (local disk, S3, …) implements.
+ *
+ * Keys are opaque, slash-separated strings built only by `layout.ts`; drivers validate them but never invent them.
+ * Objects are immutable by default: `put` refuses to replace an existing key unless told to, so a retried
+ * backup can never silently clobber an artifact that a manifest already points at.
+ */
+export interface StorageDriver {
+  /** Short name for logs and metrics, e.g. `local-disk`. */
+  readonly kind: string;
+
+  /**
+   * Streams `body` into `key`, computing size and sha256 on the way.
+   *
+   * Atomic: readers see either nothing or the complete object. If `body` errors, the signal aborts or the
+   * backend fails, the promise rejects and nothing is left under `key`. An error raised by `body` itself
+   * is rethrown unchanged (so an engine's failure reaches the caller with its own code); backend failures
+   * are `StorageError`s.
+   */
+  put(key: string, body: Readable, opts?: PutOptions): Promise<PutResult>;
+
+  /** Opens the object for reading. Rejects with `NOT_FOUND` before any byte is read if the key is absent. */
+  get(key: string, range?: ByteRange): Promise<Readable>;
+
+  /** Size of the object, or null if absent. */
+  head(key: string): Promise<ObjectHead | null>;
+
+  /** Every key starting with `prefix` (a plain string prefix, not only a folder), sorted ascending. */
+  list(prefix: string): Promise<string[]>;
+
+  /** Removes the object. Idempotent: deleting an absent key succeeds, so retention sweeps can be retried. */
+  delete(key: string): Promise<void>;
+}
+
+export interface PutOptions {
+  /** Aborting stops the upload, destroys `body` and leaves nothing under the key. */
+  signal?: AbortSignal;
+  /** Replace an existing object instead of failing with `CONFLICT`. Default false. */
+  overwrite?: boolean;
+}
+
+export interface PutResult {
+  key: string;
+  /** Bytes stored. */
+  size: number;
+  /** Lowercase hex sha256 of the stored bytes. */
+  sha256: string;
+}
+
+export interface ObjectHead {
+  size: number;
+}
+
+/** Inclusive byte range, as in HTTP `Range: bytes=start-end`. `end` omitted means "to the end". */
+export interface ByteRange {
+  start: number;
+  end?: number;
+}
+
+export type StorageErrorCode =
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'IO'
+  | 'INVALID_KEY'
+  /** Range outside the object or malformed (start > end, negative, non-integer). */
+  | 'INVALID_RANGE';
+
+export class StorageError extends Error {
+  override readonly name = 'StorageError';
+
+  constructor(
+    readonly code: StorageErrorCode,
+    message: string,
+    readonly key?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export function isStorageError(err: unknown, code?: StorageErrorCode): err is StorageError {
+  return err instanceof StorageError && (code === undefined || err.code === code);
+}
+
+// S3's own limit; holding every driver to it means a key that works on local disk also works on S3.
+const MAX_KEY_BYTES = 1024;
+
+/**
+ * Keys are portable across drivers: relative, slash-separated, no `.`/`..`/empty segments, no backslashes,
+ * no control characters (NUL included). Throws `INVALID_KEY`.
+ */
+export function assertValidKey(key: string): void {
+  checkKeyText(key, 'key');
+  if (key.length === 0) throw invalidKey(key, 'key is empty');
+  if (key.endsWith('/')) throw invalidKey(key, 'key ends with "/"');
+}
+
+/** Like `assertValidKey`, but the empty prefix (everything) and a trailing slash are allowed. */
+export function assertValidPrefix(prefix: string): void {
+  checkKeyText(prefix.endsWith('/') ? prefix.slice(0, -1) : prefix, 'prefix');
+}
+
+function checkKeyText(key: string, what: string): void {
+  if (typeof key !== 'string') throw invalidKey(String(key), `${what} is not a string`);
+  if (key.length === 0) return;
+  if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) throw invalidKey(key, `${what} is longer than ${MAX_KEY_BYTES} bytes`);
+  // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
+  if (/[\u0000-\u001f\u007f]/.test(key)) throw invalidKey(key, `${what} contains a control character`);
+  if (key.includes('\\')) throw invalidKey(key, `${what} contains a backslash`);
+  if (key.startsWith('/')) throw invalidKey(key, `${what} is absolute`);
+  for (const segment of key.split('/')) {
+    if (segment === '') throw invalidKey(key, `${what} has an empty segment`);
+    if (segment === '.' || segment === '..') throw invalidKey(key, `${what} has a "${segment}" segment`);
+  }
+}
+
+function invalidKey(key: string, reason: string): StorageError {
+  // JSON.stringify keeps control characters visible (and harmless) in logs.
+  return new StorageError('INVALID_KEY', `invalid storage key ${JSON.stringify(key)}: ${reason}`, key);
+}

@@ -1,0 +1,84 @@
+/**
+ * Every object key Lifeboat writes is built here, so the bucket layout is documented (and changed) in one place.
+ *
+ *   sources/<sourceId>/<yyyy>/<mm>/<dd>/<runId>/data.<ext>      the artifact bytes (e.g. data.pgdump)
+ *   sources/<sourceId>/<yyyy>/<mm>/<dd>/<runId>/manifest.json   what the artifact is and how to restore it
+ *
+ * The date is the run's start in UTC, so a human browsing the bucket finds a backup by day, and retention
+ * can list one source's backups with a single prefix. Ids are restricted to a safe alphabet so a key can
+ * never gain or lose a path segment.
+ */
+
+const ROOT = 'sources';
+const MANIFEST_FILE = 'manifest.json';
+
+// cuid/cuid2/uuid/ulid all fit; 128 leaves room without letting an id blow the 1024-byte key budget.
+const ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+// Extensions like "pgdump" or "pgdump.zst.age": lowercase words joined by dots.
+const EXTENSION_PATTERN = /^[a-z0-9]+(\.[a-z0-9]+)*$/;
+
+export interface RunKeyParts {
+  sourceId: string;
+  runId: string;
+  /** When the run started; only the UTC date is used. */
+  startedAt: Date;
+}
+
+export interface RunArtifactKeys {
+  /** Folder of the run, ending in "/". */
+  prefix: string;
+  data: string;
+  manifest: string;
+}
+
+/** `sources/<sourceId>/` — every backup of one source, for listing and retention. */
+export function sourcePrefix(sourceId: string): string {
+  return `${ROOT}/${checkId('sourceId', sourceId)}/`;
+}
+
+/** `sources/<sourceId>/<yyyy>/<mm>/<dd>/<runId>/` */
+export function runPrefix(parts: RunKeyParts): string {
+  const { startedAt } = parts;
+  if (!(startedAt instanceof Date) || Number.isNaN(startedAt.getTime())) throw new Error('layout: startedAt is not a valid date');
+  const yyyy = String(startedAt.getUTCFullYear()).padStart(4, '0');
+  const mm = String(startedAt.getUTCMonth() + 1).padStart(2, '0');
+  const dd = String(startedAt.getUTCDate()).padStart(2, '0');
+  return `${sourcePrefix(parts.sourceId)}${yyyy}/${mm}/${dd}/${checkId('runId', parts.runId)}/`;
+}
+
+/**
+ * Keys for one run's artifact and manifest. `extension` names the data format as stored, e.g. `pgdump`
+ * (plain `pg_dump -Fc`) or `pgdump.zst.age` once compressed and encrypted.
+ */
+export function runArtifactKeys(parts: RunKeyParts, extension: string): RunArtifactKeys {
+  if (!EXTENSION_PATTERN.test(extension)) throw new Error(`layout: invalid data extension ${JSON.stringify(extension)}`);
+  const prefix = runPrefix(parts);
+  return { prefix, data: `${prefix}data.${extension}`, manifest: `${prefix}${MANIFEST_FILE}` };
+}
+
+export interface ParsedRunKey {
+  sourceId: string;
+  runId: string;
+  /** `yyyy-mm-dd`, UTC. */
+  date: string;
+  /** File name inside the run folder, e.g. `data.pgdump` or `manifest.json`. */
+  file: string;
+}
+
+/** Inverse of `runArtifactKeys` for maintenance (orphan sweeps, reconciling storage with the database). */
+export function parseRunKey(key: string): ParsedRunKey | null {
+  const parts = key.split('/');
+  if (parts.length !== 7 || parts[0] !== ROOT) return null;
+  const [, sourceId, yyyy, mm, dd, runId, file] = parts as [string, string, string, string, string, string, string];
+  if (!ID_PATTERN.test(sourceId) || !ID_PATTERN.test(runId)) return null;
+  if (!/^\d{4}$/.test(yyyy) || !/^\d{2}$/.test(mm) || !/^\d{2}$/.test(dd)) return null;
+  if (file !== MANIFEST_FILE && !/^data\.[a-z0-9]+(\.[a-z0-9]+)*$/.test(file)) return null;
+  return { sourceId, runId, date: `${yyyy}-${mm}-${dd}`, file };
+}
+
+function checkId(name: string, value: string): string {
+  if (typeof value !== 'string' || !ID_PATTERN.test(value)) {
+    throw new Error(`layout: ${name} must match ${ID_PATTERN.source}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}

@@ -1,0 +1,206 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { isStorageError, StorageError, type StorageDriver } from './driver';
+import { parseRunKey, runArtifactKeys, sourcePrefix } from './layout';
+import { createLocalDiskDriver } from './local-disk';
+
+let root: string;
+let driver: StorageDriver;
+
+beforeEach(async () => {
+  root = await mkdtemp(path.join(tmpdir(), 'lifeboat-local-disk-'));
+  driver = createLocalDiskDriver({ root });
+});
+
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+const sha256 = (buf: Buffer) => createHash('sha256').update(buf).digest('hex');
+
+/** Every file under root, temp files included: the point is to prove nothing is left behind. */
+async function allFiles(): Promise<string[]> {
+  const entries = await readdir(root, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => path.relative(root, path.join(e.parentPath, e.name)));
+}
+
+async function expectStorageError(promise: Promise<unknown>, code: StorageError['code']): Promise<void> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(isStorageError(err, code), `expected StorageError ${code}, got ${String(err)}`).toBe(true);
+}
+
+describe('local disk driver', () => {
+  it('round-trips put/get/head/list/delete with correct size and sha256', async () => {
+    // Several chunks, bigger than one stream buffer, to exercise the streaming path.
+    const chunks = Array.from({ length: 20 }, () => randomBytes(100_000));
+    const data = Buffer.concat(chunks);
+
+    const result = await driver.put('a/b/c.bin', Readable.from(chunks));
+    expect(result).toEqual({ key: 'a/b/c.bin', size: data.length, sha256: sha256(data) });
+
+    expect(await driver.head('a/b/c.bin')).toEqual({ size: data.length });
+    expect(Buffer.compare(await buffer(await driver.get('a/b/c.bin')), data)).toBe(0);
+
+    await driver.put('a/d.txt', Readable.from([Buffer.from('hello')]));
+    await driver.put('ab.txt', Readable.from(['x']));
+    expect(await driver.list('')).toEqual(['a/b/c.bin', 'a/d.txt', 'ab.txt']);
+    expect(await driver.list('a/')).toEqual(['a/b/c.bin', 'a/d.txt']);
+    expect(await driver.list('a')).toEqual(['a/b/c.bin', 'a/d.txt', 'ab.txt']);
+    expect(await driver.list('a/b')).toEqual(['a/b/c.bin']);
+    expect(await driver.list('nope/')).toEqual([]);
+
+    await driver.delete('a/b/c.bin');
+    expect(await driver.head('a/b/c.bin')).toBeNull();
+    await expectStorageError(driver.get('a/b/c.bin'), 'NOT_FOUND');
+    // Deleting again is fine (retention sweeps retry), and the emptied folder is pruned.
+    await driver.delete('a/b/c.bin');
+    await expect(stat(path.join(root, 'a', 'b'))).rejects.toThrow();
+    expect(await driver.list('')).toEqual(['a/d.txt', 'ab.txt']);
+  });
+
+  it('stores objects owner-only', async () => {
+    await driver.put('secret/dump', Readable.from(['x']));
+    const info = await stat(path.join(root, 'secret', 'dump'));
+    expect(info.mode & 0o777).toBe(0o600);
+  });
+
+  it('handles empty objects and byte ranges', async () => {
+    const empty = await driver.put('empty', Readable.from([]));
+    expect(empty).toEqual({ key: 'empty', size: 0, sha256: sha256(Buffer.alloc(0)) });
+    expect((await buffer(await driver.get('empty'))).length).toBe(0);
+
+    await driver.put('digits', Readable.from(['0123456789']));
+    expect((await buffer(await driver.get('digits', { start: 2, end: 4 }))).toString()).toBe('234');
+    expect((await buffer(await driver.get('digits', { start: 7 }))).toString()).toBe('789');
+    expect((await buffer(await driver.get('digits', { start: 8, end: 999 }))).toString()).toBe('89');
+    await expectStorageError(driver.get('digits', { start: 10 }), 'INVALID_RANGE');
+    await expectStorageError(driver.get('digits', { start: 5, end: 4 }), 'INVALID_RANGE');
+    await expectStorageError(driver.get('digits', { start: -1 }), 'INVALID_RANGE');
+  });
+
+  it('refuses to overwrite unless asked, and then replaces atomically', async () => {
+    await driver.put('k', Readable.from(['first']));
+    await expectStorageError(driver.put('k', Readable.from(['second'])), 'CONFLICT');
+    expect((await buffer(await driver.get('k'))).toString()).toBe('first');
+
+    const replaced = await driver.put('k', Readable.from(['second']), { overwrite: true });
+    expect(replaced.size).toBe(6);
+    expect((await buffer(await driver.get('k'))).toString()).toBe('second');
+    expect(await allFiles()).toEqual(['k']);
+  });
+
+  it('lets exactly one of two concurrent creates win', async () => {
+    const slow = (text: string) => {
+      const pass = new PassThrough();
+      setTimeout(() => pass.end(text), 20);
+      return pass;
+    };
+    const results = await Promise.allSettled([driver.put('race', slow('one')), driver.put('race', slow('two'))]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const failed = results.find((r) => r.status === 'rejected');
+    expect(isStorageError(failed?.reason, 'CONFLICT')).toBe(true);
+    expect(await allFiles()).toEqual(['race']);
+  });
+
+  it('leaves nothing behind when the source stream fails mid-way, and rethrows its error', async () => {
+    const source = new PassThrough();
+    const putting = driver.put('broken/data.bin', source);
+    source.write(randomBytes(50_000));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const boom = new Error('engine died');
+    source.destroy(boom);
+
+    await expect(putting).rejects.toBe(boom);
+    expect(await driver.head('broken/data.bin')).toBeNull();
+    expect(await allFiles()).toEqual([]);
+  });
+
+  it('leaves nothing behind when aborted, and destroys the source', async () => {
+    const source = new PassThrough();
+    const controller = new AbortController();
+    const putting = driver.put('aborted/data.bin', source, { signal: controller.signal });
+    source.write(randomBytes(50_000));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    controller.abort();
+
+    await expect(putting).rejects.toThrow(/abort/i);
+    expect(source.destroyed).toBe(true);
+    expect(await allFiles()).toEqual([]);
+  });
+
+  it('rejects bad keys without touching the disk', async () => {
+    const bad = [
+      '',
+      '/etc/passwd',
+      '../escape',
+      'a/../../escape',
+      'a/./b',
+      'a//b',
+      'a/b/',
+      'nul\u0000byte',
+      'new\nline',
+      'back\\slash',
+      '.lifeboat-tmp-deadbeef',
+      'x'.repeat(1025),
+    ];
+    for (const key of bad) {
+      const source = Readable.from(['x']);
+      await expectStorageError(driver.put(key, source), 'INVALID_KEY');
+      expect(source.destroyed, `source destroyed for ${JSON.stringify(key)}`).toBe(true);
+      await expectStorageError(driver.get(key), 'INVALID_KEY');
+      await expectStorageError(driver.head(key), 'INVALID_KEY');
+      await expectStorageError(driver.delete(key), 'INVALID_KEY');
+    }
+    await expectStorageError(driver.list('../'), 'INVALID_KEY');
+    await expectStorageError(driver.list('/abs'), 'INVALID_KEY');
+    expect(await allFiles()).toEqual([]);
+  });
+
+  it('hides in-flight uploads from list()', async () => {
+    const source = new PassThrough();
+    const putting = driver.put('pending/data.bin', source);
+    source.write('partial');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect((await allFiles()).length).toBe(1); // the temp file exists…
+    expect(await driver.list('')).toEqual([]); // …but is not an object
+    expect(await driver.head('pending/data.bin')).toBeNull();
+    source.end('rest');
+    await putting;
+    expect(await driver.list('')).toEqual(['pending/data.bin']);
+  });
+});
+
+describe('layout', () => {
+  const parts = { sourceId: 'src_1', runId: 'run-abc', startedAt: new Date('2024-03-05T23:59:59.999Z') };
+
+  it('builds dated, per-source keys that drivers accept', async () => {
+    const keys = runArtifactKeys(parts, 'pgdump');
+    expect(keys).toEqual({
+      prefix: 'sources/src_1/2024/03/05/run-abc/',
+      data: 'sources/src_1/2024/03/05/run-abc/data.pgdump',
+      manifest: 'sources/src_1/2024/03/05/run-abc/manifest.json',
+    });
+    await driver.put(keys.data, Readable.from(['d']));
+    await driver.put(keys.manifest, Readable.from(['{}']));
+    expect(await driver.list(sourcePrefix('src_1'))).toEqual([keys.data, keys.manifest]);
+    expect(parseRunKey(keys.data)).toEqual({ sourceId: 'src_1', runId: 'run-abc', date: '2024-03-05', file: 'data.pgdump' });
+    expect(parseRunKey('sources/src_1/2024/03/05/run-abc/other.txt')).toBeNull();
+  });
+
+  it('refuses ids that could change the shape of a key', () => {
+    expect(() => runArtifactKeys({ ...parts, sourceId: '../x' }, 'pgdump')).toThrow(/sourceId/);
+    expect(() => runArtifactKeys({ ...parts, runId: 'a/b' }, 'pgdump')).toThrow(/runId/);
+    expect(() => runArtifactKeys(parts, '../pgdump')).toThrow(/extension/);
+    expect(() => runArtifactKeys({ ...parts, startedAt: new Date('nope') }, 'pgdump')).toThrow(/date/);
+  });
+});

@@ -1,0 +1,299 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { constants as fsConstants } from 'node:fs';
+import { link, mkdir, open, readdir, rename, rm, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+
+import {
+  assertValidKey,
+  assertValidPrefix,
+  StorageError,
+  type ByteRange,
+  type ObjectHead,
+  type PutOptions,
+  type PutResult,
+  type StorageDriver,
+} from './driver';
+
+/** In-flight uploads live next to their final name under this prefix; keys may not use it, and list() hides it. */
+const TEMP_PREFIX = '.lifeboat-tmp-';
+
+// A concurrent delete() prunes empty parent folders; retrying the mkdir+open a few times closes that race.
+const CREATE_ATTEMPTS = 3;
+
+export interface LocalDiskDriverOptions {
+  /** Directory holding every object; created on first write. */
+  root: string;
+}
+
+/**
+ * A driver storing each object as a file `<root>/<key>`.
+ *
+ * Writes go to a temporary file in the target folder, are fsynced, then linked (or renamed, when
+ * overwriting) into place and the folder is fsynced, so a crash leaves either the whole object or none.
+ */
+export function createLocalDiskDriver(options: LocalDiskDriverOptions): StorageDriver {
+  const root = path.resolve(options.root);
+
+  function pathOf(key: string): string {
+    assertValidKey(key);
+    if (key.split('/').some((segment) => segment.startsWith(TEMP_PREFIX))) {
+      throw new StorageError('INVALID_KEY', `invalid storage key ${JSON.stringify(key)}: "${TEMP_PREFIX}" is reserved`, key);
+    }
+    const full = path.join(root, ...key.split('/'));
+    // Validation already rules out escapes; this guards against a future change to it.
+    if (!full.startsWith(root + path.sep)) throw new StorageError('INVALID_KEY', `storage key escapes the root: ${JSON.stringify(key)}`, key);
+    return full;
+  }
+
+  async function put(key: string, body: Readable, opts: PutOptions = {}): Promise<PutResult> {
+    const { signal, overwrite = false } = opts;
+    let finalPath: string;
+    try {
+      finalPath = pathOf(key);
+      signal?.throwIfAborted();
+      // Cheap early refusal so a retried backup does not stream gigabytes before hitting the conflict; the
+      // link() below is the check that actually holds under races.
+      if (!overwrite && (await statOrNull(finalPath, key)) !== null) {
+        throw new StorageError('CONFLICT', `object already exists: ${key}`, key);
+      }
+    } catch (err) {
+      body.destroy();
+      throw err;
+    }
+
+    const dir = path.dirname(finalPath);
+    const tmpPath = path.join(dir, TEMP_PREFIX + randomBytes(8).toString('hex'));
+    let fh: FileHandle | undefined;
+    let createdDir: string | undefined;
+    const onAbort = () => body.destroy(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      ({ fh, createdDir } = await createTemp(dir, tmpPath, key));
+      const hash = createHash('sha256');
+      let size = 0;
+      // for-await gives back-pressure for free: the next chunk is pulled only after the previous one is on disk.
+      for await (const chunk of body as AsyncIterable<Buffer | string>) {
+        const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        hash.update(buf);
+        size += buf.length;
+        await io(key, 'write', () => writeAll(fh!, buf));
+      }
+      signal?.throwIfAborted();
+      await io(key, 'fsync', () => fh!.sync());
+      await io(key, 'close', () => fh!.close());
+      fh = undefined;
+      await commit(tmpPath, finalPath, key, overwrite);
+      await io(key, 'fsync directory', () => fsyncDirs(dir, createdDir));
+      return { key, size, sha256: hash.digest('hex') };
+    } catch (err) {
+      // Tell the producer nobody is listening any more (e.g. so an engine kills its child process).
+      if (!body.destroyed) body.destroy();
+      await fh?.close().catch(() => undefined);
+      await rm(tmpPath, { force: true }).catch(() => undefined);
+      throw err;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async function createTemp(dir: string, tmpPath: string, key: string): Promise<{ fh: FileHandle; createdDir?: string }> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const createdDir = await mkdir(dir, { recursive: true, mode: 0o700 });
+        // Backups hold whole databases: owner-only, and O_EXCL so two writers never share a temp file.
+        const fh = await open(tmpPath, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o600);
+        return { fh, createdDir };
+      } catch (err) {
+        if (errnoCode(err) === 'ENOENT' && attempt < CREATE_ATTEMPTS) continue;
+        throw ioError(key, 'create', err);
+      }
+    }
+  }
+
+  async function commit(tmpPath: string, finalPath: string, key: string, overwrite: boolean): Promise<void> {
+    if (overwrite) {
+      await io(key, 'rename', () => rename(tmpPath, finalPath));
+      return;
+    }
+    try {
+      // link() fails if the target exists, which rename() would silently replace: this is the atomic "create only".
+      await link(tmpPath, finalPath);
+    } catch (err) {
+      const code = errnoCode(err);
+      if (code === 'EEXIST') throw new StorageError('CONFLICT', `object already exists: ${key}`, key);
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw ioError(key, 'link', err);
+      // Filesystems without hard links: fall back to check-then-rename (racy, but only against our own writers).
+      if ((await statOrNull(finalPath, key)) !== null) throw new StorageError('CONFLICT', `object already exists: ${key}`, key);
+      await io(key, 'rename', () => rename(tmpPath, finalPath));
+      return;
+    }
+    await unlink(tmpPath).catch(() => undefined);
+  }
+
+  /** fsyncs `dir` and, when mkdir created folders, each parent up to the first pre-existing one. */
+  async function fsyncDirs(dir: string, createdDir: string | undefined): Promise<void> {
+    await fsyncDir(dir);
+    if (createdDir === undefined) return;
+    let current = dir;
+    while (current !== path.dirname(createdDir) && current.startsWith(root)) {
+      current = path.dirname(current);
+      await fsyncDir(current);
+    }
+  }
+
+  async function get(key: string, range?: ByteRange): Promise<Readable> {
+    const file = pathOf(key);
+    let fh: FileHandle;
+    try {
+      fh = await open(file, 'r');
+    } catch (err) {
+      if (isMissing(err)) throw notFound(key);
+      throw ioError(key, 'open', err);
+    }
+    try {
+      const info = await fh.stat();
+      if (!info.isFile()) throw notFound(key);
+      const { start, end } = resolveRange(key, range, info.size);
+      // An empty object (or range) still needs a stream; createReadStream with end < start is not allowed.
+      if (end < start) {
+        await fh.close();
+        return Readable.from([]);
+      }
+      return fh.createReadStream({ start, end, autoClose: true });
+    } catch (err) {
+      await fh.close().catch(() => undefined);
+      if (err instanceof StorageError) throw err;
+      throw ioError(key, 'read', err);
+    }
+  }
+
+  async function head(key: string): Promise<ObjectHead | null> {
+    const info = await statOrNull(pathOf(key), key);
+    return info === null ? null : { size: info.size };
+  }
+
+  async function list(prefix: string): Promise<string[]> {
+    assertValidPrefix(prefix);
+    const slash = prefix.lastIndexOf('/');
+    const startKey = slash >= 0 ? prefix.slice(0, slash) : '';
+    const keys: string[] = [];
+
+    async function walk(dirKey: string): Promise<void> {
+      const dirPath = dirKey === '' ? root : path.join(root, ...dirKey.split('/'));
+      let entries;
+      try {
+        entries = await readdir(dirPath, { withFileTypes: true });
+      } catch (err) {
+        if (isMissing(err)) return;
+        throw ioError(prefix, 'list', err);
+      }
+      for (const entry of entries) {
+        if (entry.name.startsWith(TEMP_PREFIX)) continue;
+        const key = dirKey === '' ? entry.name : `${dirKey}/${entry.name}`;
+        if (entry.isDirectory()) {
+          // Descend only where keys under this folder can still match the prefix.
+          if (`${key}/`.startsWith(prefix) || prefix.startsWith(`${key}/`)) await walk(key);
+        } else if (entry.isFile() && key.startsWith(prefix)) {
+          keys.push(key);
+        }
+      }
+    }
+
+    await walk(startKey);
+    // Plain code-unit order, the same order S3 returns, so paging and diffs agree across drivers.
+    return keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+
+  async function remove(key: string): Promise<void> {
+    const file = pathOf(key);
+    try {
+      await unlink(file);
+    } catch (err) {
+      const code = errnoCode(err);
+      // A folder is not an object, so "delete" of it is the same as deleting an absent key.
+      if (isMissing(err) || code === 'EISDIR' || code === 'EPERM') return;
+      throw ioError(key, 'delete', err);
+    }
+    // Prune folders emptied by this delete so list() and `du` stay tidy after retention sweeps.
+    let dir = path.dirname(file);
+    while (dir !== root && dir.startsWith(root + path.sep)) {
+      try {
+        await rmdir(dir);
+      } catch {
+        break; // not empty (or raced with a writer): stop, it is only tidying
+      }
+      dir = path.dirname(dir);
+    }
+  }
+
+  return { kind: 'local-disk', put, get, head, list, delete: remove };
+}
+
+function resolveRange(key: string, range: ByteRange | undefined, size: number): { start: number; end: number } {
+  if (range === undefined) return { start: 0, end: size - 1 };
+  const { start, end } = range;
+  const bad = (why: string) => new StorageError('INVALID_RANGE', `invalid range for ${key} (size ${size}): ${why}`, key);
+  if (!Number.isSafeInteger(start) || start < 0) throw bad('start must be a non-negative integer');
+  if (end !== undefined && (!Number.isSafeInteger(end) || end < start)) throw bad('end must be an integer >= start');
+  if (start >= size && !(start === 0 && size === 0)) throw bad('start is past the end of the object');
+  // Like HTTP, an end past the object is clamped rather than refused.
+  return { start, end: Math.min(end ?? size - 1, size - 1) };
+}
+
+async function writeAll(fh: FileHandle, buf: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < buf.length) {
+    const { bytesWritten } = await fh.write(buf, offset, buf.length - offset);
+    offset += bytesWritten;
+  }
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } catch (err) {
+    // Some filesystems refuse fsync on a directory; the file itself is already synced.
+    if (errnoCode(err) !== 'EINVAL' && errnoCode(err) !== 'EISDIR') throw err;
+  } finally {
+    await fh.close();
+  }
+}
+
+async function statOrNull(file: string, key: string) {
+  try {
+    const info = await stat(file);
+    return info.isFile() ? info : null;
+  } catch (err) {
+    if (isMissing(err)) return null;
+    throw ioError(key, 'stat', err);
+  }
+}
+
+async function io<T>(key: string, op: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw ioError(key, op, err);
+  }
+}
+
+function ioError(key: string, op: string, err: unknown): StorageError {
+  if (err instanceof StorageError) return err;
+  const detail = err instanceof Error ? err.message : String(err);
+  return new StorageError('IO', `local disk ${op} failed for ${key}: ${detail}`, key, { cause: err });
+}
+
+function notFound(key: string): StorageError {
+  return new StorageError('NOT_FOUND', `object not found: ${key}`, key);
+}
+
+function errnoCode(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
+}
+
+function isMissing(err: unknown): boolean {
+  const code = errnoCode(err);
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}

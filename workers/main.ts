@@ -1,0 +1,96 @@
+import os from 'node:os';
+import crypto from 'node:crypto';
+import { Worker, type Job } from 'bullmq';
+import { RUNS_QUEUE, parseJob, type JobName } from '@/server/jobs/contracts';
+import { closeProducer } from '@/server/jobs/producer';
+import { disconnectDb } from '@/server/shared/db';
+import { env } from '@/server/shared/env';
+import { logger } from '@/server/shared/logger';
+import { redisConnection } from '@/server/shared/redis';
+import { runBackup } from './backup/run-backup';
+import { runRestore } from './restore/run-restore';
+import { sweepRuns } from './maintenance/reap-stale-runs';
+import { activeRuns, executeRun, type RunHandler, type StopReason } from './runner/execute-run';
+
+// Two runs at once per worker: dumps are mostly I/O-bound, and this machine class has 2 cores.
+const CONCURRENCY = Number(process.env.LIFEBOAT_WORKER_CONCURRENCY ?? 2);
+// A run is declared dead after 30 s without a heartbeat (6 missed 5 s beats): quick recovery, no false alarms on GC pauses.
+const STALE_SECONDS = Number(process.env.LIFEBOAT_RUN_STALE_SECONDS ?? 30);
+// Sweep for dead runs every 10 s, so a dead worker's run is retried at most ~40 s after its last heartbeat.
+const SWEEP_MS = Number(process.env.LIFEBOAT_SWEEP_MS ?? 10_000);
+// On SIGTERM, let running jobs finish for 20 s, then hand them back to the queue (orchestrators kill at 30 s).
+const SHUTDOWN_GRACE_MS = Number(process.env.LIFEBOAT_SHUTDOWN_GRACE_SECONDS ?? 20) * 1000;
+
+const HANDLERS: Record<JobName, RunHandler> = {
+  'backup.run': runBackup,
+  'restore.run': runRestore,
+};
+
+const workerId = `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`;
+
+async function main(): Promise<void> {
+  const publisher = redisConnection('publisher');
+  const worker = new Worker(
+    RUNS_QUEUE,
+    async (job: Job) => {
+      const name = job.name as JobName;
+      const handler = HANDLERS[name];
+      if (!handler) throw new Error(`unknown job ${job.name}`);
+      const { runId } = parseJob(name, job.data);
+      await executeRun(runId, workerId, publisher, handler);
+    },
+    {
+      connection: redisConnection('worker'),
+      prefix: env().LIFEBOAT_QUEUE_PREFIX,
+      concurrency: CONCURRENCY,
+      // The run row's heartbeat and the reaper decide retries; a stalled BullMQ job is not re-delivered.
+      maxStalledCount: 0,
+      // BullMQ renews the job lock every lockDuration/2; 60 s tolerates event-loop stalls during large streams.
+      lockDuration: 60_000,
+    },
+  );
+  worker.on('failed', (job, err) => logger.warn({ jobId: job?.id, err: err.message }, 'job failed'));
+  worker.on('error', (err) => logger.error({ err }, 'worker error'));
+
+  let sweeping = false;
+  const sweep = setInterval(() => {
+    if (sweeping) return;
+    sweeping = true;
+    sweepRuns(STALE_SECONDS)
+      .catch((e: unknown) => logger.error({ err: e }, 'sweep failed'))
+      .finally(() => (sweeping = false));
+  }, SWEEP_MS);
+
+  logger.info({ workerId, concurrency: CONCURRENCY, queue: RUNS_QUEUE }, 'worker ready');
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal, active: activeRuns.size }, 'shutting down: no new jobs; waiting for running ones');
+    clearInterval(sweep);
+    const grace = setTimeout(() => {
+      for (const [runId, controller] of activeRuns) {
+        logger.warn({ runId }, 'grace period over; handing the run back to the queue');
+        (controller as AbortController & { stopWith?: (r: StopReason) => void }).stopWith?.('shutdown');
+      }
+    }, SHUTDOWN_GRACE_MS);
+    try {
+      await worker.close();
+    } finally {
+      clearTimeout(grace);
+      await closeProducer().catch(() => undefined);
+      publisher.disconnect();
+      await disconnectDb().catch(() => undefined);
+      logger.info('worker stopped');
+      process.exit(0);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((e: unknown) => {
+  logger.fatal({ err: e }, 'worker failed to start');
+  process.exit(1);
+});

@@ -1,0 +1,111 @@
+import type { Redis } from 'ioredis';
+import { UnrecoverableError } from 'bullmq';
+import type { Tx } from '@/server/shared/db';
+import { logger } from '@/server/shared/logger';
+import { claimRun, finishRun, heartbeatRun, releaseRun, type ClaimedRun } from '@/server/runs/transitions';
+import { RunContext } from './run-context';
+import { enqueue } from '@/server/jobs/producer';
+import { jobNameForRunKind } from '@/server/jobs/contracts';
+
+// Heartbeat every 5 s; the reaper declares a run dead after LIFEBOAT_RUN_STALE_SECONDS (default 30 s = 6 missed beats).
+export const HEARTBEAT_MS = 5_000;
+
+export interface HandlerResult {
+  onCommit?: (tx: Tx) => Promise<void>;
+  details?: Record<string, unknown>;
+}
+export type RunHandler = (run: ClaimedRun, ctx: RunContext) => Promise<HandlerResult>;
+
+export type StopReason = 'cancelled' | 'lost' | 'shutdown';
+
+export class RunAbort extends Error {
+  constructor(readonly reason: StopReason) {
+    super(`run stopped: ${reason}`);
+  }
+}
+
+/** Active runs of this process, so shutdown can stop them. */
+export const activeRuns = new Map<string, AbortController>();
+
+/**
+ * Claims a run, keeps its heartbeat, lets the handler do the work, and ends the run through the state machine:
+ * SUCCEEDED (with whatever the handler commits), FAILED with a readable error, CANCELLED on request, or back to
+ * QUEUED when this worker is shutting down. A run that is not ours (claimed elsewhere, cancelled) is skipped.
+ */
+export async function executeRun(runId: string, workerId: string, redis: Redis, handler: RunHandler): Promise<void> {
+  const run = await claimRun(runId, workerId);
+  if (!run) {
+    logger.info({ runId }, 'run not claimable (taken, finished or cancelled); skipping');
+    return;
+  }
+  const controller = new AbortController();
+  activeRuns.set(runId, controller);
+  const ctx = new RunContext(runId, controller.signal, redis);
+  let stopReason: StopReason | null = null;
+  const stop = (reason: StopReason) => {
+    if (stopReason) return;
+    stopReason = reason;
+    controller.abort(new RunAbort(reason));
+  };
+  (controller as AbortController & { stopWith?: (r: StopReason) => void }).stopWith = stop;
+
+  const beat = setInterval(() => {
+    heartbeatRun(runId, workerId, { phase: ctx.phase ?? undefined, bytesDone: ctx.bytesDone, bytesTotal: ctx.bytesTotal })
+      .then((hb) => {
+        if (!hb.owned) stop('lost');
+        else if (hb.cancelRequested) stop('cancelled');
+      })
+      .catch((e: unknown) => logger.warn({ err: e, runId }, 'heartbeat failed'));
+  }, HEARTBEAT_MS);
+
+  try {
+    await ctx.log('info', `attempt ${run.attempt} started on ${workerId}`);
+    await ctx.publish('RUNNING');
+    const result = await handler(run, ctx);
+    if (stopReason) throw new RunAbort(stopReason);
+    clearInterval(beat);
+    await finishRun(runId, workerId, { status: 'SUCCEEDED', onCommit: result.onCommit, details: result.details });
+    ctx.phase = 'succeeded';
+    await ctx.log('info', 'run succeeded');
+    await ctx.publish('SUCCEEDED');
+  } catch (err) {
+    clearInterval(beat);
+    const reason: StopReason | null = stopReason;
+    if (reason === 'lost') {
+      logger.warn({ runId }, 'run was taken from this worker; abandoning without writing');
+      return;
+    }
+    if (reason === 'shutdown') {
+      const attempt = await releaseRun(runId, workerId, 'worker shutting down');
+      if (attempt !== null) await enqueue(jobNameForRunKind(run.kind), { runId }, attempt);
+      await ctx.publish('QUEUED');
+      return;
+    }
+    if (reason === 'cancelled') {
+      ctx.phase = 'cancelled';
+      await finishRun(runId, workerId, { status: 'CANCELLED', error: 'cancelled on request' }).catch(logFinishError(runId));
+      await ctx.log('warn', 'run cancelled on request');
+      await ctx.publish('CANCELLED');
+      return;
+    }
+    const message = errorMessage(err);
+    ctx.phase = 'failed';
+    await ctx.log('error', message).catch(() => undefined);
+    await finishRun(runId, workerId, { status: 'FAILED', error: message }).catch(logFinishError(runId));
+    await ctx.publish('FAILED', undefined, message);
+    // The run row already says FAILED; BullMQ must not retry the job on its own.
+    throw new UnrecoverableError(message);
+  } finally {
+    clearInterval(beat);
+    activeRuns.delete(runId);
+  }
+}
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message || err.name;
+  return String(err);
+}
+
+function logFinishError(runId: string) {
+  return (e: unknown) => logger.error({ err: e, runId }, 'could not record the end of the run');
+}
