@@ -71,7 +71,8 @@ export async function ensureServices({ purpose = 'app', env = process.env } = {}
   }
 
   const test = purpose === 'test';
-  const port = env.PORT || (test ? '3100' : '3000');
+  // The e2e suite (playwright.config.ts) always serves the test build on 3100.
+  const port = test ? '3100' : env.PORT || '3000';
   const dataDir = test ? path.join(DATA_DIR, 'test') : env.LIFEBOAT_DATA_DIR || DATA_DIR;
   fs.mkdirSync(dataDir, { recursive: true });
 

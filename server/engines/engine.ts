@@ -43,7 +43,7 @@ export interface Engine<Config, Secrets, Target> {
    * On failure nothing half-restored is left behind. Rejects with an `EngineError`, or with `input`'s own
    * error if reading the artifact failed.
    */
-  restore(config: Config, secrets: Secrets, input: Readable, target: Target, options?: EngineRunOptions): Promise<EngineRestoreResult>;
+  restore(config: Config, secrets: Secrets, input: Readable, target: Target, options?: EngineRestoreOptions): Promise<EngineRestoreResult>;
 }
 
 /**
@@ -69,6 +69,11 @@ export interface EngineRunOptions {
   signal?: AbortSignal;
   /** Called at most every few hundred milliseconds, plus once at the end. Exceptions thrown here are ignored. */
   onProgress?: (progress: EngineProgress) => void;
+}
+
+export interface EngineRestoreOptions extends EngineRunOptions {
+  /** Size of the artifact when the caller knows it (storage `head`), reported as the progress estimate. */
+  inputBytes?: number;
 }
 
 export interface EngineProgress {
@@ -119,6 +124,8 @@ export type EngineErrorCode =
   | 'TARGET_EXISTS'
   /** Could not reach or log in to the source/target. */
   | 'CONNECTION_FAILED'
+  /** Logged in, but the role lacks a privilege the operation needs (e.g. CREATEDB for a restore). */
+  | 'PERMISSION_DENIED'
   /** The dump/restore tool is not installed where the worker runs. */
   | 'TOOL_NOT_FOUND'
   /** The tool exited non-zero (message carries its stderr tail). */
@@ -150,4 +157,22 @@ export class EngineError extends Error {
 
 export function isEngineError(err: unknown, code?: EngineErrorCode): err is EngineError {
   return err instanceof EngineError && (code === undefined || err.code === code);
+}
+
+/**
+ * Parses engine input, turning a validation failure into `INVALID_CONFIG` whose message names the fields
+ * and rules but never echoes the values (they may be secrets).
+ */
+export function parseEngineInput<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+    return `${where}${issue.message}`;
+  });
+  return throwInvalid(`${what} is invalid: ${problems.join('; ')}`);
+}
+
+function throwInvalid(message: string): never {
+  throw new EngineError('INVALID_CONFIG', message);
 }

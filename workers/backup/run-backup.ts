@@ -6,6 +6,7 @@ import { db } from '@/server/shared/db';
 import { openSecret } from '@/server/shared/secrets';
 import { buildManifest, artifactExtension } from '@/server/recovery-points/manifest';
 import type { RunHandler } from '../runner/execute-run';
+import { maybeThrottle } from '../runner/fault-injection';
 
 /**
  * backup.run: stream the engine's dump through a sha256 into the destination, then write the manifest last. The
@@ -33,7 +34,7 @@ export const runBackup: RunHandler = async (claimed, ctx) => {
   });
   // The key belongs to this run and no recovery point references it until commit, so a retry may replace it.
   const [stored, result] = await Promise.all([
-    driver.put(keys.data, backup.stream, { signal: ctx.signal, overwrite: true }),
+    driver.put(keys.data, maybeThrottle(backup.stream), { signal: ctx.signal, overwrite: true }),
     backup.done,
   ]);
   if (stored.size === 0) throw new Error('the dump is empty; nothing was recorded');

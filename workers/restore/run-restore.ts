@@ -51,6 +51,7 @@ export const runRestore: RunHandler = async (claimed, ctx) => {
   const input = await driver.get(point.location);
   const result = await engine.restore(run.source.config, secrets, input, target, {
     signal: ctx.signal,
+    inputBytes: expectedSize,
     onProgress: (p) => ctx.progress({ bytesDone: p.bytes }),
   });
   await ctx.log('info', `restored ${result.bytes} bytes into ${result.target} in ${Math.round(result.durationMs / 1000)} s`);

@@ -65,7 +65,7 @@ export async function withClient<T>(
     try {
       await client.connect();
     } catch (err) {
-      throw new EngineError('CONNECTION_FAILED', `could not connect to ${describeServer(config)} database "${database}": ${pgErrorMessage(err)}`, {
+      throw new EngineError('CONNECTION_FAILED', `could not connect to ${describeServer(config)} (database "${database}", user "${config.user}"): ${pgErrorMessage(err)}`, {
         cause: err,
       });
     }
@@ -87,9 +87,7 @@ export function pgErrorMessage(err: unknown): string {
   return String(err);
 }
 
-/** SQLSTATE of a server error, e.g. `42P04` (duplicate_database). */
+/** SQLSTATE of a server error, e.g. `42P04` (duplicate_database); undefined for network/client errors. */
 export function sqlState(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' && /^[0-9A-Z]{5}$/.test(err.code)
-    ? err.code
-    : undefined;
+  return err instanceof pg.DatabaseError ? err.code : undefined;
 }

@@ -2,7 +2,7 @@
  * Runs a client tool (pg_dump, pg_restore) without a shell and keeps what we need to explain a failure.
  * Nothing here is PostgreSQL-specific; it lives beside its only user until a second engine needs it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 
 // Enough for the last few error lines of a verbose tool without holding a chatty stderr in memory.
@@ -41,9 +41,11 @@ export interface SpawnedTool {
 }
 
 export function spawnTool(options: SpawnToolOptions): SpawnedTool {
-  const child = spawn(options.command, [...options.args], {
-    env: options.env,
-    stdio: [options.stdin, options.stdout, 'pipe'],
+  const stdio: StdioOptions = [options.stdin, options.stdout, 'pipe'];
+  const child: ChildProcess = spawn(options.command, [...options.args], {
+    // Cast only because Next's types mark NODE_ENV as required; the tool gets exactly this environment.
+    env: options.env as NodeJS.ProcessEnv,
+    stdio,
     shell: false,
     windowsHide: true,
   });

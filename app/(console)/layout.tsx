@@ -1,0 +1,30 @@
+import { getServerSession } from 'next-auth/next';
+import { redirect } from 'next/navigation';
+import { actorForUser, authOptions, can } from '@/server/auth';
+import { ConsoleNav } from '@/components/layout/console-nav';
+import { ViewerProvider, type Viewer } from '@/components/layout/viewer';
+
+export default async function ConsoleLayout({ children }: { children: React.ReactNode }) {
+  const session = await getServerSession(authOptions);
+  const userId = (session?.user as { id?: string } | undefined)?.id;
+  // Re-read the user: a disabled account or changed role counts now, not when the JWT expires.
+  const actor = userId ? await actorForUser(userId) : null;
+  if (!actor) redirect('/login');
+  const viewer: Viewer = {
+    email: actor.label,
+    role: actor.role,
+    can: {
+      writeInventory: can(actor, 'inventory:write'),
+      runBackup: can(actor, 'backup:run'),
+      requestRestore: can(actor, 'restore:request'),
+      cancelRun: can(actor, 'run:cancel'),
+      manageTokens: can(actor, 'token:manage'),
+    },
+  };
+  return (
+    <ViewerProvider viewer={viewer}>
+      <ConsoleNav />
+      <main className="container">{children}</main>
+    </ViewerProvider>
+  );
+}

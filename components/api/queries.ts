@@ -1,0 +1,65 @@
+'use client';
+
+import { useQuery } from '@tanstack/react-query';
+import { api } from './client';
+import { isActive, type ApiToken, type Items, type RecoveryPoint, type Run, type Source } from './types';
+
+// Active runs change every second or two; 2 s keeps tables current without hammering the API.
+export const ACTIVE_REFRESH_MS = 2_000;
+
+export const keys = {
+  sources: ['sources'] as const,
+  source: (id: string) => ['sources', id] as const,
+  recoveryPoints: (sourceId: string) => ['sources', sourceId, 'recovery-points'] as const,
+  runs: (filter: { sourceId?: string; limit?: number } = {}) => ['runs', 'list', filter] as const,
+  run: (id: string) => ['runs', 'detail', id] as const,
+  runLogs: (id: string) => ['runs', 'detail', id, 'logs'] as const,
+  tokens: ['tokens'] as const,
+};
+
+export function useSources() {
+  return useQuery({
+    queryKey: keys.sources,
+    queryFn: ({ signal }) => api<Items<Source>>('/sources', { signal }).then((r) => r.items),
+    // The "last run" column follows running backups.
+    refetchInterval: (q) => (q.state.data?.some((s) => isActive(s.lastRun?.status)) ? ACTIVE_REFRESH_MS : false),
+  });
+}
+
+export function useSource(id: string) {
+  return useQuery({
+    queryKey: keys.source(id),
+    queryFn: ({ signal }) => api<Source>(`/sources/${encodeURIComponent(id)}`, { signal }),
+  });
+}
+
+export function useRecoveryPoints(sourceId: string, { follow = false }: { follow?: boolean } = {}) {
+  return useQuery({
+    queryKey: keys.recoveryPoints(sourceId),
+    queryFn: ({ signal }) => api<Items<RecoveryPoint>>(`/sources/${encodeURIComponent(sourceId)}/recovery-points`, { signal }).then((r) => r.items),
+    // While a backup of this source runs, its point appears when the run finishes.
+    refetchInterval: follow ? ACTIVE_REFRESH_MS : false,
+  });
+}
+
+export function useRuns(filter: { sourceId?: string; limit?: number } = {}) {
+  return useQuery({
+    queryKey: keys.runs(filter),
+    queryFn: ({ signal }) => {
+      const qs = new URLSearchParams();
+      if (filter.sourceId) qs.set('sourceId', filter.sourceId);
+      if (filter.limit) qs.set('limit', String(filter.limit));
+      const suffix = qs.size ? `?${qs}` : '';
+      return api<Items<Run>>(`/runs${suffix}`, { signal }).then((r) => r.items);
+    },
+    refetchInterval: (q) => (q.state.data?.some((r) => isActive(r.status)) ? ACTIVE_REFRESH_MS : false),
+  });
+}
+
+export function useTokens(enabled: boolean) {
+  return useQuery({
+    queryKey: keys.tokens,
+    queryFn: ({ signal }) => api<Items<ApiToken>>('/tokens', { signal }).then((r) => r.items),
+    enabled,
+  });
+}

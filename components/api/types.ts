@@ -1,0 +1,39 @@
+// Response shapes of /api/v1, taken from the server's DTOs (type-only imports: nothing of server/ is bundled).
+import type { listApiTokens, createApiToken, Role } from '@/server/auth';
+import type { SourceDto } from '@/server/inventory';
+import type { RecoveryPointDto } from '@/server/recovery-points';
+import type { RunDto, RunProgressEvent, getRun } from '@/server/runs';
+
+/** What JSON.stringify makes of a server value: Dates arrive as ISO strings. */
+type Jsonified<T> = T extends Date
+  ? string
+  : T extends Array<infer U>
+    ? Jsonified<U>[]
+    : T extends object
+      ? { [K in keyof T]: Jsonified<T[K]> }
+      : T;
+
+export type Source = SourceDto;
+export type RecoveryPoint = RecoveryPointDto;
+export type Run = RunDto;
+export type RunDetail = Awaited<ReturnType<typeof getRun>>;
+export type RunStatus = RunDto['status'];
+export type RunLog = { id: string; at: string; level: string; message: string };
+export type ProgressEvent = RunProgressEvent;
+export type ApiToken = Awaited<ReturnType<typeof listApiTokens>>[number];
+export type CreatedApiToken = Jsonified<Awaited<ReturnType<typeof createApiToken>>>;
+export type { Role };
+
+export interface Items<T> {
+  items: T[];
+}
+
+export interface ProbeResult {
+  ok: boolean;
+  version?: string;
+  message?: string;
+}
+
+export const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
+export const isTerminal = (status: string | undefined | null): boolean => !!status && TERMINAL_STATUSES.has(status);
+export const isActive = (status: string | undefined | null): boolean => status === 'QUEUED' || status === 'RUNNING';

@@ -1,0 +1,56 @@
+'use client';
+
+import Link from 'next/link';
+import { usePathname } from 'next/navigation';
+import { signOut } from 'next-auth/react';
+import { useState } from 'react';
+import { LifeboatMark } from '@/components/ui/logo';
+import { useViewer } from './viewer';
+
+export function ConsoleNav() {
+  const viewer = useViewer();
+  const pathname = usePathname();
+  const [signingOut, setSigningOut] = useState(false);
+  const links = [
+    { href: '/sources', label: 'Sources' },
+    { href: '/runs', label: 'Runs' },
+    ...(viewer.can.manageTokens ? [{ href: '/tokens', label: 'Tokens' }] : []),
+  ];
+  return (
+    <header className="topbar">
+      <div className="topbar-inner">
+        <Link href="/sources" className="brand" aria-label="Lifeboat home">
+          <LifeboatMark />
+          <span>Lifeboat</span>
+        </Link>
+        <nav aria-label="Main" className="nav">
+          {links.map((l) => {
+            const active = pathname === l.href || pathname.startsWith(`${l.href}/`);
+            return (
+              <Link key={l.href} href={l.href} className={active ? 'nav-link active' : 'nav-link'} aria-current={active ? 'page' : undefined}>
+                {l.label}
+              </Link>
+            );
+          })}
+        </nav>
+        <div className="user" data-testid="signed-in-user">
+          <span className="user-email">{viewer.email}</span>
+          <span className="role-chip" data-testid="signed-in-role">
+            {viewer.role.toLowerCase()}
+          </span>
+          <button
+            type="button"
+            className="btn btn-ghost btn-sm"
+            disabled={signingOut}
+            onClick={() => {
+              setSigningOut(true);
+              void signOut({ callbackUrl: '/login' });
+            }}
+          >
+            {signingOut ? 'Signing out…' : 'Sign out'}
+          </button>
+        </div>
+      </div>
+    </header>
+  );
+}

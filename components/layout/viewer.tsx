@@ -1,0 +1,28 @@
+'use client';
+
+import { createContext, useContext } from 'react';
+
+/** Who is signed in and what the console should offer them. The server still authorizes every request. */
+export interface Viewer {
+  email: string;
+  role: string;
+  can: {
+    writeInventory: boolean;
+    runBackup: boolean;
+    requestRestore: boolean;
+    cancelRun: boolean;
+    manageTokens: boolean;
+  };
+}
+
+const ViewerContext = createContext<Viewer | null>(null);
+
+export function ViewerProvider({ viewer, children }: { viewer: Viewer; children: React.ReactNode }) {
+  return <ViewerContext.Provider value={viewer}>{children}</ViewerContext.Provider>;
+}
+
+export function useViewer(): Viewer {
+  const viewer = useContext(ViewerContext);
+  if (!viewer) throw new Error('useViewer outside the console layout');
+  return viewer;
+}

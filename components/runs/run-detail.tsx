@@ -1,0 +1,202 @@
+'use client';
+
+import Link from 'next/link';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useRef } from 'react';
+import { api, errorText } from '@/components/api/client';
+import { keys } from '@/components/api/queries';
+import { isActive, type RunDetail as RunDetailDto, type RunLog } from '@/components/api/types';
+import { useViewer } from '@/components/layout/viewer';
+import { Alert } from '@/components/ui/alert';
+import { formatBytes, formatDateTime, formatRate, formatTime, runDuration } from '@/components/ui/format';
+import { PageHeader } from '@/components/ui/page-header';
+import { ProgressBar } from '@/components/ui/progress-bar';
+import { StatusBadge } from '@/components/ui/status-badge';
+import { useNow } from '@/components/ui/use-now';
+import { restoreTarget } from './runs-table';
+import { useLiveRun, type Transport } from './use-live-run';
+
+export function RunDetail({ id }: { id: string }) {
+  const viewer = useViewer();
+  const queryClient = useQueryClient();
+  const { run, logs, mergedLogs, transport, rate } = useLiveRun(id);
+  const now = useNow(isActive(run.data?.status));
+
+  const cancel = useMutation({
+    mutationFn: () => api<RunDetailDto>(`/runs/${encodeURIComponent(id)}/cancel`, { method: 'POST' }),
+    onSuccess: (updated) => {
+      // A queued run is cancelled at once (no worker publishes that); a running one reports CANCELLED through the stream.
+      queryClient.setQueryData(keys.run(id), updated);
+      void queryClient.invalidateQueries({ queryKey: ['runs', 'list'] });
+    },
+  });
+
+  if (run.isPending) return <p className="muted">Loading…</p>;
+  if (run.error && !run.data) {
+    return (
+      <>
+        <PageHeader title="Run" />
+        <Alert>{errorText(run.error)}</Alert>
+        <p>
+          <Link href="/runs">Back to runs</Link>
+        </p>
+      </>
+    );
+  }
+  const r = run.data;
+  const active = isActive(r.status);
+  const target = restoreTarget(r);
+  const title = r.kind === 'RESTORE' ? `Restore of ${r.sourceName ?? 'a source'}` : `${capitalize(r.kind.toLowerCase())} of ${r.sourceName ?? 'a source'}`;
+
+  return (
+    <>
+      <PageHeader
+        title={title}
+        subtitle={
+          <>
+            Run <span className="mono">{r.id}</span> · requested by {r.requestedBy}
+          </>
+        }
+        actions={
+          viewer.can.cancelRun &&
+          active && (
+            <button type="button" className="btn btn-danger" onClick={() => cancel.mutate()} disabled={cancel.isPending || r.cancelRequested}>
+              {cancel.isPending || r.cancelRequested ? 'Cancelling…' : 'Cancel run'}
+            </button>
+          )
+        }
+      />
+      {cancel.error && <Alert title="Could not cancel">{errorText(cancel.error)}</Alert>}
+
+      <section className="card run-summary" aria-label="Run progress">
+        <div className="run-status-line">
+          <StatusBadge status={r.status} testId="run-status" />
+          <span className="phase" data-testid="run-phase">
+            {r.phase ?? (r.status === 'QUEUED' ? 'waiting for a worker' : '—')}
+          </span>
+          <TransportChip transport={transport} />
+        </div>
+        <ProgressBar
+          value={r.bytesDone}
+          max={r.bytesTotal}
+          active={active}
+          complete={r.status === 'SUCCEEDED'}
+          label={`${r.kind.toLowerCase()} progress`}
+        />
+        <div className="stats">
+          <Stat label="Bytes" testId="run-bytes">
+            {formatBytes(r.bytesDone)}
+            {r.bytesTotal !== null && (
+              <span className="muted">
+                {' '}
+                of {r.kind === 'BACKUP' && active ? 'about ' : ''}
+                {formatBytes(r.bytesTotal)}
+              </span>
+            )}
+          </Stat>
+          <Stat label="Rate" testId="run-rate">
+            {active ? formatRate(rate) : '—'}
+          </Stat>
+          <Stat label="Duration">{runDuration(r, now)}</Stat>
+          <Stat label="Started">{formatDateTime(r.startedAt)}</Stat>
+          <Stat label="Finished">{formatDateTime(r.finishedAt)}</Stat>
+          <Stat label="Attempt">
+            {r.attempt} of {r.maxAttempts}
+          </Stat>
+          {target && <Stat label="Target database">{target}</Stat>}
+        </div>
+
+        {r.status === 'FAILED' && r.error && (
+          <Alert title="The run failed" testId="run-error">
+            {r.error}
+          </Alert>
+        )}
+        {r.status === 'CANCELLED' && <Alert tone="warning">{r.error ?? 'Cancelled.'}</Alert>}
+        {r.status === 'SUCCEEDED' && r.kind === 'BACKUP' && r.sourceId && (
+          <Alert tone="success" title="Backup complete">
+            A new recovery point was stored.{' '}
+            <Link href={`/sources/${r.sourceId}#recovery-points`} data-testid="recovery-points-link">
+              View recovery points of {r.sourceName ?? 'the source'}
+            </Link>
+          </Alert>
+        )}
+        {r.status === 'SUCCEEDED' && r.kind === 'RESTORE' && (
+          <Alert tone="success" title="Restore complete">
+            Restored into database <strong className="mono">{target ?? 'the target'}</strong>.{' '}
+            {r.sourceId && <Link href={`/sources/${r.sourceId}`}>Back to {r.sourceName ?? 'the source'}</Link>}
+          </Alert>
+        )}
+      </section>
+
+      <section className="card" aria-labelledby="log-heading">
+        <div className="section-head">
+          <h2 id="log-heading">Log</h2>
+          {logs.error && <span className="small danger-text">log unavailable: {errorText(logs.error)}</span>}
+        </div>
+        <LogView lines={mergedLogs} follow={active} />
+      </section>
+    </>
+  );
+}
+
+function TransportChip({ transport }: { transport: Transport }) {
+  const text = transport === 'live' ? 'live' : transport === 'polling' ? 'polling every 2 s' : 'finished';
+  return (
+    <span className={`transport transport-${transport}`} data-testid="run-transport" data-transport={transport} title={TRANSPORT_HINT[transport]}>
+      {transport === 'live' && <span className="live-dot" aria-hidden="true" />}
+      {text}
+    </span>
+  );
+}
+
+const TRANSPORT_HINT: Record<Transport, string> = {
+  live: 'Progress is pushed by the server as it happens',
+  polling: 'The live stream dropped; re-reading the run every 2 seconds',
+  done: 'The run has finished',
+};
+
+function Stat({ label, testId, children }: { label: string; testId?: string; children: React.ReactNode }) {
+  return (
+    <div className="stat">
+      <div className="stat-label">{label}</div>
+      <div className="stat-value" data-testid={testId}>
+        {children}
+      </div>
+    </div>
+  );
+}
+
+function LogView({ lines, follow }: { lines: RunLog[]; follow: boolean }) {
+  const ref = useRef<HTMLOListElement>(null);
+  const pinned = useRef(true);
+  useEffect(() => {
+    const el = ref.current;
+    if (el && follow && pinned.current) el.scrollTop = el.scrollHeight;
+  }, [lines.length, follow]);
+  if (lines.length === 0) return <p className="muted">No log lines yet.</p>;
+  return (
+    <ol
+      className="log"
+      ref={ref}
+      data-testid="run-logs"
+      aria-live="polite"
+      onScroll={(e) => {
+        const el = e.currentTarget;
+        // Keep following the tail only while the operator has not scrolled up to read something.
+        pinned.current = el.scrollHeight - el.scrollTop - el.clientHeight < 24;
+      }}
+    >
+      {lines.map((l) => (
+        <li key={l.id} className={`log-line log-${l.level}`}>
+          <time dateTime={l.at}>{formatTime(l.at)}</time>
+          <span className="log-level">{l.level}</span>
+          <span className="log-message">{l.message}</span>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}

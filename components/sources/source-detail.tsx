@@ -1,0 +1,150 @@
+'use client';
+
+import Link from 'next/link';
+import { useRouter } from 'next/navigation';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { api, errorText } from '@/components/api/client';
+import { keys, useRecoveryPoints, useRuns, useSource } from '@/components/api/queries';
+import { isActive, type RecoveryPoint, type Run } from '@/components/api/types';
+import { useViewer } from '@/components/layout/viewer';
+import { RunsTable } from '@/components/runs/runs-table';
+import { Alert } from '@/components/ui/alert';
+import { formatBytes, formatDateTime, shortHash } from '@/components/ui/format';
+import { PageHeader } from '@/components/ui/page-header';
+import { TableStatus } from '@/components/ui/query-state';
+import { KindLabel } from './sources-table';
+import { RestoreDialog } from './restore-dialog';
+
+// The settings an operator recognises first; anything else the engine stores follows in key order.
+const CONFIG_ORDER = ['host', 'port', 'database', 'user', 'sslmode'];
+
+export function SourceDetail({ id }: { id: string }) {
+  const router = useRouter();
+  const viewer = useViewer();
+  const queryClient = useQueryClient();
+  const source = useSource(id);
+  const runs = useRuns({ sourceId: id, limit: 10 });
+  const anyActive = runs.data?.some((r) => isActive(r.status)) ?? false;
+  const points = useRecoveryPoints(id, { follow: anyActive });
+  const [restoring, setRestoring] = useState<RecoveryPoint | null>(null);
+
+  const backup = useMutation({
+    mutationFn: () => api<Run>(`/sources/${encodeURIComponent(id)}/backups`, { method: 'POST' }),
+    onSuccess: async (run) => {
+      void queryClient.invalidateQueries({ queryKey: ['runs'] });
+      router.push(`/runs/${run.id}`);
+    },
+  });
+
+  if (source.isPending) return <p className="muted">Loading…</p>;
+  if (source.error) {
+    return (
+      <>
+        <PageHeader title="Source" />
+        <Alert>{errorText(source.error)}</Alert>
+        <p>
+          <Link href="/sources">Back to sources</Link>
+        </p>
+      </>
+    );
+  }
+  const s = source.data;
+  const config = Object.entries(s.config).sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b));
+  const pointRows = points.data ?? [];
+
+  return (
+    <>
+      <PageHeader
+        title={s.name}
+        subtitle={
+          <>
+            <KindLabel kind={s.kind} /> source · added {formatDateTime(s.createdAt)}
+          </>
+        }
+        actions={
+          viewer.can.runBackup && (
+            <button type="button" className="btn btn-primary" onClick={() => backup.mutate()} disabled={backup.isPending || backup.isSuccess}>
+              {backup.isPending || backup.isSuccess ? 'Starting backup…' : 'Back up now'}
+            </button>
+          )
+        }
+      />
+      {backup.error && <Alert title="The backup was not started">{errorText(backup.error)}</Alert>}
+
+      <section className="card" aria-labelledby="config-heading">
+        <h2 id="config-heading">Connection</h2>
+        <dl className="config" data-testid="source-config">
+          {config.map(([key, value]) => (
+            <div key={key}>
+              <dt>{key}</dt>
+              <dd className="mono">{typeof value === 'string' ? value : JSON.stringify(value)}</dd>
+            </div>
+          ))}
+          <div>
+            <dt>password</dt>
+            <dd className="muted">{s.hasPassword ? 'stored (encrypted)' : 'none'}</dd>
+          </div>
+        </dl>
+      </section>
+
+      <section className="card" id="recovery-points" aria-labelledby="points-heading">
+        <h2 id="points-heading">Recovery points</h2>
+        <table className="table" aria-label="Recovery points">
+          <thead>
+            <tr>
+              <th>Time</th>
+              <th className="num">Size</th>
+              <th>SHA-256</th>
+              <th>Destination</th>
+              <th className="actions-col">
+                <span className="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            <TableStatus colSpan={5} loading={points.isPending} error={points.error} empty={pointRows.length === 0 && 'No recovery points yet. Run a backup to create one.'} />
+            {pointRows.map((p) => (
+              <tr key={p.id} data-testid="recovery-point-row">
+                <td>{formatDateTime(p.createdAt)}</td>
+                <td className="num">{formatBytes(p.sizeBytes)}</td>
+                <td className="mono" title={p.sha256}>
+                  {shortHash(p.sha256)}
+                </td>
+                <td>{p.destinationName ?? <span className="muted">—</span>}</td>
+                <td className="actions-col">
+                  {viewer.can.requestRestore && (
+                    <button type="button" className="btn btn-sm" onClick={() => setRestoring(p)}>
+                      Restore
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+
+      <section className="card" aria-labelledby="runs-heading">
+        <div className="section-head">
+          <h2 id="runs-heading">Recent runs</h2>
+          <Link href="/runs" className="small">
+            All runs →
+          </Link>
+        </div>
+        <RunsTable runs={runs.data} loading={runs.isPending} error={runs.error} showSource={false} label="Recent runs" />
+      </section>
+
+      <RestoreDialog
+        point={restoring}
+        sourceDatabase={typeof s.config.database === 'string' ? s.config.database : s.name}
+        onClose={() => setRestoring(null)}
+      />
+    </>
+  );
+}
+
+function rank(key: string): number {
+  const i = CONFIG_ORDER.indexOf(key);
+  return i === -1 ? CONFIG_ORDER.length : i;
+}

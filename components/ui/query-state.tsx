@@ -1,0 +1,34 @@
+import { errorText } from '@/components/api/client';
+import { Alert } from './alert';
+
+/** Loading and error rows for a table body driven by a query. */
+export function TableStatus({ colSpan, loading, error, empty }: { colSpan: number; loading: boolean; error: unknown; empty: string | false }) {
+  if (loading) {
+    return (
+      <tr>
+        <td colSpan={colSpan} className="muted center">
+          Loading…
+        </td>
+      </tr>
+    );
+  }
+  if (error) {
+    return (
+      <tr>
+        <td colSpan={colSpan}>
+          <Alert>{errorText(error)}</Alert>
+        </td>
+      </tr>
+    );
+  }
+  if (empty) {
+    return (
+      <tr>
+        <td colSpan={colSpan} className="muted center">
+          {empty}
+        </td>
+      </tr>
+    );
+  }
+  return null;
+}

@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+
+import { isEngineError } from '../engine';
+import { buildConninfo, pgDumpArgs, pgRestoreArgs, quoteConninfoValue, toolCommand, toolEnv } from './argv';
+import { PostgresConfig, PostgresRestoreTarget } from './config';
+import { postgresEngine } from './index';
+import { summarizeStderr } from './spawn-tool';
+
+const PASSWORD = "s3cr3t pa'ss\\word";
+
+const config = PostgresConfig.parse({ host: 'db.internal', database: 'orders', user: 'backup' });
+
+/** Splits a conninfo string back into key/values the way libpq does (quoted values, backslash escapes). */
+function parseConninfo(conninfo: string): Record<string, string> {
+  const result: Record<string, string> = {};
+  const re = /(\w+)='((?:[^'\\]|\\.)*)'\s*/gy;
+  let match: RegExpExecArray | null;
+  let consumed = 0;
+  while ((match = re.exec(conninfo)) !== null) {
+    result[match[1]!] = match[2]!.replace(/\\(.)/g, '$1');
+    consumed = re.lastIndex;
+  }
+  expect(consumed, `conninfo fully parsed: ${conninfo}`).toBe(conninfo.length);
+  return result;
+}
+
+function dbnameArg(args: string[]): string {
+  const args_ = args.filter((a) => a.startsWith('--dbname='));
+  expect(args_).toHaveLength(1);
+  return args_[0]!.slice('--dbname='.length);
+}
+
+describe('postgres argv', () => {
+  it('dumps in custom format without ever prompting', () => {
+    const args = pgDumpArgs(config);
+    expect(args).toContain('--format=custom');
+    expect(args).toContain('--no-password');
+    expect(args.some((a) => a.startsWith('--lock-wait-timeout='))).toBe(true);
+    expect(parseConninfo(dbnameArg(args))).toMatchObject({ host: 'db.internal', port: '5432', dbname: 'orders', user: 'backup' });
+  });
+
+  it('restores with --no-owner --exit-on-error into the target, reading stdin', () => {
+    const target = PostgresRestoreTarget.parse({ database: 'orders_restored' });
+    const args = pgRestoreArgs(config, target);
+    expect(args).toEqual(expect.arrayContaining(['--no-owner', '--exit-on-error', '--no-password']));
+    expect(args).not.toContain('--no-privileges');
+    expect(parseConninfo(dbnameArg(args)).dbname).toBe('orders_restored');
+    // No positional argument: the archive comes from stdin.
+    expect(args.every((a) => a.startsWith('--'))).toBe(true);
+
+    expect(pgRestoreArgs(config, PostgresRestoreTarget.parse({ database: 'x', noPrivileges: true }))).toContain('--no-privileges');
+  });
+
+  it('never puts the password in argv, only in the child environment', () => {
+    const secrets = { password: PASSWORD };
+    const all = [...pgDumpArgs(config), ...pgRestoreArgs(config, { database: 'x', noPrivileges: false })].join('\n');
+    expect(all).not.toContain('s3cr3t');
+    expect(all).not.toMatch(/password=/i);
+    expect(toolEnv({ PATH: '/usr/bin' }, secrets)).toEqual({ PATH: '/usr/bin', PGPASSWORD: PASSWORD });
+    expect(toolEnv({ PATH: '/usr/bin' }, {})).toEqual({ PATH: '/usr/bin' });
+  });
+
+  it("drops the worker's own PG* variables so they cannot redirect a backup", () => {
+    const env = toolEnv(
+      { PATH: '/bin', HOME: '/home/w', PGHOST: 'evil', PGPASSWORD: 'worker-pw', PGOPTIONS: '-c x=y', PGSERVICE: 's', pgdatabase: 'd', UNSET: undefined },
+      {},
+    );
+    expect(env).toEqual({ PATH: '/bin', HOME: '/home/w' });
+  });
+
+  it.each([
+    ['my db; drop', 'my db; drop'],
+    ['-starts-with-dash', '-starts-with-dash'],
+    ['--help', '--help'],
+    ["it's", "it's"],
+    ['back\\slash', 'back\\slash'],
+    ['a=b host=evil', 'a=b host=evil'],
+    ['"quoted"', '"quoted"'],
+    ['ünïcødé', 'ünïcødé'],
+  ])('keeps the odd database name %j a single, exact value', (name, expected) => {
+    const odd = PostgresConfig.parse({ host: 'h', database: name, user: '-u; x' });
+    const dumpArgs = pgDumpArgs(odd);
+    // The user value is attached to --dbname=, so no argv element is the bare name (which could parse as an option).
+    expect(dumpArgs).not.toContain(name);
+    const parsed = parseConninfo(dbnameArg(dumpArgs));
+    expect(parsed.dbname).toBe(expected);
+    expect(parsed.user).toBe('-u; x');
+    expect(parsed.host).toBe('h');
+    const restoreArgs = pgRestoreArgs(odd, { database: name, noPrivileges: false });
+    expect(parseConninfo(dbnameArg(restoreArgs)).dbname).toBe(expected);
+  });
+
+  it('quotes conninfo values per libpq', () => {
+    expect(quoteConninfoValue('plain')).toBe("'plain'");
+    expect(quoteConninfoValue("o'brien")).toBe("'o\\'brien'");
+    expect(quoteConninfoValue('a\\b')).toBe("'a\\\\b'");
+    expect(quoteConninfoValue('')).toBe("''");
+  });
+
+  it('includes sslmode only when set, and a custom port', () => {
+    expect(buildConninfo(config)).not.toContain('sslmode');
+    const tls = PostgresConfig.parse({ host: 'h', port: 6543, database: 'd', user: 'u', sslmode: 'verify-full' });
+    expect(parseConninfo(buildConninfo(tls))).toMatchObject({ port: '6543', sslmode: 'verify-full' });
+  });
+
+  it('resolves tools from PATH or a configured folder', () => {
+    expect(toolCommand('pg_dump')).toBe('pg_dump');
+    expect(toolCommand('pg_restore', '/usr/lib/postgresql/16/bin')).toBe('/usr/lib/postgresql/16/bin/pg_restore');
+  });
+});
+
+describe('postgres config', () => {
+  it('defaults the port and rejects what libpq cannot carry', () => {
+    expect(PostgresConfig.parse({ host: 'h', database: 'd', user: 'u' }).port).toBe(5432);
+    expect(PostgresConfig.safeParse({ host: 'h', database: 'a\u0000b', user: 'u' }).success).toBe(false);
+    expect(PostgresConfig.safeParse({ host: 'h', database: 'x'.repeat(64), user: 'u' }).success).toBe(false);
+    expect(PostgresConfig.safeParse({ host: 'h', database: 'd', user: 'u', port: 70000 }).success).toBe(false);
+    // Secrets belong in secrets: a password in the config is refused, not silently stored in clear.
+    expect(PostgresConfig.safeParse({ host: 'h', database: 'd', user: 'u', password: 'x' }).success).toBe(false);
+  });
+
+  it('reports invalid input without echoing values', () => {
+    let caught: unknown;
+    try {
+      postgresEngine.backup({ host: 'h', database: 'd', user: 'u' }, { password: 12345 as unknown as string });
+    } catch (err) {
+      caught = err;
+    }
+    expect(isEngineError(caught, 'INVALID_CONFIG')).toBe(true);
+    expect((caught as Error).message).toMatch(/password/);
+    expect((caught as Error).message).not.toContain('12345');
+  });
+});
+
+describe('summarizeStderr', () => {
+  it('keeps the error lines, without tool prefixes or double spaces', () => {
+    const stderr = [
+      'pg_dump: warning: something harmless',
+      'pg_dump: error: connection to server at "127.0.0.1", port 5432 failed: FATAL:  database "nope" does not exist',
+      '',
+    ].join('\n');
+    expect(summarizeStderr('pg_dump', stderr)).toBe('connection to server at "127.0.0.1", port 5432 failed: FATAL: database "nope" does not exist');
+  });
+});

@@ -1,0 +1,56 @@
+import type { z } from 'zod';
+
+import { parseEngineInput, type Engine } from '../engine';
+import { backupPostgres, type PostgresToolOptions } from './backup';
+import { PostgresConfig, PostgresRestoreTarget, PostgresSecrets } from './config';
+import { probePostgres } from './probe';
+import { restorePostgres } from './restore';
+
+export { PostgresConfig, PostgresRestoreTarget, PostgresSecrets, PostgresSslMode } from './config';
+export { POSTGRES_DUMP_FORMAT, type PostgresToolOptions } from './backup';
+
+export type PostgresEngine = Engine<z.input<typeof PostgresConfig>, z.input<typeof PostgresSecrets>, z.input<typeof PostgresRestoreTarget>>;
+
+/**
+ * The PostgreSQL engine: `pg_dump -Fc` backups, `pg_restore` into a new database, probes with node-postgres.
+ * `tools.binDir` picks a specific client version (pg_dump must be at least the server's major version).
+ */
+export function createPostgresEngine(tools: PostgresToolOptions = {}): PostgresEngine {
+  const parse = (config: unknown, secrets: unknown) => ({
+    config: parseEngineInput(PostgresConfig, config, 'postgres config'),
+    secrets: parseEngineInput(PostgresSecrets, secrets, 'postgres secrets'),
+  });
+
+  return {
+    kind: 'postgres',
+    configSchema: PostgresConfig,
+    secretsSchema: PostgresSecrets,
+    restoreTargetSchema: PostgresRestoreTarget,
+
+    async probe(config, secrets, options) {
+      const parsed = parse(config, secrets);
+      return probePostgres(parsed.config, parsed.secrets, options, tools);
+    },
+
+    backup(config, secrets, options) {
+      const parsed = parse(config, secrets);
+      return backupPostgres(parsed.config, parsed.secrets, options, tools);
+    },
+
+    async restore(config, secrets, input, target, options) {
+      let parsed;
+      let parsedTarget;
+      try {
+        parsed = parse(config, secrets);
+        parsedTarget = parseEngineInput(PostgresRestoreTarget, target, 'postgres restore target');
+      } catch (err) {
+        input.destroy();
+        throw err;
+      }
+      return restorePostgres(parsed.config, parsed.secrets, input, parsedTarget, options, tools);
+    },
+  };
+}
+
+/** The engine with client tools from PATH. */
+export const postgresEngine = createPostgresEngine();

@@ -1,0 +1,170 @@
+import { Transform, type Readable } from 'node:stream';
+
+import { EngineError, type EngineRestoreOptions, type EngineRestoreResult } from '../engine';
+import { pgRestoreArgs, toolCommand, toolEnv } from './argv';
+import { spawnFailure, type PostgresToolOptions } from './backup';
+import { describeServer, pgErrorMessage, sqlState, withClient } from './client';
+import type { PostgresConfig, PostgresRestoreTarget, PostgresSecrets } from './config';
+import { createProgressReporter } from './progress';
+import { describeExit, spawnTool, summarizeStderr } from './spawn-tool';
+
+// SQLSTATEs we act on (https://www.postgresql.org/docs/current/errcodes-appendix.html).
+const DUPLICATE_DATABASE = '42P04';
+const INSUFFICIENT_PRIVILEGE = '42501';
+// DROP DATABASE … WITH (FORCE) exists from PostgreSQL 13 (server_version_num 130000).
+const FORCE_DROP_MIN_VERSION = 130_000;
+
+/**
+ * Restores a `pg_dump -Fc` archive read from `input` into a NEW database `target.database` on the server
+ * described by `config` (connecting first to `config.database` to create it).
+ *
+ * The database is created from template0 (a clean slate: whatever was added to template1 would collide with
+ * the dump) and must not exist yet (`TARGET_EXISTS`); Lifeboat never restores over existing data. If anything
+ * fails after that — pg_restore exits non-zero, `input` errors, the signal aborts — the half-restored
+ * database is dropped before the promise rejects.
+ */
+export async function restorePostgres(
+  config: PostgresConfig,
+  secrets: PostgresSecrets,
+  input: Readable,
+  target: PostgresRestoreTarget,
+  options: EngineRestoreOptions = {},
+  tools: PostgresToolOptions = {},
+): Promise<EngineRestoreResult> {
+  const startedAt = Date.now();
+  const { signal } = options;
+  const progress = createProgressReporter('restore', options.onProgress);
+  progress.setEstimatedTotal(options.inputBytes);
+
+  // Listening from the start: an input that fails while we create the database must not crash the worker
+  // with an unhandled 'error', and its error is the one to report.
+  let inputError: unknown;
+  input.on('error', (err) => {
+    inputError ??= err;
+  });
+
+  try {
+    if (signal?.aborted) throw new EngineError('CANCELLED', 'restore cancelled before it started');
+    await createDatabase(config, secrets, target.database, signal);
+  } catch (err) {
+    input.destroy();
+    throw signal?.aborted ? new EngineError('CANCELLED', 'restore cancelled', { cause: err }) : err;
+  }
+
+  let bytes = 0;
+  let stdinError: unknown;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      bytes += chunk.length;
+      progress.update(bytes);
+      callback(null, chunk);
+    },
+  });
+
+  const tool = spawnTool({
+    command: toolCommand('pg_restore', tools.binDir),
+    args: pgRestoreArgs(config, target),
+    env: toolEnv(tools.baseEnv ?? process.env, secrets),
+    stdin: 'pipe',
+    stdout: 'ignore',
+  });
+  const onAbort = () => {
+    tool.kill();
+    input.destroy();
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+
+  // Piped by hand rather than with pipeline(): pipeline would destroy `input` with pg_restore's EPIPE, and
+  // then we could no longer tell "the artifact could not be read" from "pg_restore stopped reading".
+  const fed = new Promise<void>((resolve) => {
+    const stdin = tool.stdin;
+    if (stdin === null) return resolve();
+    stdin.once('error', (err) => {
+      stdinError ??= err;
+      input.destroy(); // nobody will read the rest: stop downloading it
+      resolve();
+    });
+    stdin.once('finish', resolve);
+    stdin.once('close', resolve);
+    const onInputError = () => {
+      // Kill rather than just close stdin, so a truncated archive can never be mistaken for a complete one.
+      tool.kill();
+      stdin.destroy();
+      resolve();
+    };
+    if (inputError !== undefined) return onInputError();
+    input.once('error', onInputError);
+    input.pipe(counter).pipe(stdin);
+  });
+  const [, exit] = await Promise.all([fed, tool.exited]);
+  signal?.removeEventListener('abort', onAbort);
+  // If pg_restore stopped early, the rest of the artifact is unread: release its file or connection.
+  if (!input.readableEnded) input.destroy();
+
+  let failure: unknown;
+  if (signal?.aborted) {
+    failure = new EngineError('CANCELLED', 'restore cancelled');
+  } else if (inputError !== undefined) {
+    // The artifact could not be read: that, not pg_restore's "unexpected end of file", is the cause.
+    failure = inputError;
+  } else if (exit.spawnError !== undefined) {
+    failure = spawnFailure('pg_restore', tools, exit.spawnError);
+  } else if (exit.code !== 0) {
+    failure = new EngineError('TOOL_FAILED', `pg_restore failed: ${summarizeStderr('pg_restore', exit.stderrTail) || describeExit(exit)}`);
+  } else if (stdinError !== undefined) {
+    // Exit 0 but it stopped reading early (EPIPE): the archive had bytes pg_restore never looked at.
+    failure = new EngineError('TOOL_FAILED', `pg_restore exited before reading the whole archive: ${pgErrorMessage(stdinError)}`);
+  }
+
+  if (failure !== undefined) {
+    const dropProblem = await dropDatabase(config, secrets, target.database).then(
+      () => undefined,
+      (err: unknown) => pgErrorMessage(err),
+    );
+    if (dropProblem !== undefined && failure instanceof Error) {
+      failure.message += ` (and dropping the half-restored database "${target.database}" failed: ${dropProblem}; drop it by hand)`;
+    }
+    throw failure;
+  }
+
+  progress.flush();
+  return { bytes, durationMs: Date.now() - startedAt, target: target.database };
+}
+
+async function createDatabase(config: PostgresConfig, secrets: PostgresSecrets, database: string, signal?: AbortSignal): Promise<void> {
+  await withClient(
+    config,
+    secrets,
+    config.database,
+    async (client) => {
+      try {
+        await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)} TEMPLATE template0`);
+      } catch (err) {
+        const state = sqlState(err);
+        if (state === DUPLICATE_DATABASE) {
+          throw new EngineError('TARGET_EXISTS', `database "${database}" already exists on ${describeServer(config)}; restore into a new name`, {
+            cause: err,
+          });
+        }
+        if (state === INSUFFICIENT_PRIVILEGE) {
+          throw new EngineError(
+            'PERMISSION_DENIED',
+            `user "${config.user}" may not create databases on ${describeServer(config)} (needs CREATEDB): ${pgErrorMessage(err)}`,
+            { cause: err },
+          );
+        }
+        throw new EngineError('TOOL_FAILED', `could not create database "${database}": ${pgErrorMessage(err)}`, { cause: err });
+      }
+    },
+    signal,
+  );
+}
+
+/** Drops a database this restore created. FORCE ends sessions a killed pg_restore may have left behind. */
+async function dropDatabase(config: PostgresConfig, secrets: PostgresSecrets, database: string): Promise<void> {
+  await withClient(config, secrets, config.database, async (client) => {
+    const { rows } = await client.query<{ num: string }>("select current_setting('server_version_num') as num");
+    const force = Number(rows[0]?.num) >= FORCE_DROP_MIN_VERSION ? ' WITH (FORCE)' : '';
+    await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(database)}${force}`);
+  });
+}

@@ -1,0 +1,21 @@
+import { Transform, type Readable } from 'node:stream';
+
+/**
+ * Fault injection for tests only: LIFEBOAT_FAULT_THROTTLE_BPS slows the artifact stream to that many bytes per
+ * second (a slow disk or network), so a test can kill a worker mid-backup deterministically. Off unless set.
+ */
+export function maybeThrottle(stream: Readable): Readable {
+  const bps = Number(process.env.LIFEBOAT_FAULT_THROTTLE_BPS ?? 0);
+  if (!Number.isFinite(bps) || bps <= 0) return stream;
+  const started = Date.now();
+  let sent = 0;
+  const throttle = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      sent += chunk.length;
+      const due = started + (sent / bps) * 1000;
+      setTimeout(() => done(null, chunk), Math.max(0, due - Date.now()));
+    },
+  });
+  stream.on('error', (e) => throttle.destroy(e));
+  return stream.pipe(throttle);
+}
