@@ -67,10 +67,12 @@ export default defineConfig({
     },
     {
       // The worker serves nothing over HTTP, so there is no URL to wait for: Playwright starts it and moves on
-      // (jobs queued before it is ready wait in Redis). If it dies early the run fails with
-      // "Process from config.webServer exited early". Its log (stdout) goes to a file that test.sh prints on failure.
+      // (jobs queued before it is ready wait in Redis). Playwright does not notice a worker that dies after that,
+      // so the shell records its exit status in worker.exited; Playwright's own SIGTERM kills the shell first, so
+      // the file exists only when the worker quit on its own, and scripts/test.sh fails the e2e stage on it.
+      // stdout (the pino log) goes to worker.log, which test.sh prints when the stage fails.
       name: 'worker',
-      command: 'npx tsx workers/main.ts >> "$LIFEBOAT_DATA_DIR/worker.log"',
+      command: 'npx tsx workers/main.ts >> "$LIFEBOAT_DATA_DIR/worker.log"; echo $? > "$LIFEBOAT_DATA_DIR/worker.exited"',
       reuseExistingServer: false,
       stderr: 'pipe',
       gracefulShutdown,

@@ -56,9 +56,11 @@ times=()
 current=""      # pid of the running command, for the signal trap
 interrupted=0
 
+# SIGINT, not SIGTERM, for the running stage: Playwright shuts its web server and worker down on SIGINT but
+# leaves them orphaned on SIGTERM.
 on_signal() {
   interrupted=1
-  if [[ -n $current ]]; then kill -TERM "$current" 2>/dev/null; fi
+  if [[ -n $current ]]; then kill -INT "$current" 2>/dev/null; fi
 }
 trap on_signal INT TERM
 
@@ -200,8 +202,14 @@ e2e() {
   run 480 npx next build || return 1
   # Idempotent; on the fresh test database it creates the admin with LIFEBOAT_ADMIN_PASSWORD.
   run 120 npx tsx prisma/seed.ts || return 1
-  local rc=0
+  local rc=0 exited=$LIFEBOAT_DATA_DIR/worker.exited
+  rm -f "$exited" "$LIFEBOAT_DATA_DIR/worker.log"
   run 480 npx playwright test || rc=$?
+  # playwright.config.ts: the file exists only if the worker quit by itself, which a passing suite can hide.
+  if [[ -f $exited ]]; then
+    echo "test: the worker exited during the e2e run (status $(cat "$exited"))" >&2
+    [[ $rc -eq 0 ]] && rc=1
+  fi
   if [[ $rc -ne 0 && -s $LIFEBOAT_DATA_DIR/worker.log ]]; then
     echo "--- last 40 lines of $LIFEBOAT_DATA_DIR/worker.log ---"
     tail -n 40 "$LIFEBOAT_DATA_DIR/worker.log"

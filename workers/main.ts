@@ -10,7 +10,7 @@ import { redisConnection } from '@/server/shared/redis';
 import { runBackup } from './backup/run-backup';
 import { runRestore } from './restore/run-restore';
 import { sweepRuns } from './maintenance/reap-stale-runs';
-import { activeRuns, executeRun, type RunHandler, type StopReason } from './runner/execute-run';
+import { activeRuns, executeRun, HEARTBEAT_MS, type RunHandler, type StopReason } from './runner/execute-run';
 
 // Two runs at once per worker: dumps are mostly I/O-bound, and this machine class has 2 cores.
 const CONCURRENCY = Number(process.env.LIFEBOAT_WORKER_CONCURRENCY ?? 2);
@@ -29,6 +29,10 @@ const HANDLERS: Record<JobName, RunHandler> = {
 const workerId = `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`;
 
 async function main(): Promise<void> {
+  // At least three heartbeats must fit in the stale window, or live runs would be reaped as dead.
+  if (STALE_SECONDS * 1000 < 3 * HEARTBEAT_MS) {
+    throw new Error(`LIFEBOAT_RUN_STALE_SECONDS (${STALE_SECONDS}) must be at least 3 heartbeats (${(3 * HEARTBEAT_MS) / 1000} s)`);
+  }
   const publisher = redisConnection('publisher');
   const worker = new Worker(
     RUNS_QUEUE,

@@ -22,8 +22,8 @@ import { spawnWorker, type SpawnedWorker } from './testing/spawn-worker';
 
 // Each test file gets its own queue so only this file's workers take its jobs.
 process.env.LIFEBOAT_QUEUE_PREFIX = uniqueName('lbtest-worker');
-// Fast failure detection for the tests: dead after 4 s without a heartbeat, swept every second.
-const FAST = { LIFEBOAT_RUN_STALE_SECONDS: '4', LIFEBOAT_SWEEP_MS: '1000', LIFEBOAT_QUEUE_PREFIX: process.env.LIFEBOAT_QUEUE_PREFIX };
+// Fast failure detection for the tests: a beat a second, dead after 4 s without one, swept every second.
+const FAST = { LIFEBOAT_HEARTBEAT_MS: '1000', LIFEBOAT_RUN_STALE_SECONDS: '4', LIFEBOAT_SWEEP_MS: '1000', LIFEBOAT_QUEUE_PREFIX: process.env.LIFEBOAT_QUEUE_PREFIX };
 
 const operator: Actor = { type: 'system', id: null, label: 'worker test', role: 'OPERATOR' };
 const databases: string[] = [];
@@ -171,7 +171,7 @@ describe('worker: crash recovery', () => {
     expect(crypto.createHash('sha256').update(bytes).digest('hex')).toBe(point.sha256);
     const logs = await db().runLog.findMany({ where: { runId: run.id } });
     expect(logs.some((l) => /stopped responding/.test(l.message))).toBe(true);
-  });
+  }, 180_000);
 
   it('fails a run whose worker was SIGKILLed with no attempts left, leaving no recovery point', async () => {
     const run = await killMidBackup(1);
@@ -179,7 +179,7 @@ describe('worker: crash recovery', () => {
     expect(finished.status).toBe('FAILED');
     expect(finished.error).toMatch(/stopped responding/);
     expect(await db().recoveryPoint.count({ where: { runId: run.id } })).toBe(0);
-  });
+  }, 180_000);
 });
 
 describe('worker: cancellation', () => {

@@ -81,6 +81,13 @@ export function useLiveRun(id: string) {
     return () => es.close();
   }, [stream, id, queryClient]);
 
+  // A finished run changes other screens: a new recovery point, the source's last run, the runs list.
+  useEffect(() => {
+    if (!terminal) return;
+    void queryClient.invalidateQueries({ queryKey: ['sources'] });
+    void queryClient.invalidateQueries({ queryKey: ['runs', 'list'] });
+  }, [terminal, queryClient]);
+
   // Rate: the worker's own figure when streaming; otherwise derived from successive polls.
   const polledRate = usePolledRate(run.data, run.dataUpdatedAt);
   const rate = terminal ? null : !streamFailed && lastEvent ? lastEvent.rate : polledRate;

@@ -53,11 +53,15 @@ export function NewSourceForm() {
     sslmode: '',
     testConnection: true,
   });
-  const set = <K extends keyof FormState>(key: K, value: FormState[K]) => setForm((f) => ({ ...f, [key]: value }));
 
   const probe = useMutation({
     mutationFn: () => api<ProbeResult>('/sources/test-connection', { method: 'POST', body: { kind: 'postgres', config: configOf(form) } }),
   });
+  const set = <K extends keyof FormState>(key: K, value: FormState[K]) => {
+    setForm((f) => ({ ...f, [key]: value }));
+    // A probe result describes the settings it was run with; once they change it would mislead.
+    if (key !== 'name' && key !== 'testConnection') probe.reset();
+  };
   const save = useMutation({
     mutationFn: () =>
       api<Source>('/sources', {

@@ -5,7 +5,7 @@ import { useRouter } from 'next/navigation';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, errorText } from '@/components/api/client';
-import { keys, useRecoveryPoints, useRuns, useSource } from '@/components/api/queries';
+import { useRecoveryPoints, useRuns, useSource } from '@/components/api/queries';
 import { isActive, type RecoveryPoint, type Run } from '@/components/api/types';
 import { useViewer } from '@/components/layout/viewer';
 import { RunsTable } from '@/components/runs/runs-table';

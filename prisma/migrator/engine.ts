@@ -26,6 +26,22 @@ const PG_TEXT_OID = 25;
 let wasmReady: Promise<void> | undefined;
 
 /**
+ * Timers the engine started. Its timeouts (10 s around the advisory lock, …) are never cleared when the guarded
+ * work finishes first, so a CLI run would linger until they fire; they are cleared once no engine is open.
+ */
+const engineTimers = new Set<NodeJS.Timeout>();
+let openEngines = 0;
+
+function trackedSetTimeout(fn: () => void, ms: number): NodeJS.Timeout {
+  const timer = setTimeout(() => {
+    engineTimers.delete(timer);
+    fn();
+  }, ms >>> 0);
+  engineTimers.add(timer);
+  return timer;
+}
+
+/**
  * The package's own entry imports the .wasm file as an ES module, which Node 20 only allows behind
  * --experimental-wasm-modules; instantiating it by hand works under plain node, tsx and vitest alike.
  */
@@ -33,9 +49,10 @@ function loadWasm(): Promise<void> {
   wasmReady ??= (async () => {
     const glueFile = createRequire(import.meta.url).resolve('@prisma/schema-engine-wasm/schema_engine_bg');
     const bytes = await readFile(path.join(path.dirname(glueFile), 'schema_engine_bg.wasm'));
-    const { instance } = await WebAssembly.instantiate(bytes, {
-      './schema_engine_bg.js': wasmGlue as unknown as WebAssembly.ModuleImports,
-    });
+    const imports: WebAssembly.ModuleImports = { ...(wasmGlue as unknown as WebAssembly.ModuleImports) };
+    const setTimeoutImport = Object.keys(imports).find((name) => name.startsWith('__wbg_setTimeout_'));
+    if (setTimeoutImport) imports[setTimeoutImport] = trackedSetTimeout;
+    const { instance } = await WebAssembly.instantiate(bytes, { './schema_engine_bg.js': imports });
     wasmGlue.__wbg_set_wasm(instance.exports);
     (instance.exports.__wbindgen_start as () => void)();
   })();
@@ -89,7 +106,8 @@ class CatalogClient extends pg.Client {
 async function openAdapter(url: string): Promise<SqlDriverAdapter> {
   const pool = new pg.Pool({
     connectionString: url,
-    Client: CatalogClient,
+    // The override's signature is looser than pg's overloads; the behaviour is pg's own for every call shape.
+    Client: CatalogClient as unknown as typeof pg.Client,
     // One session: the engine's advisory lock (pg_advisory_lock) is session-scoped, so every statement must run in
     // the session that took it; the engine issues one statement at a time anyway.
     max: 1,
@@ -107,9 +125,12 @@ async function openAdapter(url: string): Promise<SqlDriverAdapter> {
   return adapter;
 }
 
-/** Runs one statement on the `postgres` maintenance database of the server in `url`. */
+/** The database every PostgreSQL server has, used to create and drop the others. */
+export const MAINTENANCE_DB = 'postgres';
+
+/** Runs `fn` on the maintenance database of the server in `url`. */
 export async function onMaintenanceDb<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: withDatabase(url, 'postgres') });
+  const client = new pg.Client({ connectionString: withDatabase(url, MAINTENANCE_DB) });
   await client.connect();
   try {
     return await fn(client);
@@ -127,40 +148,55 @@ export async function onMaintenanceDb<T>(url: string, fn: (client: pg.Client) =>
 class MigratorAdapterFactory implements SqlMigrationAwareDriverAdapterFactory {
   readonly provider = 'postgres';
   readonly adapterName = '@prisma/adapter-pg';
-  /** Shadow databases not dropped yet, so that `close()` can drop them if the engine never disposed them. */
-  private readonly shadows = new Set<string>();
+  /** Adapters not disposed yet: the engine never disposes its main connection, and may skip a shadow on failure. */
+  private readonly open = new Set<SqlDriverAdapter>();
   /** The last error thrown to the engine: the engine reports it as an opaque "GenericJs" error. */
   lastError: unknown;
 
   constructor(private readonly url: string) {}
 
-  async connect(): Promise<SqlDriverAdapter> {
-    return this.record(() => openAdapter(this.url));
+  connect(): Promise<SqlDriverAdapter> {
+    return this.record(() => this.track(openAdapter(this.url)));
   }
 
-  async connectToShadowDb(): Promise<SqlDriverAdapter> {
+  connectToShadowDb(): Promise<SqlDriverAdapter> {
     return this.record(async () => {
       const name = `lifeboat_shadow_${randomBytes(6).toString('hex')}`;
       await onMaintenanceDb(this.url, (c) => c.query(`CREATE DATABASE ${c.escapeIdentifier(name)}`));
-      this.shadows.add(name);
-      const adapter = await openAdapter(withDatabase(this.url, name));
-      const closePool = adapter.dispose.bind(adapter);
-      adapter.dispose = async () => {
-        await closePool();
-        await this.dropShadow(name);
-      };
-      return adapter;
+      const drop = () =>
+        onMaintenanceDb(this.url, (c) => c.query(`DROP DATABASE IF EXISTS ${c.escapeIdentifier(name)}`)).then(
+          () => undefined,
+        );
+      return this.track(openAdapter(withDatabase(this.url, name)).catch(async (e: unknown) => {
+        await drop();
+        throw e;
+      }), drop);
     });
   }
 
-  /** Drops shadow databases left behind (the engine failed before disposing them). */
+  /** Closes every pool still open and drops every shadow database still there. */
   async close(): Promise<void> {
-    for (const name of [...this.shadows]) await this.dropShadow(name);
+    for (const adapter of [...this.open]) await adapter.dispose();
   }
 
-  private async dropShadow(name: string): Promise<void> {
-    if (!this.shadows.delete(name)) return;
-    await onMaintenanceDb(this.url, (c) => c.query(`DROP DATABASE IF EXISTS ${c.escapeIdentifier(name)}`));
+  /** Makes dispose idempotent, remembered until called, and followed by `after` (dropping the shadow database). */
+  private async track(opening: Promise<SqlDriverAdapter>, after?: () => Promise<void>): Promise<SqlDriverAdapter> {
+    const adapter = await opening;
+    const closePool = adapter.dispose.bind(adapter);
+    let disposed: Promise<void> | undefined;
+    adapter.dispose = () => {
+      disposed ??= (async () => {
+        this.open.delete(adapter);
+        try {
+          await closePool();
+        } finally {
+          await after?.();
+        }
+      })();
+      return disposed;
+    };
+    this.open.add(adapter);
+    return adapter;
   }
 
   private async record<T>(fn: () => Promise<T>): Promise<T> {
@@ -190,9 +226,11 @@ export async function openEngine(url: string): Promise<Engine> {
     { datamodels: undefined },
     log,
     bindMigrationAwareSqlAdapterFactory(factory),
-  ).catch((e: unknown) => {
+  ).catch(async (e: unknown) => {
+    await factory.close();
     throw toMigratorError(e, factory.lastError);
   });
+  openEngines++;
   return {
     async run(fn) {
       factory.lastError = undefined;
@@ -205,6 +243,10 @@ export async function openEngine(url: string): Promise<Engine> {
     async close() {
       engine.free();
       await factory.close();
+      if (--openEngines === 0) {
+        for (const timer of engineTimers) clearTimeout(timer);
+        engineTimers.clear();
+      }
     },
   };
 }

@@ -71,6 +71,9 @@ export interface FinishInput {
   status: Extract<RunStatus, 'SUCCEEDED' | 'FAILED' | 'CANCELLED'>;
   error?: string;
   details?: Record<string, unknown>;
+  /** The last progress figures; heartbeats persist them only every few seconds, so a short run would end at 0 bytes. */
+  bytesDone?: number;
+  bytesTotal?: number | null;
   /** Runs inside the same transaction, before commit: e.g. records the recovery point of a successful backup. */
   onCommit?: (tx: Tx) => Promise<void>;
 }
@@ -89,6 +92,9 @@ export async function finishRun(runId: string, workerId: string, input: FinishIn
         error: input.error ?? null,
         finishedAt: new Date(),
         phase: input.status.toLowerCase(),
+        bytesDone: input.bytesDone === undefined ? undefined : BigInt(Math.round(input.bytesDone)),
+        bytesTotal:
+          input.bytesTotal === undefined ? undefined : input.bytesTotal === null ? null : BigInt(Math.round(input.bytesTotal)),
       },
       select: { id: true, kind: true, sourceId: true, attempt: true },
     });

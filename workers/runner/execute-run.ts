@@ -8,7 +8,7 @@ import { enqueue } from '@/server/jobs/producer';
 import { jobNameForRunKind } from '@/server/jobs/contracts';
 
 // Heartbeat every 5 s; the reaper declares a run dead after LIFEBOAT_RUN_STALE_SECONDS (default 30 s = 6 missed beats).
-export const HEARTBEAT_MS = 5_000;
+export const HEARTBEAT_MS = Number(process.env.LIFEBOAT_HEARTBEAT_MS ?? 5_000);
 
 export interface HandlerResult {
   onCommit?: (tx: Tx) => Promise<void>;
@@ -64,7 +64,13 @@ export async function executeRun(runId: string, workerId: string, redis: Redis, 
     const result = await handler(run, ctx);
     if (stopReason) throw new RunAbort(stopReason);
     clearInterval(beat);
-    await finishRun(runId, workerId, { status: 'SUCCEEDED', onCommit: result.onCommit, details: result.details });
+    await finishRun(runId, workerId, {
+      status: 'SUCCEEDED',
+      onCommit: result.onCommit,
+      details: result.details,
+      bytesDone: ctx.bytesDone,
+      bytesTotal: ctx.bytesTotal,
+    });
     ctx.phase = 'succeeded';
     await ctx.log('info', 'run succeeded');
     await ctx.publish('SUCCEEDED');
@@ -91,7 +97,7 @@ export async function executeRun(runId: string, workerId: string, redis: Redis, 
     const message = errorMessage(err);
     ctx.phase = 'failed';
     await ctx.log('error', message).catch(() => undefined);
-    await finishRun(runId, workerId, { status: 'FAILED', error: message }).catch(logFinishError(runId));
+    await finishRun(runId, workerId, { status: 'FAILED', error: message, bytesDone: ctx.bytesDone, bytesTotal: ctx.bytesTotal }).catch(logFinishError(runId));
     await ctx.publish('FAILED', undefined, message);
     // The run row already says FAILED; BullMQ must not retry the job on its own.
     throw new UnrecoverableError(message);
