@@ -16,6 +16,7 @@ const inter = localFont({
 export const metadata: Metadata = {
   title: { default: 'Lifeboat', template: '%s · Lifeboat' },
   description: 'Self-hosted backup and recovery control plane',
+  icons: { icon: '/favicon.svg' },
 };
 
 export default function RootLayout({ children }: { children: React.ReactNode }) {

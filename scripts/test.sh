@@ -76,9 +76,25 @@ run() {
   wait "$current"
   rc=$?
   while kill -0 "$current" 2>/dev/null; do wait "$current"; rc=$?; done
+  reap_group "$current" "$*"
   current=""
   if [[ $rc -eq 124 ]]; then echo "test: timed out after ${secs}s: $*" >&2; fi
   return "$rc"
+}
+
+# reap_group PGID WHAT: `timeout` led its own process group, so anything still in it is a process the stage
+# leaked (say, a worker a failed test never stopped). Stop it so it cannot consume the next stage's jobs.
+# (Zombies do not count: where init does not reap, an exited process lingers in the table.)
+live_in_group() { ps -e -o pgid=,stat=,pid=,args= | awk -v g="$1" '$1 == g && $2 !~ /^Z/ { $1 = ""; print; n++ } END { exit n == 0 }'; }
+reap_group() {
+  local pgid=$1 what=$2 i
+  live_in_group "$pgid" >/dev/null || return 0
+  echo "test: '$what' left processes behind; stopping them:" >&2
+  live_in_group "$pgid" | sed 's/^/  /' >&2
+  kill -TERM -- "-$pgid" 2>/dev/null
+  for ((i = 0; i < 50; i++)); do live_in_group "$pgid" >/dev/null || return 0; sleep 0.1; done
+  kill -KILL -- "-$pgid" 2>/dev/null
+  return 0
 }
 
 record() { # record NAME RESULT SECONDS

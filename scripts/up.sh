@@ -151,13 +151,14 @@ if [[ $ready -ne 1 ]]; then
 fi
 
 printf '\n\033[1mLifeboat is running: http://127.0.0.1:%s\033[0m   (web pid %s, worker pid %s)\n' "$PORT" "$web_pid" "$worker_pid"
-if grep -qi 'password' <<<"$seed_out"; then
-  echo "Sign in with the admin account the seed just created (its password is shown only this once):"
-  grep -i -e 'password' -e 'email' -e 'admin' <<<"$seed_out" | sed 's/^/  /'
-elif [[ -n ${LIFEBOAT_ADMIN_PASSWORD:-} ]]; then
-  echo "Sign in as the admin with the password in LIFEBOAT_ADMIN_PASSWORD."
+# The seed says who the admin is and where the password comes from (generated and shown once on the first run,
+# or LIFEBOAT_ADMIN_PASSWORD); repeat that here because the build output has scrolled it away.
+admin_lines=$(grep -i -e 'admin' -e 'password' <<<"$seed_out" || true)
+if [[ -n $admin_lines ]]; then
+  echo "Sign in as the admin:"
+  while IFS= read -r line; do echo "  $line"; done <<<"$admin_lines"
 else
-  echo "Sign in as the admin: its password was printed by the first 'npm run up' (or set LIFEBOAT_ADMIN_PASSWORD before that run)."
+  echo "Sign in as the admin: its password was printed by the first 'npm run up', or is LIFEBOAT_ADMIN_PASSWORD if that was set then."
 fi
 # Never echo a password that came in through DATABASE_URL / REDIS_URL.
 mask() { sed -E 's#//([^:@/]*):[^@/]*@#//\1:***@#' <<<"$1"; }

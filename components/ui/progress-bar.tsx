@@ -26,6 +26,7 @@ export function ProgressBar({
       aria-valuemax={100}
       aria-valuenow={pct}
       data-testid="run-progress"
+      data-state={complete ? 'complete' : active ? 'active' : 'stopped'}
     >
       <div className="progress-fill" style={{ width: pct === undefined ? undefined : `${pct}%` }} />
     </div>

@@ -32,6 +32,13 @@ let wasmReady: Promise<void> | undefined;
 const engineTimers = new Set<NodeJS.Timeout>();
 let openEngines = 0;
 
+/** Clears the engine's leftover timers once no engine is open any more. */
+function clearIdleTimers(): void {
+  if (openEngines > 0) return;
+  for (const timer of engineTimers) clearTimeout(timer);
+  engineTimers.clear();
+}
+
 function trackedSetTimeout(fn: () => void, ms: number): NodeJS.Timeout {
   const timer = setTimeout(() => {
     engineTimers.delete(timer);
@@ -162,7 +169,11 @@ class MigratorAdapterFactory implements SqlMigrationAwareDriverAdapterFactory {
   connectToShadowDb(): Promise<SqlDriverAdapter> {
     return this.record(async () => {
       const name = `lifeboat_shadow_${randomBytes(6).toString('hex')}`;
-      await onMaintenanceDb(this.url, (c) => c.query(`CREATE DATABASE ${c.escapeIdentifier(name)}`));
+      await onMaintenanceDb(this.url, (c) => c.query(`CREATE DATABASE ${c.escapeIdentifier(name)}`)).catch(
+        (e: Error) => {
+          throw new MigratorError(`cannot create a shadow database (the role needs CREATEDB): ${e.message}`, { cause: e });
+        },
+      );
       const drop = () =>
         onMaintenanceDb(this.url, (c) => c.query(`DROP DATABASE IF EXISTS ${c.escapeIdentifier(name)}`)).then(
           () => undefined,
@@ -228,6 +239,7 @@ export async function openEngine(url: string): Promise<Engine> {
     bindMigrationAwareSqlAdapterFactory(factory),
   ).catch(async (e: unknown) => {
     await factory.close();
+    clearIdleTimers();
     throw toMigratorError(e, factory.lastError);
   });
   openEngines++;
@@ -243,10 +255,8 @@ export async function openEngine(url: string): Promise<Engine> {
     async close() {
       engine.free();
       await factory.close();
-      if (--openEngines === 0) {
-        for (const timer of engineTimers) clearTimeout(timer);
-        engineTimers.clear();
-      }
+      openEngines--;
+      clearIdleTimers();
     },
   };
 }

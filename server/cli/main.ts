@@ -1,7 +1,9 @@
 import os from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { ZodError } from 'zod';
-import { createApiToken, createUser, ROLES, type Actor, type Role } from '@/server/auth';
+import { createApiToken } from '@/server/auth/api-tokens';
+import { ROLES, type Actor, type Role } from '@/server/auth/permissions';
+import { createUser } from '@/server/auth/users';
 import { verifyAuditChain } from '@/server/audit';
 import { db, disconnectDb } from '@/server/shared/db';
 import { isDomainError } from '@/server/shared/errors';
