@@ -114,7 +114,7 @@ test('422 and 400 for bad input, with a readable message', async ({ request }) =
 
   const badJson = await request.post('/api/v1/sources', {
     headers: { ...auth(operator), 'content-type': 'application/json' },
-    data: '{"kind": ',
+    data: Buffer.from('{"kind": '),
   });
   expect(badJson.status()).toBe(400);
   expect((await badJson.json()).error.code).toBe('BAD_REQUEST');
