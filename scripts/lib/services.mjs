@@ -6,8 +6,8 @@
 // Otherwise this module starts private instances whose state lives under .data/ and that listen on
 // 127.0.0.1 only, on ports chosen to stay clear of a system PostgreSQL (5432) and Redis (6379):
 //
-//   PostgreSQL  127.0.0.1:55432  data .data/pg      superuser `postgres`, trust auth, log .data/pg/server.log
-//   Redis       127.0.0.1:56379  data .data/redis   pidfile + log in the same folder, no password
+//   PostgreSQL  127.0.0.1:55432 (or the next free port)  data .data/pg      superuser `postgres`, trust auth, log .data/pg/server.log
+//   Redis       127.0.0.1:56379 (or the next free port)  data .data/redis   pidfile + log in the same folder, no password
 //
 // LIFEBOAT_PG_PORT / LIFEBOAT_REDIS_PORT override the ports. A running private instance is reused;
 // a stale postmaster.pid / redis.pid left by a crash is removed before starting.
@@ -27,11 +27,50 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DATA_DIR = path.join(ROOT, '.data');
 
-// High, unassigned ports so a system PostgreSQL/Redis (5432/6379) or a second checkout's dev server never collide.
-export const PG_PORT = Number(process.env.LIFEBOAT_PG_PORT || 55432);
-export const REDIS_PORT = Number(process.env.LIFEBOAT_REDIS_PORT || 56379);
+export class ServiceError extends Error {}
 
 const HOST = '127.0.0.1';
+
+// High, unassigned ports so a system PostgreSQL/Redis (5432/6379) never collide. A second checkout on the same
+// machine (a CI clone next to a developer's tree) finds them taken and takes the next free ones; each checkout
+// remembers its choice in .data/ports.json so it finds its own instances again.
+const PORTS_FILE = path.join(DATA_DIR, 'ports.json');
+// Up to 100 neighbours are tried: plenty for the checkouts one machine holds.
+const PORT_SEARCH_SPAN = 100;
+const savedPorts = readSavedPorts();
+export let PG_PORT = Number(process.env.LIFEBOAT_PG_PORT || savedPorts.pg || (await firstFreePort(55432)));
+export let REDIS_PORT = Number(process.env.LIFEBOAT_REDIS_PORT || savedPorts.redis || (await firstFreePort(56379)));
+
+function readSavedPorts() {
+  let saved = {};
+  try {
+    const parsed = JSON.parse(fs.readFileSync(PORTS_FILE, 'utf8'));
+    saved = { pg: Number(parsed.pg) || undefined, redis: Number(parsed.redis) || undefined };
+  } catch {
+    /* first run */
+  }
+  // An existing cluster's own configuration is the truth for its port.
+  try {
+    const conf = fs.readFileSync(path.join(DATA_DIR, 'pg', 'postgresql.conf'), 'utf8');
+    const ports = [...conf.matchAll(/^port = (\d+)/gm)];
+    if (ports.length > 0) saved.pg = Number(ports[ports.length - 1][1]);
+  } catch {
+    /* no cluster yet, or not readable */
+  }
+  return saved;
+}
+
+function savePorts(ports) {
+  fs.mkdirSync(DATA_DIR, { recursive: true });
+  fs.writeFileSync(PORTS_FILE, JSON.stringify({ ...readSavedPorts(), ...ports }, null, 2) + '\n');
+}
+
+async function firstFreePort(start) {
+  for (let port = start; port < start + PORT_SEARCH_SPAN; port++) {
+    if (!(await portOpen(port))) return port;
+  }
+  throw new ServiceError(`no free port in ${start}-${start + PORT_SEARCH_SPAN - 1}; set LIFEBOAT_PG_PORT / LIFEBOAT_REDIS_PORT`);
+}
 const APP_DB = 'lifeboat';
 const TEST_DB = 'lifeboat_test';
 const PG_SUPERUSER = 'postgres';
@@ -40,7 +79,6 @@ const PG_START_TIMEOUT_S = 60;
 // Redis starts in milliseconds; 10 s leaves room for loading a large dump.rdb.
 const REDIS_START_TIMEOUT_MS = 10_000;
 
-export class ServiceError extends Error {}
 
 const log = (msg) => process.stderr.write(`[services] ${msg}\n`);
 const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
@@ -59,6 +97,7 @@ export async function ensureServices({ purpose = 'app', env = process.env } = {}
     await assertReachable('DATABASE_URL', databaseUrl, 5432);
   } else {
     await ensurePostgres();
+    savePorts({ pg: PG_PORT });
     databaseUrl = `postgresql://${PG_SUPERUSER}@${HOST}:${PG_PORT}/${APP_DB}`;
   }
 
@@ -67,6 +106,7 @@ export async function ensureServices({ purpose = 'app', env = process.env } = {}
     await assertReachable('REDIS_URL', redisUrl, 6379);
   } else {
     await ensureRedis();
+    savePorts({ redis: REDIS_PORT });
     redisUrl = `redis://${HOST}:${REDIS_PORT}`;
   }
 
@@ -160,6 +200,13 @@ async function ensurePostgres() {
     if (!pgReady()) await waitFor(() => pgReady(), PG_START_TIMEOUT_S * 1000, 'PostgreSQL to accept connections');
     log(`PostgreSQL: reusing private instance on ${HOST}:${PG_PORT}`);
   } else {
+    if ((await portOpen(PG_PORT)) && !process.env.LIFEBOAT_PG_PORT) {
+      // Our cluster is down and someone else took its port meanwhile: move to a free one (last `port =` wins).
+      const taken = PG_PORT;
+      PG_PORT = await firstFreePort(taken + 1);
+      log(`PostgreSQL: port ${taken} is taken by another process; moving this checkout's instance to ${PG_PORT}`);
+      fs.appendFileSync(path.join(pgDir, 'postgresql.conf'), `port = ${PG_PORT}\n`);
+    }
     if (await portOpen(PG_PORT)) {
       throw new ServiceError(
         `port ${PG_PORT} is taken by a process that is not this checkout's PostgreSQL (.data/pg). ` +
@@ -313,6 +360,11 @@ async function ensureRedis() {
     await waitFor(() => redisPing(REDIS_PORT), REDIS_START_TIMEOUT_MS, 'Redis to answer PING');
     log(`Redis: reusing private instance on ${HOST}:${REDIS_PORT}`);
     return;
+  }
+  if ((await portOpen(REDIS_PORT)) && !process.env.LIFEBOAT_REDIS_PORT) {
+    const taken = REDIS_PORT;
+    REDIS_PORT = await firstFreePort(taken + 1);
+    log(`Redis: port ${taken} is taken by another process; using ${REDIS_PORT} for this checkout`);
   }
   if (await portOpen(REDIS_PORT)) {
     throw new ServiceError(
