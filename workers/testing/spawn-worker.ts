@@ -3,6 +3,12 @@ import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
+// Workers still running when the test process exits (a failed test skipped its cleanup) are killed with it.
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
 export interface SpawnedWorker {
   child: ChildProcess;
   output: () => string;
@@ -16,6 +22,8 @@ export async function spawnWorker(extraEnv: Record<string, string> = {}): Promis
     env: { ...process.env, LOG_LEVEL: 'info', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
