@@ -19,6 +19,7 @@ import {
   uniqueName,
 } from '@/server/testing/pg';
 import { spawnWorker, type SpawnedWorker } from './testing/spawn-worker';
+import { findServerBinDir, startScramCluster } from '@/server/testing/scram-cluster';
 
 // Each test file gets its own queue so only this file's workers take its jobs.
 process.env.LIFEBOAT_QUEUE_PREFIX = uniqueName('lbtest-worker');
@@ -110,6 +111,32 @@ describe('worker: PostgreSQL backup and restore', () => {
     expect(await db().recoveryPoint.count({ where: { runId: run.id } })).toBe(0);
     const logs = await db().runLog.findMany({ where: { runId: run.id } });
     expect(logs.some((l) => l.level === 'error' && /does not exist/.test(l.message))).toBe(true);
+  });
+
+  it('fails a backup with a wrong password, with a readable error that never shows the password', async () => {
+    const binDir = findServerBinDir();
+    // ensure-system installs the server binaries; without them there is no password-checking server to test against.
+    if (!binDir) throw new Error('PostgreSQL server binaries (initdb) not found; run scripts/ensure-system.sh');
+    const cluster = await startScramCluster(binDir);
+    try {
+      const source = await createSource(operator, {
+        kind: 'postgres',
+        name: uniqueName('src-wrong-pw'),
+        config: { host: cluster.host, port: cluster.port, database: 'postgres', user: cluster.user, password: 'not-the-password' },
+        policyId,
+        testConnection: false,
+      });
+      const run = await requestBackup(operator, source.id);
+      const finished = await waitForRun(run.id, terminal);
+      expect(finished.status).toBe('FAILED');
+      expect(finished.error).toMatch(/password authentication failed for user "postgres"/);
+      expect(finished.error).not.toContain('not-the-password');
+      expect(await db().recoveryPoint.count({ where: { runId: run.id } })).toBe(0);
+      const logs = await db().runLog.findMany({ where: { runId: run.id } });
+      expect(logs.map((l) => l.message).join('\n')).not.toContain('not-the-password');
+    } finally {
+      await cluster.stop();
+    }
   });
 
   it('refuses to restore over an existing database', async () => {

@@ -1,6 +1,7 @@
 import { Queue } from 'bullmq';
 import { env } from '@/server/shared/env';
 import { redisConnection } from '@/server/shared/redis';
+import { logger } from '@/server/shared/logger';
 import { JobPayloads, RUNS_QUEUE, type JobName, type JobPayload } from './contracts';
 
 const globalForQueue = globalThis as unknown as { lifeboatQueue?: Queue };
@@ -30,6 +31,18 @@ function runsQueue(): Queue {
 export async function enqueue<N extends JobName>(name: N, payload: JobPayload<N>, attempt = 0): Promise<void> {
   const data = JobPayloads[name].parse(payload);
   await runsQueue().add(name, data, { jobId: `${(data as { runId: string }).runId}-a${attempt}` });
+}
+
+/**
+ * Enqueue for a run that is already committed. A Redis failure here must not turn an accepted request into an
+ * error: the run stays QUEUED and the workers' sweep re-enqueues it (workers/maintenance/reap-stale-runs.ts).
+ */
+export async function enqueueCommitted<N extends JobName>(name: N, payload: JobPayload<N>, attempt = 0): Promise<void> {
+  try {
+    await enqueue(name, payload, attempt);
+  } catch (e) {
+    logger.warn({ err: e, job: name, payload }, 'enqueue failed; the run stays queued and will be picked up by the sweep');
+  }
 }
 
 export async function closeProducer(): Promise<void> {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { authorize, type Actor } from '@/server/auth/permissions';
 import { recordAudit } from '@/server/audit/record-audit';
-import { enqueue } from '@/server/jobs/producer';
+import { enqueueCommitted } from '@/server/jobs/producer';
 import { db } from '@/server/shared/db';
 import { DomainError, notFound } from '@/server/shared/errors';
 import { toRunDto } from '@/server/runs/run-dto';
@@ -55,6 +55,6 @@ export async function requestRestore(actor: Actor | null, rawPointId: unknown, r
     });
     return created;
   });
-  await enqueue('restore.run', { runId: run.id });
+  await enqueueCommitted('restore.run', { runId: run.id });
   return toRunDto(run);
 }

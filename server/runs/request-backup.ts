@@ -1,6 +1,6 @@
 import { authorize, type Actor } from '@/server/auth/permissions';
 import { recordAudit } from '@/server/audit/record-audit';
-import { enqueue } from '@/server/jobs/producer';
+import { enqueueCommitted } from '@/server/jobs/producer';
 import { db, type Tx } from '@/server/shared/db';
 import { DomainError, notFound } from '@/server/shared/errors';
 import { SourceId } from '@/server/inventory/get-source';
@@ -32,7 +32,7 @@ export async function requestBackup(actor: Actor | null, rawSourceId: unknown) {
     });
     return created;
   });
-  await enqueue('backup.run', { runId: run.id });
+  await enqueueCommitted('backup.run', { runId: run.id });
   return toRunDto(run);
 }
 

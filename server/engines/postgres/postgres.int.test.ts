@@ -6,11 +6,8 @@
  * client tools on PATH. The wrong-password case needs a server that actually checks passwords, so it starts
  * a throwaway scram-sha-256 cluster with initdb (skipped, with a reason, where initdb is unavailable).
  */
-import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { chown, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -25,6 +22,7 @@ import { runArtifactKeys } from '../../storage/layout';
 import { isEngineError, type EngineProgress } from '../engine';
 import { getEngine } from '../registry';
 import { createPostgresEngine, postgresEngine } from './index';
+import { findServerBinDir, startScramCluster, type ScramCluster } from '@/server/testing/scram-cluster';
 
 const SERVER = { host: '127.0.0.1', port: 5432 };
 const ADMIN_USER = 'postgres';
@@ -361,50 +359,17 @@ describe('postgres engine with a misbehaving pg_dump', () => {
 describe('postgres engine against a password-checking server (integration)', () => {
   const binDir = findServerBinDir();
   const PASSWORD = `pw-${randomBytes(6).toString('hex')} it's`;
-  let dir: string | undefined;
+  let cluster: ScramCluster | undefined;
   let port = 0;
-  let runAs: string[] = [];
 
   beforeAll(async () => {
     if (binDir === undefined) return;
-    dir = await mkdtemp(path.join(tmpdir(), 'lifeboat-pg-scram-'));
-    port = await freePort();
-    runAs = process.getuid?.() === 0 ? ['runuser', '-u', 'postgres', '--'] : [];
-    if (runAs.length > 0) {
-      const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
-      const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
-      await chown(dir, uid, gid);
-      await writeFile(path.join(dir, 'pw'), PASSWORD, { mode: 0o600 });
-      await chown(path.join(dir, 'pw'), uid, gid);
-    } else {
-      await writeFile(path.join(dir, 'pw'), PASSWORD, { mode: 0o600 });
-    }
-    const run = (cmd: string, args: string[]) => {
-      const [bin, ...rest] = [...runAs, path.join(binDir, cmd), ...args];
-      execFileSync(bin!, rest, { stdio: 'pipe', cwd: dir });
-    };
-    run('initdb', ['-D', path.join(dir, 'data'), '-A', 'scram-sha-256', `--pwfile=${path.join(dir, 'pw')}`, '-U', ADMIN_USER, '--no-sync']);
-    run('pg_ctl', [
-      '-D',
-      path.join(dir, 'data'),
-      '-o',
-      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
-      '-l',
-      path.join(dir, 'log'),
-      '-w',
-      'start',
-    ]);
-    // Remember how to stop it even if a test fails.
-    stopCluster = () => run('pg_ctl', ['-D', path.join(dir!, 'data'), '-m', 'immediate', '-w', 'stop']);
+    cluster = await startScramCluster(binDir, ADMIN_USER, PASSWORD);
+    port = cluster.port;
   }, 120_000);
 
-  let stopCluster: (() => void) | undefined;
   afterAll(async () => {
-    try {
-      stopCluster?.();
-    } finally {
-      if (dir !== undefined) await rm(dir, { recursive: true, force: true });
-    }
+    await cluster?.stop();
   });
 
   it.skipIf(binDir === undefined)('rejects a wrong password readably, stores nothing, never leaks it; the right one works', async () => {
@@ -446,26 +411,3 @@ describe('postgres engine against a password-checking server (integration)', () 
     expect(exists).toBe(1);
   });
 });
-
-/** The server binaries matching the pg_dump on PATH, if installed (Debian layout), for initdb/pg_ctl. */
-function findServerBinDir(): string | undefined {
-  try {
-    const version = execFileSync('pg_dump', ['--version']).toString();
-    const major = /\(PostgreSQL\)\s+(\d+)/.exec(version)?.[1];
-    const candidates = [process.env.PG_SERVER_BINDIR, major && `/usr/lib/postgresql/${major}/bin`].filter(Boolean) as string[];
-    return candidates.find((dir) => existsSync(path.join(dir, 'initdb')) && existsSync(path.join(dir, 'pg_ctl')));
-  } catch {
-    return undefined;
-  }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
