@@ -155,6 +155,86 @@ describe('worker: PostgreSQL backup and restore', () => {
   });
 });
 
+describe('worker: encryption keys', () => {
+  it('encrypts to the active key; after rotation old points stay readable; shredding makes them unreadable', async () => {
+    const { rotateKey, shredKey, exportRecoveryKit } = await import('@/server/keys');
+    const admin: Actor = { type: 'system', id: null, label: 'key test', role: 'ADMIN' };
+    const sourceDb = uniqueName('lbt_keys');
+    databases.push(sourceDb);
+    await createDatabase(sourceDb, SAMPLE_SCHEMA_SQL);
+    const source = await addSource(sourceDb);
+
+    const first = await requestBackup(operator, source.id);
+    expect((await waitForRun(first.id, terminal)).status).toBe('SUCCEEDED');
+    const pointA = await db().recoveryPoint.findUniqueOrThrow({ where: { runId: first.id }, include: { key: true } });
+    expect(pointA.codec).toBe('zstd+age');
+    expect(pointA.location).toMatch(/data\.pgdump\.zst\.age$/);
+    // What is stored is an age file, not a dump.
+    expect(fs.readFileSync(path.join(backupsDir, pointA.location)).subarray(0, 21).toString()).toBe('age-encryption.org/v1');
+
+    const rotated = await rotateKey(admin);
+    expect(rotated.recipient).not.toBe(pointA.key!.recipient);
+    const second = await requestBackup(operator, source.id);
+    expect((await waitForRun(second.id, terminal)).status).toBe('SUCCEEDED');
+    const pointB = await db().recoveryPoint.findUniqueOrThrow({ where: { runId: second.id } });
+    expect(pointB.keyId).toBe(rotated.id);
+    expect((pointB.manifest as { encryption: { recipients: string[] } }).encryption.recipients).toEqual([rotated.recipient]);
+
+    // The old point is still readable after rotation.
+    const restoredA = uniqueName('lbt_keys_a');
+    databases.push(restoredA);
+    const restoreA = await requestRestore(operator, pointA.id, { target: { database: restoredA } });
+    expect((await waitForRun(restoreA.id, terminal)).status).toBe('SUCCEEDED');
+    expect(await tableHashes(restoredA)).toEqual(await tableHashes(sourceDb));
+
+    // The kit carries the old identity until it is shredded.
+    const kitBefore = await exportRecoveryKit(admin, 'FORMAT');
+    expect(kitBefore).toContain(pointA.key!.recipient);
+    await expect(shredKey(admin, pointA.keyId, { confirm: 'wrong' })).rejects.toMatchObject({ code: 'VALIDATION' });
+    await expect(shredKey(admin, rotated.id, { confirm: rotated.name })).rejects.toMatchObject({ code: 'INVALID_STATE' });
+    const shredded = await shredKey(admin, pointA.keyId, { confirm: pointA.key!.name });
+    expect(shredded.readable).toBe(false);
+    const kitAfter = await exportRecoveryKit(admin, 'FORMAT');
+    expect(kitAfter).not.toContain(`${pointA.key!.name}  recipient`);
+
+    const restoredA2 = uniqueName('lbt_keys_a2');
+    const again = await requestRestore(operator, pointA.id, { target: { database: restoredA2 } });
+    const failed = await waitForRun(again.id, terminal);
+    expect(failed.status).toBe('FAILED');
+    expect(failed.error).toMatch(/shredded/);
+    const audit = await db().auditEvent.findFirst({ where: { action: 'key.shred', targetId: pointA.keyId! } });
+    expect((audit?.details as { unreadablePoints: string[] }).unreadablePoints).toContain(pointA.id);
+
+    // The newer point, encrypted to the active key, still restores.
+    const restoredB = uniqueName('lbt_keys_b');
+    databases.push(restoredB);
+    const restoreB = await requestRestore(operator, pointB.id, { target: { database: restoredB } });
+    expect((await waitForRun(restoreB.id, terminal)).status).toBe('SUCCEEDED');
+  }, 120_000);
+
+  it('refuses to restore a stored object with a flipped byte, before touching the target', async () => {
+    const sourceDb = uniqueName('lbt_flip');
+    databases.push(sourceDb);
+    await createDatabase(sourceDb, SAMPLE_SCHEMA_SQL);
+    const source = await addSource(sourceDb);
+    const backup = await requestBackup(operator, source.id);
+    expect((await waitForRun(backup.id, terminal)).status).toBe('SUCCEEDED');
+    const point = await db().recoveryPoint.findUniqueOrThrow({ where: { runId: backup.id } });
+    const file = path.join(backupsDir, point.location);
+    const bytes = fs.readFileSync(file);
+    bytes[Math.floor(bytes.length / 2)]! ^= 0x01;
+    fs.chmodSync(file, 0o600);
+    fs.writeFileSync(file, bytes);
+    const target = uniqueName('lbt_flip_target');
+    const restore = await requestRestore(operator, point.id, { target: { database: target } });
+    const finished = await waitForRun(restore.id, terminal);
+    expect(finished.status).toBe('FAILED');
+    expect(finished.error).toMatch(/sha256|checksum/i);
+    const exists = await db().$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM pg_database WHERE datname = ${target}`;
+    expect(Number(exists[0]!.n)).toBe(0);
+  });
+});
+
 describe('worker: crash recovery', () => {
   let bigDb: string;
   let bigSourceId: string;

@@ -19,6 +19,7 @@ export default async function ConsoleLayout({ children }: { children: React.Reac
       requestRestore: can(actor, 'restore:request'),
       cancelRun: can(actor, 'run:cancel'),
       manageTokens: can(actor, 'token:manage'),
+      manageKeys: can(actor, 'key:manage'),
     },
   };
   return (

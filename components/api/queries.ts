@@ -2,7 +2,7 @@
 
 import { useQuery } from '@tanstack/react-query';
 import { api } from './client';
-import { isActive, type ApiToken, type Items, type RecoveryPoint, type Run, type Source } from './types';
+import { isActive, type ApiToken, type EncryptionKeyDto, type Items, type RecoveryPoint, type Run, type Source } from './types';
 
 // Active runs change every second or two; 2 s keeps tables current without hammering the API.
 export const ACTIVE_REFRESH_MS = 2_000;
@@ -15,6 +15,7 @@ export const keys = {
   run: (id: string) => ['runs', 'detail', id] as const,
   runLogs: (id: string) => ['runs', 'detail', id, 'logs'] as const,
   tokens: ['tokens'] as const,
+  encryptionKeys: ['encryption-keys'] as const,
 };
 
 export function useSources() {
@@ -60,6 +61,14 @@ export function useTokens(enabled: boolean) {
   return useQuery({
     queryKey: keys.tokens,
     queryFn: ({ signal }) => api<Items<ApiToken>>('/tokens', { signal }).then((r) => r.items),
+    enabled,
+  });
+}
+
+export function useEncryptionKeys(enabled: boolean) {
+  return useQuery({
+    queryKey: keys.encryptionKeys,
+    queryFn: ({ signal }) => api<Items<EncryptionKeyDto>>('/keys', { signal }).then((r) => r.items),
     enabled,
   });
 }

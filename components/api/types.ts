@@ -37,3 +37,4 @@ export interface ProbeResult {
 export const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
 export const isTerminal = (status: string | undefined | null): boolean => !!status && TERMINAL_STATUSES.has(status);
 export const isActive = (status: string | undefined | null): boolean => status === 'QUEUED' || status === 'RUNNING';
+export type EncryptionKeyDto = import('@/server/keys').KeyDto;

@@ -15,6 +15,7 @@ export function ConsoleNav() {
     { href: '/sources', label: 'Sources' },
     { href: '/runs', label: 'Runs' },
     ...(viewer.can.manageTokens ? [{ href: '/tokens', label: 'Tokens' }] : []),
+    ...(viewer.can.manageKeys ? [{ href: '/keys', label: 'Keys' }] : []),
   ];
   return (
     <header className="topbar">

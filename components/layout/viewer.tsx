@@ -12,6 +12,7 @@ export interface Viewer {
     requestRestore: boolean;
     cancelRun: boolean;
     manageTokens: boolean;
+    manageKeys: boolean;
   };
 }
 

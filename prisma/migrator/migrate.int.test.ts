@@ -56,13 +56,13 @@ const shadowDatabases = async () =>
     (r) => r.datname,
   );
 
-let initMigration: string;
+let allMigrations: string[];
 let shadowsBefore: string[];
 
 beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'lb-migrate-'));
   const entries = await readdir(MIGRATIONS, { withFileTypes: true });
-  initMigration = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort()[0]!;
+  allMigrations = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
   shadowsBefore = await shadowDatabases();
 });
 
@@ -72,11 +72,11 @@ afterAll(async () => {
 });
 
 describe('deploy', () => {
-  it('creates the database and applies the initial migration', async () => {
+  it('creates the database and applies every migration', async () => {
     const run = await migrate(['deploy']);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(run.stdout).toBe(`created database ${database}\napplied ${initMigration}\n`);
+    expect(run.stdout).toBe(`created database ${database}\n${allMigrations.map((m) => `applied ${m}\n`).join('')}`);
 
     const tables = await query<{ t: string }>(
       database,
@@ -89,19 +89,21 @@ describe('deploy', () => {
       database,
       'SELECT migration_name, finished_at IS NOT NULL AS done FROM _prisma_migrations',
     );
-    expect(history).toEqual([{ migration_name: initMigration, done: true }]);
+    expect(history.sort((a, b) => a.migration_name.localeCompare(b.migration_name))).toEqual(
+      allMigrations.map((m) => ({ migration_name: m, done: true })),
+    );
   });
 
   it('is a no-op the second time', async () => {
     const run = await migrate(['deploy']);
     expect(run).toMatchObject({ code: 0, stdout: 'no pending migrations\n', stderr: '' });
     const [{ n }] = (await query<{ n: number }>(database, 'SELECT count(*)::int AS n FROM _prisma_migrations')) as [{ n: number }];
-    expect(n).toBe(1);
+    expect(n).toBe(allMigrations.length);
   });
 
-  it('status lists the applied migration', async () => {
+  it('status lists the applied migrations', async () => {
     const run = await migrate(['status']);
-    expect(run).toMatchObject({ code: 0, stdout: `applied  ${initMigration}\n` });
+    expect(run).toMatchObject({ code: 0, stdout: allMigrations.map((m) => `applied  ${m}\n`).join('') });
   });
 });
 

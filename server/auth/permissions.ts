@@ -13,13 +13,14 @@ export type Permission =
   | 'run:cancel'
   | 'audit:read'
   | 'token:manage'
+  | 'key:manage'
   | 'user:manage';
 
 const VIEWER: Permission[] = ['inventory:read', 'run:read'];
 const OPERATOR: Permission[] = [...VIEWER, 'inventory:write', 'backup:run', 'restore:request', 'run:cancel'];
 // An approver reviews what operators ask for; approving is a separate duty, not a superset of operating.
 const APPROVER: Permission[] = [...VIEWER, 'restore:approve', 'audit:read'];
-const ADMIN: Permission[] = [...new Set<Permission>([...OPERATOR, ...APPROVER, 'token:manage', 'user:manage'])];
+const ADMIN: Permission[] = [...new Set<Permission>([...OPERATOR, ...APPROVER, 'token:manage', 'key:manage', 'user:manage'])];
 
 const BY_ROLE: Record<Role, ReadonlySet<Permission>> = {
   VIEWER: new Set(VIEWER),

@@ -65,6 +65,11 @@ export interface EngineProbeResult {
 }
 
 export interface EngineRunOptions {
+  /**
+   * Let the tool compress its own output (default true). The artifact pipeline turns this off when it compresses
+   * with zstd itself, so the bytes are not compressed twice.
+   */
+  compress?: boolean;
   /** Aborting kills the child process; the operation rejects with `CANCELLED`. */
   signal?: AbortSignal;
   /** Called at most every few hundred milliseconds, plus once at the end. Exceptions thrown here are ignored. */

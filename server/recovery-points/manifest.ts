@@ -1,8 +1,9 @@
 import type { EngineBackupResult } from '@/server/engines/engine';
 
-export const MANIFEST_VERSION = 1;
+/** v2: codecs (zstd, age), recipients and the raw stream's hash. docs/FORMAT.md documents every field. */
+export const MANIFEST_VERSION = 2;
 
-/** File extension of a stored artifact, per engine, as it sits in the destination (before codecs). */
+/** File extension of an engine's raw artifact; codecs append `.zst` and `.age`. */
 export function artifactExtension(kind: string): string {
   if (kind === 'postgres') return 'pgdump';
   return 'bin';
@@ -15,6 +16,10 @@ export interface ManifestInput {
   finishedAt: Date;
   engine: EngineBackupResult;
   object: { key: string; size: number; sha256: string };
+  codec: string;
+  compressionLevel: number | null;
+  recipients: string[];
+  raw: { size: number; sha256: string };
 }
 
 /**
@@ -22,6 +27,7 @@ export interface ManifestInput {
  * kept in the catalog. Enough to restore with standard tools if Lifeboat is gone.
  */
 export function buildManifest(input: ManifestInput) {
+  const file = input.object.key.split('/').pop() ?? input.object.key;
   return {
     manifestVersion: MANIFEST_VERSION,
     kind: 'lifeboat.recovery-point',
@@ -37,11 +43,22 @@ export function buildManifest(input: ManifestInput) {
       sourceSizeBytes: input.engine.sourceSizeBytes ?? null,
       durationMs: input.engine.durationMs,
     },
-    objects: [{ role: 'data', key: input.object.key, size: input.object.size, sha256: input.object.sha256, codec: 'none', encryption: 'none' }],
-    restoreHint:
-      input.source.kind === 'postgres'
-        ? 'createdb NEW_DB && pg_restore --no-owner --exit-on-error -d NEW_DB data.pgdump'
-        : null,
+    codec: input.codec,
+    compression: input.compressionLevel === null ? null : { algorithm: 'zstd', level: input.compressionLevel },
+    encryption: input.recipients.length > 0 ? { format: 'age', recipients: input.recipients } : null,
+    raw: { size: input.raw.size, sha256: input.raw.sha256 },
+    objects: [{ role: 'data', key: input.object.key, size: input.object.size, sha256: input.object.sha256 }],
+    restoreHint: restoreHint(input.source.kind, file, input.codec),
   };
 }
 export type Manifest = ReturnType<typeof buildManifest>;
+
+function restoreHint(kind: string, file: string, codec: string): string | null {
+  if (kind !== 'postgres') return null;
+  const stages = [
+    codec.includes('age') ? `age -d -i key.txt ${file}` : `cat ${file}`,
+    codec.includes('zstd') ? 'zstd -d' : null,
+    'pg_restore --no-owner --exit-on-error -d NEW_DB',
+  ].filter(Boolean);
+  return `createdb NEW_DB && ${stages.join(' | ')}`;
+}

@@ -1,16 +1,17 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { getEngine } from '@/server/engines/registry';
+import { openIdentity } from '@/server/keys/open-identity';
 import { driverForDestination } from '@/server/storage/for-destination';
 import { db } from '@/server/shared/db';
 import { openSecret } from '@/server/shared/secrets';
 import type { RunHandler } from '../runner/execute-run';
+import { restoreArtifact } from './restore-artifact';
 
 const RestoreParams = z.object({ target: z.object({ database: z.string() }) });
 
 /**
- * restore.run: check the artifact's size and sha256 against the recovery point first (nothing reaches the target
- * before the bytes are proven whole), then stream it into a new database on the source's server.
+ * restore.run: prove the stored artifact whole (size + sha256) before touching the target, then decrypt,
+ * decompress and restore into a new database on the source's server.
  */
 export const runRestore: RunHandler = async (claimed, ctx) => {
   const run = await db().run.findUniqueOrThrow({
@@ -21,37 +22,28 @@ export const runRestore: RunHandler = async (claimed, ctx) => {
   if (!point) throw new Error('restore run has no recovery point');
   const params = RestoreParams.parse(run.params);
   const engine = getEngine(point.engine);
-  const target = engine.restoreTargetSchema.parse({ database: params.target.database });
   const secrets = run.source.secrets ? openSecret<Record<string, unknown>>(run.source.secrets, `source:${run.source.id}`) : {};
-  const driver = driverForDestination(point.destination);
-  const expectedSize = Number(point.sizeBytes);
+  const identities = point.keyId ? [await openIdentity(point.keyId)] : [];
+  const storedBytes = Number(point.sizeBytes);
 
-  ctx.progress({ phase: 'verifying', bytesDone: 0, bytesTotal: expectedSize });
-  await ctx.log('info', `verifying ${point.location} (${expectedSize} bytes) before restoring`);
-  const head = await driver.head(point.location);
-  if (!head) throw new Error(`artifact ${point.location} is missing from destination "${point.destination.name}"`);
-  if (head.size !== expectedSize) {
-    throw new Error(`artifact ${point.location} is ${head.size} bytes, expected ${expectedSize}; refusing to restore`);
-  }
-  const hash = createHash('sha256');
-  let read = 0;
-  for await (const chunk of await driver.get(point.location)) {
-    ctx.signal.throwIfAborted();
-    hash.update(chunk as Buffer);
-    read += (chunk as Buffer).length;
-    ctx.progress({ bytesDone: read });
-  }
-  const actual = hash.digest('hex');
-  if (actual !== point.sha256) {
-    throw new Error(`artifact ${point.location} fails its checksum (sha256 ${actual}, expected ${point.sha256}); refusing to restore`);
-  }
-
-  ctx.progress({ phase: 'restoring', bytesDone: 0, bytesTotal: expectedSize });
-  await ctx.log('info', `restoring into new database "${params.target.database}"`);
-  const input = await driver.get(point.location);
-  const result = await engine.restore(run.source.config, secrets, input, target, {
+  await ctx.log('info', `verifying ${point.location} (${storedBytes} bytes, ${point.codec}) before restoring`);
+  const result = await restoreArtifact({
+    engine,
+    config: run.source.config,
+    secrets,
+    target: { database: params.target.database },
+    driver: driverForDestination(point.destination),
+    location: point.location,
+    codec: point.codec,
+    storedBytes,
+    storedSha256: point.sha256,
+    rawSha256: point.rawSha256,
+    identities,
     signal: ctx.signal,
-    inputBytes: expectedSize,
+    onPhase: (phase) => {
+      ctx.progress({ phase, bytesDone: 0, bytesTotal: phase === 'verifying' ? storedBytes : point.rawBytes === null ? null : Number(point.rawBytes) });
+      if (phase === 'restoring') void ctx.log('info', `checksum verified; restoring into new database "${params.target.database}"`);
+    },
     onProgress: (p) => ctx.progress({ bytesDone: p.bytes }),
   });
   await ctx.log('info', `restored ${result.bytes} bytes into ${result.target} in ${Math.round(result.durationMs / 1000)} s`);

@@ -142,3 +142,11 @@ describe('summarizeStderr', () => {
     expect(summarizeStderr('pg_dump', stderr)).toBe('connection to server at "127.0.0.1", port 5432 failed: FATAL: database "nope" does not exist');
   });
 });
+
+describe('pg_dump compression', () => {
+  it('leaves compression to pg_dump by default and turns it off for the zstd pipeline', () => {
+    const config = { host: 'db', port: 5432, database: 'app', user: 'u' };
+    expect(pgDumpArgs(config)).not.toContain('--compress=0');
+    expect(pgDumpArgs(config, { compress: false })).toContain('--compress=0');
+  });
+});

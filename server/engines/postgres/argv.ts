@@ -42,9 +42,11 @@ export function buildConninfo(config: PostgresConfig, database: string = config.
 }
 
 /** `pg_dump` arguments: custom format (what pg_restore needs for selective, reordered restores) to stdout. */
-export function pgDumpArgs(config: PostgresConfig): string[] {
+export function pgDumpArgs(config: PostgresConfig, opts: { compress?: boolean } = {}): string[] {
   return [
     '--format=custom',
+    // When the artifact pipeline compresses with zstd, pg_dump's own zlib pass would only burn CPU.
+    ...(opts.compress === false ? ['--compress=0'] : []),
     // Never prompt: there is no terminal, and a prompt would hang the run.
     '--no-password',
     `--lock-wait-timeout=${LOCK_WAIT_TIMEOUT_MS}`,

@@ -136,7 +136,7 @@ export function backupPostgres(
   const env = toolEnv(tools.baseEnv ?? process.env, secrets);
   dump = spawnTool({
     command: toolCommand('pg_dump', tools.binDir),
-    args: pgDumpArgs(config),
+    args: pgDumpArgs(config, { compress: options.compress }),
     env,
     stdin: 'ignore',
     stdout: 'pipe',

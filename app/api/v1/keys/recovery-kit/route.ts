@@ -1,0 +1,15 @@
+import { route } from '@/server/http/route';
+import { exportRecoveryKit, readFormatDoc } from '@/server/keys';
+
+export const dynamic = 'force-dynamic';
+
+export const GET = route(async ({ actor }) => {
+  const kit = await exportRecoveryKit(actor, await readFormatDoc());
+  return new Response(kit, {
+    headers: {
+      'content-type': 'text/plain; charset=utf-8',
+      'content-disposition': `attachment; filename="lifeboat-recovery-kit-${new Date().toISOString().slice(0, 10)}.txt"`,
+      'cache-control': 'no-store',
+    },
+  });
+});

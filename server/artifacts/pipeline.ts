@@ -1,0 +1,19 @@
+/**
+ * The artifact pipeline: how raw engine bytes become stored bytes and back.
+ *
+ *   write:  raw ─sha256─▶ zstd -<level> -T<threads> -c -q ─▶ age -r <recipient>… ─sha256─▶ stored
+ *   read:   stored ─sha256─▶ age -d -i <identity file> ─▶ zstd -d -c -q ─sha256─▶ raw
+ *
+ * Both tools run as child processes (argv arrays, no shell) with back-pressure end to end; run-stages.ts holds
+ * the failure and cancellation rules, docs/FORMAT.md the format and how to undo it by hand.
+ *
+ * Why the age CLI and not the `age-encryption` JS package: on 500 MiB the CLI encrypts at 550-1040 MiB/s and the
+ * JS package at 95-115 MiB/s on the same machine (age-throughput.bench.ts); in JS, age would be the bottleneck.
+ */
+export { createWritePipeline, DEFAULT_COMPRESSION_LEVEL, DEFAULT_COMPRESSION_THREADS } from './write-pipeline';
+export type { WritePipeline, WritePipelineOptions, WriteResult } from './write-pipeline';
+export { createReadPipeline, validateReadOptions } from './read-pipeline';
+export type { ReadPipeline, ReadPipelineOptions, ReadResult } from './read-pipeline';
+export { verifyAndDecode, verifyStored } from './verify';
+export type { VerifyAndDecodeOptions, VerifyOptions } from './verify';
+export type { ArtifactTools } from './child-stage';

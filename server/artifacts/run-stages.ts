@@ -1,0 +1,285 @@
+/**
+ * The machinery under both pipelines: input → tap → child stages → tap → output, with the rules that make a
+ * pipe safe to trust (see docs/FORMAT.md and the GUIDE anti-pattern "a pipe hid the exit code"):
+ *
+ * - back-pressure end to end: every hop is a `pipe()` into a bounded buffer, so a slow consumer stops the
+ *   tools and, through the input, the producer; memory does not grow with the artifact;
+ * - the output only ENDS once every stage has exited 0 and the caller's checks passed; any other outcome
+ *   makes it ERROR, so a storage driver never commits, and a restore never accepts, a truncated stream;
+ * - cancellation (the signal, the consumer destroying the output, the input closing early) kills every child,
+ *   and `done` settles only after they are all gone.
+ *
+ * Piped by hand rather than with `stream.pipeline()`: pipeline would destroy the input with a dead tool's EPIPE,
+ * and we could then no longer tell "the input failed" (report its own error) from "a tool stopped reading"
+ * (report the tool's exit status).
+ */
+import { createHash } from 'node:crypto';
+import { finished, Transform, type Readable } from 'node:stream';
+
+import { describeExit, failedOnItsOwn, spawnStage, summarizeStderr, type ChildStage, type StageExit, type StageSpec } from './child-stage';
+import { ArtifactError } from './errors';
+
+// Slack between the last stage and the consumer (a storage upload or pg_restore): smooths bursts without
+// holding much memory per run.
+const OUTPUT_BUFFER_BYTES = 1024 * 1024;
+
+export interface StreamTotals {
+  bytes: number;
+  /** Lowercase hex sha256. */
+  sha256: string;
+}
+
+export interface PreparedStages {
+  specs: StageSpec[];
+  /** Runs once every stage has exited (success or not), e.g. to delete a temporary identity file. */
+  cleanup?: () => Promise<void>;
+  /** Called with each spawned stage, e.g. to delete that identity file the moment the tool has read it. */
+  onSpawned?: (stage: ChildStage, index: number) => void;
+}
+
+export interface RunStagesOptions {
+  input: Readable;
+  /** Builds the stage list; async so that it may write files first. A rejection fails the run with that error. */
+  prepare: () => Promise<PreparedStages>;
+  /** No stages will run: the output is the input, so hash it once. */
+  passthrough: boolean;
+  signal?: AbortSignal;
+  /** Fails the run as soon as more input than this arrives (the stored object is longer than recorded). */
+  maxInputBytes?: number;
+  /** Last checks before the output may end, given the totals of both taps. */
+  verify?: (totals: { input: StreamTotals; output: StreamTotals }) => ArtifactError | undefined;
+  /** The environment every tool gets. */
+  env: Record<string, string>;
+}
+
+export interface RunningStages {
+  stream: Readable;
+  done: Promise<{ input: StreamTotals; output: StreamTotals }>;
+}
+
+interface Tap {
+  stream: Transform;
+  bytes(): number;
+  /** Valid once the tap has seen its last chunk. */
+  sha256(): string;
+}
+
+function createTap(options: { hash: boolean; highWaterMark?: number; onBytes?: (total: number) => ArtifactError | undefined; flush?: (callback: (err?: Error | null) => void) => void }): Tap {
+  const hash = options.hash ? createHash('sha256') : undefined;
+  let bytes = 0;
+  let digest: string | undefined;
+  const stream = new Transform({
+    ...(options.highWaterMark !== undefined && { readableHighWaterMark: options.highWaterMark }),
+    transform(chunk: Buffer, _encoding, callback) {
+      bytes += chunk.length;
+      const problem = options.onBytes?.(bytes);
+      if (problem !== undefined) {
+        callback(problem);
+        return;
+      }
+      hash?.update(chunk);
+      callback(null, chunk);
+    },
+    flush(callback) {
+      if (options.flush !== undefined) options.flush(callback);
+      else callback();
+    },
+  });
+  return {
+    stream,
+    bytes: () => bytes,
+    sha256: () => {
+      digest ??= hash?.digest('hex') ?? '';
+      return digest;
+    },
+  };
+}
+
+export function runStages(options: RunStagesOptions): RunningStages {
+  const { input, signal } = options;
+  let failure: unknown;
+  let stages: ChildStage[] = [];
+  let cleanup: (() => Promise<void>) | undefined;
+  let inputEnded = false;
+
+  let resolveDone!: (totals: { input: StreamTotals; output: StreamTotals }) => void;
+  let rejectDone!: (err: unknown) => void;
+  const done = new Promise<{ input: StreamTotals; output: StreamTotals }>((resolve, reject) => {
+    resolveDone = resolve;
+    rejectDone = reject;
+  });
+  // Whoever awaits `done` still sees the rejection; this only keeps an unawaited one from crashing the worker.
+  done.catch(() => undefined);
+
+  const inTap = createTap({
+    hash: true,
+    onBytes: (total) =>
+      options.maxInputBytes !== undefined && total > options.maxInputBytes
+        ? new ArtifactError('SIZE_MISMATCH', `the stored object is longer than the recorded ${options.maxInputBytes} bytes`)
+        : undefined,
+  });
+  const outTap = createTap({
+    hash: !options.passthrough,
+    highWaterMark: OUTPUT_BUFFER_BYTES,
+    flush: (callback) => {
+      // The last stage's stdout has ended; the bytes are only good once we know how every stage exited.
+      void settled().then(async (exits) => {
+        const problem = failure ?? judge(exits) ?? incompleteInput() ?? options.verify?.(totals());
+        if (problem !== undefined) {
+          callback(asError(fail(problem)));
+          return;
+        }
+        await runCleanup();
+        signal?.removeEventListener('abort', onAbort);
+        resolveDone(totals());
+        callback();
+      });
+    },
+  });
+  // Any error on either tap fails the run (fail() keeps only the first); listening also means an error nobody
+  // else observes cannot crash the worker.
+  inTap.stream.on('error', (err) => fail(err));
+  outTap.stream.on('error', (err) => fail(err));
+  inTap.stream.once('end', () => {
+    inputEnded = true;
+  });
+
+  function totals(): { input: StreamTotals; output: StreamTotals } {
+    const inputTotals = { bytes: inTap.bytes(), sha256: inTap.sha256() };
+    return { input: inputTotals, output: options.passthrough ? inputTotals : { bytes: outTap.bytes(), sha256: outTap.sha256() } };
+  }
+
+  /** Records the first failure, stops everything, errors the output; `done` rejects once no child is left. */
+  function fail(err: unknown): unknown {
+    if (failure !== undefined) return failure;
+    failure = err;
+    for (const stage of stages) stage.kill();
+    // Tells an engine upstream that nobody will read the rest, so it stops its own child (pg_dump) too.
+    if (!input.destroyed) input.destroy();
+    inTap.stream.destroy();
+    if (!outTap.stream.destroyed) outTap.stream.destroy(asError(err));
+    void settled()
+      .then(runCleanup)
+      .finally(() => {
+        signal?.removeEventListener('abort', onAbort);
+        rejectDone(err);
+      });
+    return err;
+  }
+
+  let cleanupPromise: Promise<void> | undefined;
+  function runCleanup(): Promise<void> {
+    // A failed cleanup (a temp file already gone) must not turn a good run into a failed one.
+    cleanupPromise ??= cleanup?.().catch(() => undefined) ?? Promise.resolve();
+    return cleanupPromise;
+  }
+
+  function onAbort(): void {
+    fail(new ArtifactError('CANCELLED', 'the artifact pipeline was cancelled'));
+  }
+
+  // Which stage to blame when several exit badly: the most upstream one that failed on its own, because a failure
+  // cascades downstream (`age -d` rejects the key → `zstd -d` sees an empty input) and a dead downstream tool makes
+  // its upstream die of SIGPIPE. A stage we killed ourselves is blamed only if nothing else is left.
+  function judge(exits: StageExit[], options: { blameKilled: boolean } = { blameKilled: true }): ArtifactError | undefined {
+    const rules: ((exit: StageExit) => boolean)[] = [failedOnItsOwn, (exit) => exit.code !== 0 && !exit.killedByUs];
+    if (options.blameKilled) rules.push((exit) => exit.code !== 0);
+    const blamed = rules.map((rule) => exits.findIndex(rule)).find((index) => index >= 0) ?? -1;
+    const exit = exits[blamed];
+    const stage = stages[blamed];
+    if (exit === undefined || stage === undefined) return undefined;
+    if (exit.spawnError !== undefined) {
+      if (exit.spawnError.code === 'ENOENT') {
+        return new ArtifactError('TOOL_NOT_FOUND', `${stage.spec.command} not found on PATH; install it on the worker (Debian: apt-get install zstd age)`);
+      }
+      return new ArtifactError('TOOL_FAILED', `could not start ${stage.spec.label}: ${exit.spawnError.message}`, { cause: exit.spawnError });
+    }
+    const detail = summarizeStderr(exit.stderrTail);
+    return new ArtifactError('TOOL_FAILED', `${stage.spec.label} failed (${describeExit(exit)})${detail ? `: ${detail}` : ''}`);
+  }
+
+  function incompleteInput(): ArtifactError | undefined {
+    const first = stages[0];
+    // A stage that exits 0 has read to EOF, which we only send after the input ended; anything else means a tool
+    // stopped early and the bytes it never read would be silently dropped.
+    if (first === undefined || inputEnded) return undefined;
+    return new ArtifactError('TOOL_FAILED', `${first.spec.label} exited before reading all of its input`);
+  }
+
+  let stopping = false;
+  /** A stage failed: stop the others, then blame the right one once every exit status is in. */
+  function stopStages(stoppedEarly?: number): void {
+    if (stopping || failure !== undefined) return;
+    stopping = true;
+    for (const stage of stages) stage.kill();
+    void settled().then((exits) => {
+      const early = stoppedEarly === undefined ? undefined : stages[stoppedEarly];
+      const stoppedReading = early && new ArtifactError('TOOL_FAILED', `${early.spec.label} exited before reading all of its input`);
+      fail(failure ?? judge(exits, { blameKilled: false }) ?? stoppedReading ?? judge(exits) ?? new ArtifactError('TOOL_FAILED', 'a pipeline stage failed'));
+    });
+  }
+
+  let ready: Promise<void> = Promise.resolve();
+  async function settled(): Promise<StageExit[]> {
+    await ready;
+    return Promise.all(stages.map((stage) => stage.exited));
+  }
+
+  function asError(err: unknown): Error {
+    return err instanceof Error ? err : new Error(String(err));
+  }
+
+  // Attached at once: an input that fails before the stages start must still be reported (and not crash us).
+  finished(input, { writable: false }, (err) => {
+    if (err === undefined || err === null) return;
+    const premature = (err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE';
+    // An input's own error (e.g. an EngineError from pg_dump) is passed on unchanged, so the caller sees the real cause.
+    fail(premature ? new ArtifactError('CANCELLED', 'the input stream was closed before it ended') : err);
+  });
+  outTap.stream.once('close', () => {
+    if (failure === undefined && !outTap.stream.readableEnded) {
+      fail(new ArtifactError('CANCELLED', 'the output stream was closed before the pipeline finished'));
+    }
+  });
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
+
+  ready = (async () => {
+    if (failure !== undefined) return;
+    let prepared: PreparedStages;
+    try {
+      prepared = await options.prepare();
+    } catch (err) {
+      fail(err);
+      return;
+    }
+    cleanup = prepared.cleanup;
+    if (failure !== undefined) return; // cancelled while preparing: nothing to start; fail() runs the cleanup
+    stages = prepared.specs.map((spec) => spawnStage(spec, options.env));
+    stages.forEach((stage, index) => {
+      // 'exit', not 'close': a stage whose unread output sits in a paused socket never closes until someone stops
+      // the rest. A clean exit is judged in the output's flush, after the last byte; a failure is acted on at once.
+      stage.child.once('exit', (code) => {
+        if (code !== 0) stopStages();
+        // Exit 0 without having been sent EOF: the tool stopped reading, and whatever it did not read would be
+        // silently dropped. ('finish' on our end precedes the tool's exit: it can only see EOF after our shutdown.)
+        else if (!stage.child.stdin.writableFinished) stopStages(index);
+      });
+      void stage.exited.then((exit) => {
+        if (exit.spawnError !== undefined) stopStages();
+      });
+    });
+
+    input.pipe(inTap.stream);
+    let upstream: Readable = inTap.stream;
+    for (const stage of stages) {
+      upstream.pipe(stage.child.stdin);
+      upstream = stage.child.stdout;
+    }
+    upstream.pipe(outTap.stream);
+    // After the pipes: a 'data' listener added before them would switch a stdout to flowing with nobody to catch it.
+    stages.forEach((stage, index) => prepared.onSpawned?.(stage, index));
+  })();
+
+  return { stream: outTap.stream, done };
+}

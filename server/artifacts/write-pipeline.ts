@@ -1,0 +1,91 @@
+import type { Readable } from 'node:stream';
+
+import { toolEnv, type ArtifactTools, type StageSpec } from './child-stage';
+import { codecOf, type Codec } from './codec';
+import { ArtifactError } from './errors';
+import { assertRecipient } from './keys';
+import { runStages } from './run-stages';
+
+// zstd's own default: most of the ratio of the slow levels at several times their speed.
+export const DEFAULT_COMPRESSION_LEVEL = 3;
+// Levels 20-22 need --ultra and up to gigabytes of window memory in both the writer and every future restorer.
+const MAX_COMPRESSION_LEVEL = 19;
+// One worker thread (~250 MB/s at level 3 on dump-like text) outpaces a typical pg_dump; -T2 gained ~30% but
+// takes a second core from pg_dump and age on a small worker. Callers with cores to spare pass `threads`.
+export const DEFAULT_COMPRESSION_THREADS = 1;
+// More threads than this buys nothing on a worker and each costs a few MB of buffers per run.
+const MAX_COMPRESSION_THREADS = 64;
+
+export interface WritePipelineOptions {
+  /** null: store uncompressed. */
+  compression: { level: number; threads?: number } | null;
+  /** age X25519 public keys (`age1…`); any one of the matching identities can decrypt. Empty: store unencrypted. */
+  recipients: string[];
+  /** Aborting kills every stage; the stream errors and `done` rejects with `CANCELLED`. */
+  signal?: AbortSignal;
+  tools?: ArtifactTools;
+}
+
+export interface WriteResult {
+  /** Bytes read from the input (what the engine produced). */
+  rawBytes: number;
+  rawSha256: string;
+  /** Bytes emitted on `stream` (what the storage driver stores). */
+  storedBytes: number;
+  storedSha256: string;
+  codec: Codec;
+}
+
+export interface WritePipeline {
+  /** The stored bytes. Errors (never ends cleanly) unless every stage exited 0. */
+  stream: Readable;
+  /** Settles once every stage has exited. Consume `stream` and await `done` together. */
+  done: Promise<WriteResult>;
+}
+
+/**
+ * Compresses and/or encrypts `input` on the way to storage. Returns at once; bytes flow when `stream` is read.
+ * Throws `INVALID_OPTIONS` or `BAD_KEY` synchronously for bad settings, before any process starts.
+ *
+ * If `input` errors, `stream` errors with that same error (an engine's failure keeps its own code); if the
+ * pipeline fails or is cancelled, `input` is destroyed so that its producer stops too.
+ */
+export function createWritePipeline(input: Readable, opts: WritePipelineOptions): WritePipeline {
+  const specs: StageSpec[] = [];
+  if (opts.compression !== null) {
+    const level = opts.compression.level;
+    const threads = opts.compression.threads ?? DEFAULT_COMPRESSION_THREADS;
+    if (!Number.isInteger(level) || level < 1 || level > MAX_COMPRESSION_LEVEL) {
+      throw new ArtifactError('INVALID_OPTIONS', `compression level must be an integer from 1 to ${MAX_COMPRESSION_LEVEL}, got ${level}`);
+    }
+    if (!Number.isInteger(threads) || threads < 0 || threads > MAX_COMPRESSION_THREADS) {
+      throw new ArtifactError('INVALID_OPTIONS', `compression threads must be an integer from 0 (one per core) to ${MAX_COMPRESSION_THREADS}, got ${threads}`);
+    }
+    specs.push({ label: 'zstd', command: opts.tools?.zstd ?? 'zstd', args: [`-${level}`, `-T${threads}`, '-c', '-q'] });
+  }
+  for (const recipient of opts.recipients) assertRecipient(recipient);
+  if (opts.recipients.length > 0) {
+    // Public keys are fine in argv (anyone may see them); identities never go there.
+    specs.push({ label: 'age', command: opts.tools?.age ?? 'age', args: opts.recipients.flatMap((recipient) => ['-r', recipient]) });
+  }
+  const codec = codecOf({ compressed: opts.compression !== null, encrypted: opts.recipients.length > 0 });
+
+  const run = runStages({
+    input,
+    prepare: () => Promise.resolve({ specs }),
+    passthrough: specs.length === 0,
+    env: toolEnv(),
+    ...(opts.signal !== undefined && { signal: opts.signal }),
+  });
+  const done = run.done.then(
+    (totals): WriteResult => ({
+      rawBytes: totals.input.bytes,
+      rawSha256: totals.input.sha256,
+      storedBytes: totals.output.bytes,
+      storedSha256: totals.output.sha256,
+      codec,
+    }),
+  );
+  done.catch(() => undefined);
+  return { stream: run.stream, done };
+}
