@@ -18,6 +18,8 @@ import pg from 'pg';
 import { generateIdentity } from '@/server/artifacts/keys';
 import { postgresEngine } from '@/server/engines/postgres';
 import { createLocalDiskDriver } from '@/server/storage/local-disk';
+import { createS3Driver } from '@/server/storage/s3';
+import { startS3rver } from '@/server/storage/testing/s3rver-harness';
 import { produceArtifact } from '@/workers/backup/produce-artifact';
 import { restoreArtifact } from '@/workers/restore/restore-artifact';
 
@@ -104,6 +106,22 @@ async function main() {
   );
   const backupPeak = rss.stop();
 
+  // The same path into S3 (s3rver, in this process: its memory is not counted in the worker figure above).
+  const s3 = await startS3rver();
+  const s3Driver = createS3Driver({ ...s3.connection, bucket: s3.bucket });
+  const lbS3 = await timed(() =>
+    produceArtifact({
+      engine: postgresEngine,
+      config,
+      secrets: {},
+      driver: s3Driver,
+      key: `bench-${Date.now()}/data.pgdump.zst.age`,
+      compressionLevel: LEVEL,
+      recipients: [keys.recipient],
+    }),
+  );
+  await s3.close();
+
   const restoreBase = `lifeboat_bench_rb_${process.pid}`;
   const restoreLb = `lifeboat_bench_rl_${process.pid}`;
   const baseRestore = await timed(async () => {
@@ -143,6 +161,7 @@ async function main() {
   console.log('');
   console.log(`pgbench scale ${SCALE}: raw dump ${mb(lbBackup.value.rawBytes)}, stored ${mb(lbBackup.value.stored.size)} (${lbBackup.value.codec}); restored ${rows.rows[0].n} accounts`);
   console.log(`backup  to local disk: lifeboat ${(lbBackup.ms / 1000).toFixed(2)} s, baseline ${(baseBackup.ms / 1000).toFixed(2)} s, ratio ${ratio(lbBackup.ms, baseBackup.ms)} (target <= 1.10)`);
+  console.log(`backup  to S3 (s3rver, upload re-read and verified): lifeboat ${(lbS3.ms / 1000).toFixed(2)} s, ratio ${ratio(lbS3.ms, baseBackup.ms)} against the same local-file baseline`);
   console.log(`restore from local disk: lifeboat ${(lbRestore.ms / 1000).toFixed(2)} s, baseline ${(baseRestore.ms / 1000).toFixed(2)} s, ratio ${ratio(lbRestore.ms, baseRestore.ms)} (target <= 1.10)`);
   console.log(`peak RSS of the worker process: backup ${mb(backupPeak)}, restore ${mb(restorePeak)} (target < 300 MB)`);
 }
