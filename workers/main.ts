@@ -1,7 +1,7 @@
 import os from 'node:os';
 import crypto from 'node:crypto';
 import { Worker, type Job } from 'bullmq';
-import { RUNS_QUEUE, parseJob, type JobName } from '@/server/jobs/contracts';
+import { RUNS_QUEUE, parseJob, type RunJobName } from '@/server/jobs/contracts';
 import { closeProducer } from '@/server/jobs/producer';
 import { disconnectDb } from '@/server/shared/db';
 import { env } from '@/server/shared/env';
@@ -9,7 +9,9 @@ import { logger } from '@/server/shared/logger';
 import { redisConnection } from '@/server/shared/redis';
 import { runBackup } from './backup/run-backup';
 import { runRestore } from './restore/run-restore';
+import { runVerify } from './verify/run-verify';
 import { sweepRuns } from './maintenance/reap-stale-runs';
+import { createPruneScheduler, handlePruneJob } from './maintenance/prune-retention';
 import { activeRuns, executeRun, HEARTBEAT_MS, type RunHandler, type StopReason } from './runner/execute-run';
 
 // Two runs at once per worker: dumps are mostly I/O-bound, and this machine class has 2 cores.
@@ -20,10 +22,14 @@ const STALE_SECONDS = Number(process.env.LIFEBOAT_RUN_STALE_SECONDS ?? 30);
 const SWEEP_MS = Number(process.env.LIFEBOAT_SWEEP_MS ?? 10_000);
 // On SIGTERM, let running jobs finish for 20 s, then hand them back to the queue (orchestrators kill at 30 s).
 const SHUTDOWN_GRACE_MS = Number(process.env.LIFEBOAT_SHUTDOWN_GRACE_SECONDS ?? 20) * 1000;
+// Prune each source with retention once an hour: backups land at most every few hours, so an hour-late deletion
+// costs nothing, while each prune re-reads every point of the source.
+const PRUNE_INTERVAL_SECONDS = Number(process.env.LIFEBOAT_PRUNE_INTERVAL_SECONDS ?? 3600);
 
-const HANDLERS: Record<JobName, RunHandler> = {
+const HANDLERS: Record<RunJobName, RunHandler> = {
   'backup.run': runBackup,
   'restore.run': runRestore,
+  'verify.run': runVerify,
 };
 
 const workerId = `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`;
@@ -37,7 +43,12 @@ async function main(): Promise<void> {
   const worker = new Worker(
     RUNS_QUEUE,
     async (job: Job) => {
-      const name = job.name as JobName;
+      // Prune jobs are not runs: no run row to claim, so they bypass executeRun.
+      if (job.name === 'retention.prune') {
+        await handlePruneJob(job.data);
+        return;
+      }
+      const name = job.name as RunJobName;
       const handler = HANDLERS[name];
       if (!handler) throw new Error(`unknown job ${job.name}`);
       const { runId } = parseJob(name, job.data);
@@ -57,10 +68,12 @@ async function main(): Promise<void> {
   worker.on('error', (err) => logger.error({ err }, 'worker error'));
 
   let sweeping = false;
+  const schedulePrunes = createPruneScheduler(PRUNE_INTERVAL_SECONDS);
   const sweep = setInterval(() => {
     if (sweeping) return;
     sweeping = true;
     sweepRuns(STALE_SECONDS)
+      .then(() => schedulePrunes())
       .catch((e: unknown) => logger.error({ err: e }, 'sweep failed'))
       .finally(() => (sweeping = false));
   }, SWEEP_MS);

@@ -17,6 +17,7 @@ export default async function ConsoleLayout({ children }: { children: React.Reac
       writeInventory: can(actor, 'inventory:write'),
       runBackup: can(actor, 'backup:run'),
       requestRestore: can(actor, 'restore:request'),
+      verifyPoint: can(actor, 'backup:run'),
       cancelRun: can(actor, 'run:cancel'),
       manageTokens: can(actor, 'token:manage'),
       manageKeys: can(actor, 'key:manage'),

@@ -10,6 +10,8 @@ export interface Viewer {
     writeInventory: boolean;
     runBackup: boolean;
     requestRestore: boolean;
+    /** Ask for a recovery point to be re-read, decoded and checked (`backup:run`). */
+    verifyPoint: boolean;
     cancelRun: boolean;
     manageTokens: boolean;
     manageKeys: boolean;

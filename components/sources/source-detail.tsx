@@ -29,6 +29,14 @@ export function SourceDetail({ id }: { id: string }) {
   const points = useRecoveryPoints(id, { follow: anyActive });
   const [restoring, setRestoring] = useState<RecoveryPoint | null>(null);
 
+  const verify = useMutation({
+    mutationFn: (pointId: string) => api<Run>(`/recovery-points/${encodeURIComponent(pointId)}/verify`, { method: 'POST' }),
+    onSuccess: async (run) => {
+      void queryClient.invalidateQueries({ queryKey: ['runs'] });
+      router.push(`/runs/${run.id}`);
+    },
+  });
+
   const backup = useMutation({
     mutationFn: () => api<Run>(`/sources/${encodeURIComponent(id)}/backups`, { method: 'POST' }),
     onSuccess: async (run) => {
@@ -71,6 +79,7 @@ export function SourceDetail({ id }: { id: string }) {
         }
       />
       {backup.error && <Alert title="The backup was not started">{errorText(backup.error)}</Alert>}
+      {verify.error && <Alert title="The verification was not started">{errorText(verify.error)}</Alert>}
 
       <section className="card" aria-labelledby="config-heading">
         <h2 id="config-heading">Connection</h2>
@@ -97,13 +106,14 @@ export function SourceDetail({ id }: { id: string }) {
               <th className="num">Size</th>
               <th>SHA-256</th>
               <th>Destination</th>
+              <th>Verified</th>
               <th className="actions-col">
                 <span className="sr-only">Actions</span>
               </th>
             </tr>
           </thead>
           <tbody>
-            <TableStatus colSpan={5} loading={points.isPending} error={points.error} empty={pointRows.length === 0 && 'No recovery points yet. Run a backup to create one.'} />
+            <TableStatus colSpan={6} loading={points.isPending} error={points.error} empty={pointRows.length === 0 && 'No recovery points yet. Run a backup to create one.'} />
             {pointRows.map((p) => (
               <tr key={p.id} data-testid="recovery-point-row">
                 <td>{formatDateTime(p.createdAt)}</td>
@@ -112,7 +122,20 @@ export function SourceDetail({ id }: { id: string }) {
                   {shortHash(p.sha256)}
                 </td>
                 <td>{p.destinationName ?? <span className="muted">—</span>}</td>
+                <td>
+                  <VerifyBadge point={p} />
+                </td>
                 <td className="actions-col">
+                  {viewer.can.verifyPoint && (
+                    <button
+                      type="button"
+                      className="btn btn-sm"
+                      onClick={() => verify.mutate(p.id)}
+                      disabled={verify.isPending || (verify.isSuccess && verify.variables === p.id)}
+                    >
+                      {verify.isPending && verify.variables === p.id ? 'Starting…' : 'Verify'}
+                    </button>
+                  )}{' '}
                   {viewer.can.requestRestore && (
                     <button type="button" className="btn btn-sm" onClick={() => setRestoring(p)}>
                       Restore
@@ -142,6 +165,25 @@ export function SourceDetail({ id }: { id: string }) {
       />
     </>
   );
+}
+
+/** "verified <time>" after the last successful verification, "verify failed" (reason on hover) after a failed one. */
+function VerifyBadge({ point }: { point: RecoveryPoint }) {
+  if (point.verifyError !== null) {
+    return (
+      <span className="badge badge-danger badge-inline" title={point.verifyError} data-testid="verify-badge" data-state="failed">
+        verify failed
+      </span>
+    );
+  }
+  if (point.verifiedAt !== null) {
+    return (
+      <span className="badge badge-success badge-inline" title={`verified ${formatDateTime(point.verifiedAt)}`} data-testid="verify-badge" data-state="verified">
+        verified {formatDateTime(point.verifiedAt)}
+      </span>
+    );
+  }
+  return <span className="muted">—</span>;
 }
 
 function rank(key: string): number {

@@ -44,6 +44,14 @@ export interface Engine<Config, Secrets, Target> {
    * error if reading the artifact failed.
    */
   restore(config: Config, secrets: Secrets, input: Readable, target: Target, options?: EngineRestoreOptions): Promise<EngineRestoreResult>;
+
+  /**
+   * Optional cheap structural check of an artifact read from `input` (e.g. `pg_restore --list`): no server, no
+   * credentials. Reads `input` to the end (so the caller's checksums over it complete) and resolves only if the
+   * tool accepted the archive; rejects with `TOOL_FAILED`/`EMPTY_OUTPUT` (stderr tail in the message), or with
+   * `input`'s own error if reading the artifact failed.
+   */
+  verify?(input: Readable, options?: EngineRunOptions): Promise<EngineVerifyResult>;
 }
 
 /**
@@ -82,8 +90,8 @@ export interface EngineRestoreOptions extends EngineRunOptions {
 }
 
 export interface EngineProgress {
-  phase: 'backup' | 'restore';
-  /** Artifact bytes produced (backup) or consumed (restore) so far. */
+  phase: 'backup' | 'restore' | 'verify';
+  /** Artifact bytes produced (backup) or consumed (restore, verify) so far. */
   bytes: number;
   /**
    * Rough size of the whole job when cheaply known, e.g. `pg_database_size`. For a dump it is an upper bound
@@ -110,6 +118,16 @@ export interface EngineBackupResult {
   sourceSizeBytes?: number;
   /** Version line of the dump tool, e.g. `pg_dump (PostgreSQL) 15.20`. */
   toolVersion?: string;
+}
+
+export interface EngineVerifyResult {
+  /** Bytes read from `input`. */
+  bytes: number;
+  durationMs: number;
+  /** Number of entries the archive lists (e.g. TOC entries of a pg_dump archive). */
+  entries: number;
+  /** One line for logs, e.g. `73 TOC entries, dumped from PostgreSQL 15.20`. */
+  summary: string;
 }
 
 export interface EngineRestoreResult {

@@ -6,14 +6,20 @@ export const RUNS_QUEUE = 'runs';
 export const JobPayloads = {
   'backup.run': z.object({ runId: z.string().uuid() }),
   'restore.run': z.object({ runId: z.string().uuid() }),
+  'verify.run': z.object({ runId: z.string().uuid() }),
+  /** Apply a source's retention plan. Not a run: no run row, so the job id is explicit (see enqueueJob). */
+  'retention.prune': z.object({ sourceId: z.string().uuid() }),
 } as const;
 
 export type JobName = keyof typeof JobPayloads;
 export type JobPayload<N extends JobName> = z.infer<(typeof JobPayloads)[N]>;
+/** Jobs that carry a run (executed through the runner); every other job is handled on its own. */
+export type RunJobName = Exclude<JobName, 'retention.prune'>;
 
-export const jobNameForRunKind = (kind: 'BACKUP' | 'RESTORE' | 'VERIFY'): JobName => {
+export const jobNameForRunKind = (kind: 'BACKUP' | 'RESTORE' | 'VERIFY'): RunJobName => {
   if (kind === 'BACKUP') return 'backup.run';
   if (kind === 'RESTORE') return 'restore.run';
+  if (kind === 'VERIFY') return 'verify.run';
   throw new Error(`no job for run kind ${kind}`);
 };
 

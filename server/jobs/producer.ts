@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import { env } from '@/server/shared/env';
 import { redisConnection } from '@/server/shared/redis';
 import { logger } from '@/server/shared/logger';
-import { JobPayloads, RUNS_QUEUE, type JobName, type JobPayload } from './contracts';
+import { JobPayloads, RUNS_QUEUE, type JobName, type JobPayload, type RunJobName } from './contracts';
 
 const globalForQueue = globalThis as unknown as { lifeboatQueue?: Queue };
 
@@ -28,16 +28,25 @@ function runsQueue(): Queue {
  * Enqueues after the transaction that created the run has committed. `attempt` is part of the job id so a retry is
  * a new job while a duplicate enqueue of the same attempt is ignored by BullMQ.
  */
-export async function enqueue<N extends JobName>(name: N, payload: JobPayload<N>, attempt = 0): Promise<void> {
+export async function enqueue<N extends RunJobName>(name: N, payload: JobPayload<N>, attempt = 0): Promise<void> {
   const data = JobPayloads[name].parse(payload);
   await runsQueue().add(name, data, { jobId: `${(data as { runId: string }).runId}-a${attempt}` });
+}
+
+/**
+ * Enqueues a job that is not a run (no run row, so no `runId` to derive an id from) under an explicit job id.
+ * BullMQ ignores an add whose id it still holds, which is how several workers enqueue the same periodic job once.
+ */
+export async function enqueueJob<N extends JobName>(name: N, payload: JobPayload<N>, jobId: string): Promise<void> {
+  const data = JobPayloads[name].parse(payload);
+  await runsQueue().add(name, data, { jobId });
 }
 
 /**
  * Enqueue for a run that is already committed. A Redis failure here must not turn an accepted request into an
  * error: the run stays QUEUED and the workers' sweep re-enqueues it (workers/maintenance/reap-stale-runs.ts).
  */
-export async function enqueueCommitted<N extends JobName>(name: N, payload: JobPayload<N>, attempt = 0): Promise<void> {
+export async function enqueueCommitted<N extends RunJobName>(name: N, payload: JobPayload<N>, attempt = 0): Promise<void> {
   try {
     await enqueue(name, payload, attempt);
   } catch (e) {

@@ -82,3 +82,13 @@ function checkId(name: string, value: string): string {
   }
   return value;
 }
+
+/**
+ * The manifest key that sits next to a data key (`…/<runId>/data.<ext>` → `…/<runId>/manifest.json`), or null when
+ * `dataKey` is not a run's data key (then there is no manifest Lifeboat could have written beside it).
+ */
+export function manifestKeyForDataKey(dataKey: string): string | null {
+  const parsed = parseRunKey(dataKey);
+  if (!parsed || parsed.file === MANIFEST_FILE) return null;
+  return `${dataKey.slice(0, dataKey.length - parsed.file.length)}${MANIFEST_FILE}`;
+}

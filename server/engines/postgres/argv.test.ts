@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { isEngineError } from '../engine';
-import { buildConninfo, pgDumpArgs, pgRestoreArgs, quoteConninfoValue, toolCommand, toolEnv } from './argv';
+import { buildConninfo, pgDumpArgs, pgRestoreArgs, pgRestoreListArgs, quoteConninfoValue, toolCommand, toolEnv } from './argv';
 import { PostgresConfig, PostgresRestoreTarget } from './config';
 import { postgresEngine } from './index';
 import { summarizeStderr } from './spawn-tool';
@@ -49,6 +49,13 @@ describe('postgres argv', () => {
     expect(args.every((a) => a.startsWith('--'))).toBe(true);
 
     expect(pgRestoreArgs(config, PostgresRestoreTarget.parse({ database: 'x', noPrivileges: true }))).toContain('--no-privileges');
+  });
+
+  it('lists an archive read from stdin, without connecting anywhere', () => {
+    const args = pgRestoreListArgs();
+    expect(args).toEqual(['--list']);
+    // No --dbname (no connection, no credentials) and no file argument: the archive comes from stdin.
+    expect(args.some((a) => a.startsWith('--dbname') || a.startsWith('-d'))).toBe(false);
   });
 
   it('never puts the password in argv, only in the child environment', () => {

@@ -70,6 +70,14 @@ export function pgRestoreArgs(config: PostgresConfig, target: PostgresRestoreTar
   ];
 }
 
+/**
+ * `pg_restore --list` arguments: print the archive's table of contents, reading the archive from stdin. No
+ * connection and no user-supplied value: it checks that the bytes are a readable pg_dump archive, nothing more.
+ */
+export function pgRestoreListArgs(): string[] {
+  return ['--list'];
+}
+
 /** `pg_dump --version` / `pg_restore --version`. */
 export function versionArgs(): string[] {
   return ['--version'];

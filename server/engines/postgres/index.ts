@@ -5,6 +5,7 @@ import { backupPostgres, type PostgresToolOptions } from './backup';
 import { PostgresConfig, PostgresRestoreTarget, PostgresSecrets } from './config';
 import { probePostgres } from './probe';
 import { restorePostgres } from './restore';
+import { verifyPostgres } from './verify';
 
 export { PostgresConfig, PostgresRestoreTarget, PostgresSecrets, PostgresSslMode } from './config';
 export { POSTGRES_DUMP_FORMAT, type PostgresToolOptions } from './backup';
@@ -12,7 +13,8 @@ export { POSTGRES_DUMP_FORMAT, type PostgresToolOptions } from './backup';
 export type PostgresEngine = Engine<z.input<typeof PostgresConfig>, z.input<typeof PostgresSecrets>, z.input<typeof PostgresRestoreTarget>>;
 
 /**
- * The PostgreSQL engine: `pg_dump -Fc` backups, `pg_restore` into a new database, probes with node-postgres.
+ * The PostgreSQL engine: `pg_dump -Fc` backups, `pg_restore` into a new database, `pg_restore --list` as the
+ * structural check of an archive, probes with node-postgres.
  * `tools.binDir` picks a specific client version (pg_dump must be at least the server's major version).
  */
 export function createPostgresEngine(tools: PostgresToolOptions = {}): PostgresEngine {
@@ -48,6 +50,10 @@ export function createPostgresEngine(tools: PostgresToolOptions = {}): PostgresE
         throw err;
       }
       return restorePostgres(parsed.config, parsed.secrets, input, parsedTarget, options, tools);
+    },
+
+    async verify(input, options) {
+      return verifyPostgres(input, options, tools);
     },
   };
 }

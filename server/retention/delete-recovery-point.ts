@@ -1,0 +1,125 @@
+import { authorize, type Actor } from '@/server/auth/permissions';
+import { recordAudit } from '@/server/audit/record-audit';
+import { db, type Tx } from '@/server/shared/db';
+import { DomainError, notFound } from '@/server/shared/errors';
+import { logger } from '@/server/shared/logger';
+import { driverForDestination } from '@/server/storage/for-destination';
+import { manifestKeyForDataKey } from '@/server/storage/layout';
+import { RecoveryPointId } from './ids';
+
+export interface DeleteRecoveryPointOptions {
+  /** Why the point goes, recorded in the audit event (the planner's reason when retention deletes it). */
+  reason?: string;
+}
+
+export interface DeleteRecoveryPointResult {
+  id: string;
+  location: string;
+  /** False when the row is gone but removing the stored objects failed: they are orphans now, logged for cleanup. */
+  objectsDeleted: boolean;
+}
+
+interface PointState {
+  id: string;
+  sourceId: string;
+  legalHold: boolean;
+  lockedUntil: Date | null;
+}
+
+/**
+ * The one way a recovery point is deleted, by hand (`DELETE /recovery-points/{id}`) or by retention. Refuses with
+ * INVALID_STATE while the point is under legal hold, locked, the source's newest verified point, or read by a
+ * queued or running restore. Otherwise deletes the row with its audit event in one transaction, then the objects.
+ */
+export async function deleteRecoveryPoint(
+  actor: Actor | null,
+  rawPointId: unknown,
+  opts: DeleteRecoveryPointOptions = {},
+): Promise<DeleteRecoveryPointResult> {
+  authorize(actor, 'inventory:write');
+  const id = RecoveryPointId.safeParse(rawPointId);
+  if (!id.success) throw notFound('recovery point', String(rawPointId));
+  const reason = opts.reason ?? `deleted by ${actor.label}`;
+
+  // Checked once up front for a clear answer without taking locks, and again below with the row locked.
+  const before = await db().recoveryPoint.findUnique({
+    where: { id: id.data },
+    select: { id: true, sourceId: true, legalHold: true, lockedUntil: true, destination: { select: { kind: true, config: true } } },
+  });
+  if (!before) throw notFound('recovery point', id.data);
+  await assertDeletable(db(), before);
+
+  const deleted = await db().$transaction(async (tx) => {
+    // Lock the row: a hold or lock placed concurrently either commits first (and we see it here) or waits for us.
+    const rows = await tx.$queryRaw<PointState[]>`
+      SELECT id, "sourceId", "legalHold", "lockedUntil" FROM "RecoveryPoint" WHERE id = ${id.data}::uuid FOR UPDATE`;
+    const point = rows[0];
+    if (!point) throw notFound('recovery point', id.data);
+    await assertDeletable(tx, point);
+
+    // Finished restores/verifies keep their history (params) but no longer point at a row that is going away.
+    await tx.run.updateMany({ where: { inputPointId: point.id }, data: { inputPointId: null } });
+    const row = await tx.recoveryPoint.delete({
+      where: { id: point.id },
+      select: { id: true, sourceId: true, location: true, sha256: true, sizeBytes: true, destinationId: true, runId: true },
+    });
+    await recordAudit(tx, actor, {
+      action: 'recovery-point.delete',
+      targetType: 'recovery-point',
+      targetId: row.id,
+      details: {
+        sourceId: row.sourceId,
+        runId: row.runId,
+        destinationId: row.destinationId,
+        location: row.location,
+        sha256: row.sha256,
+        sizeBytes: Number(row.sizeBytes),
+        reason,
+      },
+    });
+    return row;
+  });
+
+  // Objects go only after the commit. A crash (or a storage error) between the two leaves an orphan object that a
+  // later sweep can find by listing the source prefix; the reverse order could leave a committed row pointing at
+  // nothing, a "recovery point" that cannot recover anything. Deletes are idempotent, so a retry is always safe.
+  const keys = [deleted.location, manifestKeyForDataKey(deleted.location)].filter((k): k is string => k !== null);
+  let objectsDeleted = true;
+  try {
+    const driver = driverForDestination(before.destination);
+    for (const key of keys) await driver.delete(key);
+  } catch (e) {
+    objectsDeleted = false;
+    logger.error({ err: e, pointId: deleted.id, keys }, 'recovery point deleted but its objects were not; they are orphans now');
+  }
+  return { id: deleted.id, location: deleted.location, objectsDeleted };
+}
+
+async function assertDeletable(tx: Tx, point: PointState): Promise<void> {
+  if (point.legalHold) {
+    throw new DomainError('INVALID_STATE', `recovery point ${point.id} is under legal hold; release the hold first`);
+  }
+  // Always the real clock: no caller-supplied "now" may expire a lock early.
+  if (point.lockedUntil && point.lockedUntil.getTime() > Date.now()) {
+    throw new DomainError('INVALID_STATE', `recovery point ${point.id} is locked until ${point.lockedUntil.toISOString()}`);
+  }
+  // Same order as the planner (newestFirst): the later createdAt, then the greater id.
+  const newestVerified = await tx.recoveryPoint.findFirst({
+    where: { sourceId: point.sourceId, verifiedAt: { not: null } },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    select: { id: true },
+  });
+  if (newestVerified?.id === point.id) {
+    throw new DomainError(
+      'INVALID_STATE',
+      `recovery point ${point.id} is the newest verified backup of its source; it is kept until a newer one is verified`,
+    );
+  }
+  const reader = await tx.run.findFirst({
+    where: { inputPointId: point.id, status: { in: ['QUEUED', 'RUNNING'] } },
+    select: { id: true, kind: true },
+  });
+  if (reader) {
+    throw new DomainError('INVALID_STATE', `recovery point ${point.id} is being read by ${reader.kind.toLowerCase()} run ${reader.id}; try again when it has finished`);
+  }
+}

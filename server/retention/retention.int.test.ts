@@ -1,0 +1,301 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Queue } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Actor } from '@/server/auth/permissions';
+import { RUNS_QUEUE } from '@/server/jobs/contracts';
+import { closeProducer } from '@/server/jobs/producer';
+import { db, disconnectDb } from '@/server/shared/db';
+import { redisConnection } from '@/server/shared/redis';
+import { runArtifactKeys } from '@/server/storage/layout';
+import { uniqueName } from '@/server/testing/pg';
+import { enqueueDuePrunes, handlePruneJob } from '@/workers/maintenance/prune-retention';
+import { deleteRecoveryPoint } from './delete-recovery-point';
+import { planSourcePruning } from './plan-source-pruning';
+import { pruneSource } from './prune-source';
+import { requestPrune } from './request-prune';
+import { setLegalHold } from './set-legal-hold';
+import { setPolicyRetention } from './set-policy-retention';
+import { lockRecoveryPoint } from './set-retention-lock';
+import type { RetentionPolicyInput } from './retention-policy';
+
+// Own queue prefix: prune jobs enqueued here are never taken by another file's worker.
+process.env.LIFEBOAT_QUEUE_PREFIX = uniqueName('lbtest-retention');
+
+const viewer: Actor = { type: 'system', id: null, label: 'retention test viewer', role: 'VIEWER' };
+const operator: Actor = { type: 'system', id: null, label: 'retention test operator', role: 'OPERATOR' };
+const approver: Actor = { type: 'system', id: null, label: 'retention test approver', role: 'APPROVER' };
+
+const HOUR_MS = 3_600_000;
+let backupsDir: string;
+let destinationId: string;
+const created = { sources: [] as string[], policies: [] as string[] };
+
+beforeAll(async () => {
+  backupsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-retention-test-'));
+  const dest = await db().destination.create({ data: { name: uniqueName('dest'), kind: 'local', config: { path: backupsDir } } });
+  destinationId = dest.id;
+});
+
+afterAll(async () => {
+  const sourceId = { in: created.sources };
+  await db().run.updateMany({ where: { sourceId }, data: { inputPointId: null } });
+  await db().recoveryPoint.deleteMany({ where: { sourceId } });
+  await db().run.deleteMany({ where: { sourceId } });
+  await db().source.deleteMany({ where: { id: sourceId } });
+  await db().policy.deleteMany({ where: { id: { in: created.policies } } });
+  await db().destination.delete({ where: { id: destinationId } });
+  await closeProducer();
+  await disconnectDb();
+  fs.rmSync(backupsDir, { recursive: true, force: true });
+});
+
+/** A source with its own policy; `retention` undefined leaves the policy's retention null. */
+async function makeSource(retention?: RetentionPolicyInput) {
+  const policy = await db().policy.create({ data: { name: uniqueName('policy'), destinationId } });
+  created.policies.push(policy.id);
+  const source = await db().source.create({ data: { name: uniqueName('src'), kind: 'postgres', config: {}, policyId: policy.id } });
+  created.sources.push(source.id);
+  if (retention !== undefined) await setPolicyRetention(operator, policy.id, retention);
+  return { sourceId: source.id, policyId: policy.id };
+}
+
+interface PointOpts {
+  verified?: boolean;
+  legalHold?: boolean;
+  lockedUntil?: Date;
+}
+
+/** A succeeded backup run, its recovery point row and real data + manifest files, `hoursAgo` hours old. */
+async function addPoint(sourceId: string, hoursAgo: number, opts: PointOpts = {}) {
+  const createdAt = new Date(Date.now() - hoursAgo * HOUR_MS);
+  const run = await db().run.create({
+    data: { kind: 'BACKUP', status: 'SUCCEEDED', sourceId, destinationId, startedAt: createdAt, finishedAt: createdAt, createdAt },
+  });
+  const keys = runArtifactKeys({ sourceId, runId: run.id, startedAt: createdAt }, 'pgdump');
+  const bytes = crypto.randomBytes(64);
+  fs.mkdirSync(path.join(backupsDir, keys.prefix), { recursive: true });
+  fs.writeFileSync(path.join(backupsDir, keys.data), bytes);
+  fs.writeFileSync(path.join(backupsDir, keys.manifest), '{}');
+  const point = await db().recoveryPoint.create({
+    data: {
+      sourceId,
+      runId: run.id,
+      destinationId,
+      engine: 'postgres',
+      location: keys.data,
+      sizeBytes: bytes.length,
+      sha256: crypto.createHash('sha256').update(bytes).digest('hex'),
+      manifest: {},
+      createdAt,
+      verifiedAt: opts.verified ? createdAt : null,
+      legalHold: opts.legalHold ?? false,
+      lockedUntil: opts.lockedUntil ?? null,
+    },
+  });
+  return { id: point.id, data: path.join(backupsDir, keys.data), manifest: path.join(backupsDir, keys.manifest) };
+}
+
+const remainingIds = async (sourceId: string) =>
+  (await db().recoveryPoint.findMany({ where: { sourceId }, orderBy: { createdAt: 'desc' }, select: { id: true } })).map((p) => p.id);
+
+describe('retention: dry-run plan', () => {
+  it('reflects the policy, with sizes, dates and reasons; no retention keeps everything', async () => {
+    const { sourceId, policyId } = await makeSource();
+    const points = [await addPoint(sourceId, 1), await addPoint(sourceId, 2), await addPoint(sourceId, 3), await addPoint(sourceId, 4)];
+
+    const none = await planSourcePruning(viewer, sourceId);
+    expect(none.retention).toBeNull();
+    expect(none.delete).toEqual([]);
+    expect(none.keep.map((k) => k.reasons)).toEqual(Array(4).fill(['no retention rule']));
+
+    await setPolicyRetention(operator, policyId, { keepLast: 2 });
+    const plan = await planSourcePruning(viewer, sourceId);
+    expect(plan.retention).toMatchObject({ keepLast: 2, timezone: 'UTC' });
+    expect(plan.keep.map((k) => [k.id, k.reasons])).toEqual([
+      [points[0]!.id, ['keep-last 2']],
+      [points[1]!.id, ['keep-last 2']],
+    ]);
+    expect(plan.delete.map((d) => [d.id, d.reason])).toEqual([
+      [points[2]!.id, 'not among the last 2'],
+      [points[3]!.id, 'not among the last 2'],
+    ]);
+    expect(plan.delete[0]).toMatchObject({ sizeBytes: 64, verified: false, legalHold: false, lockedUntil: null });
+    expect(new Date(plan.delete[0]!.createdAt).getTime()).toBeLessThan(Date.now() - 2 * HOUR_MS);
+    // The dry run changed nothing.
+    expect(await remainingIds(sourceId)).toHaveLength(4);
+
+    await expect(setPolicyRetention(operator, policyId, { keepLast: 0 })).rejects.toMatchObject({ code: 'VALIDATION' });
+    await setPolicyRetention(operator, policyId, null);
+    expect((await db().policy.findUniqueOrThrow({ where: { id: policyId } })).retention).toBeNull();
+    const audits = await db().auditEvent.count({ where: { action: 'policy.retention-set', targetId: policyId } });
+    expect(audits).toBe(2);
+  });
+});
+
+describe('retention: pruning', () => {
+  it('deletes exactly the planned points and their files, one audit event each', async () => {
+    const { sourceId } = await makeSource({ keepLast: 2 });
+    const points = [await addPoint(sourceId, 1), await addPoint(sourceId, 2), await addPoint(sourceId, 3), await addPoint(sourceId, 4)];
+    const plan = await planSourcePruning(viewer, sourceId);
+
+    const result = await pruneSource(sourceId);
+    expect(result.refused).toEqual([]);
+    expect(result.deleted.map((d) => d.id)).toEqual(plan.delete.map((d) => d.id));
+    expect(result.deleted.every((d) => d.objectsDeleted)).toBe(true);
+    expect(await remainingIds(sourceId)).toEqual([points[0]!.id, points[1]!.id]);
+    for (const p of points.slice(2)) {
+      expect(fs.existsSync(p.data)).toBe(false);
+      expect(fs.existsSync(p.manifest)).toBe(false);
+    }
+    for (const p of points.slice(0, 2)) expect(fs.existsSync(p.data) && fs.existsSync(p.manifest)).toBe(true);
+
+    const events = await db().auditEvent.findMany({
+      where: { action: 'recovery-point.delete', targetId: { in: points.map((p) => p.id) } },
+    });
+    expect(events.map((e) => e.targetId).sort()).toEqual([points[2]!.id, points[3]!.id].sort());
+    expect(events[0]).toMatchObject({ actorType: 'system', actorLabel: 'retention' });
+    expect(events[0]!.details).toMatchObject({ reason: 'retention: not among the last 2', sha256: expect.any(String), location: expect.any(String) });
+
+    // A second prune has nothing left to do.
+    expect((await pruneSource(sourceId)).planned).toBe(0);
+  });
+
+  it('never deletes a held point, by prune or by hand, until the hold is released', async () => {
+    const { sourceId } = await makeSource({ keepLast: 1 });
+    await addPoint(sourceId, 1);
+    const held = await addPoint(sourceId, 2);
+    await setLegalHold(approver, held.id, { hold: true, reason: 'case 42' });
+
+    await pruneSource(sourceId);
+    expect(await remainingIds(sourceId)).toContain(held.id);
+    await expect(deleteRecoveryPoint(operator, held.id)).rejects.toMatchObject({ code: 'INVALID_STATE', message: expect.stringMatching(/legal hold/) });
+    expect(fs.existsSync(held.data)).toBe(true);
+
+    await setLegalHold(approver, held.id, { hold: false, reason: 'case closed' });
+    const actions = await db().auditEvent.findMany({ where: { targetId: held.id }, orderBy: { id: 'asc' }, select: { action: true } });
+    expect(actions.map((a) => a.action)).toEqual(['recovery-point.hold', 'recovery-point.release']);
+    await deleteRecoveryPoint(operator, held.id);
+    expect(await remainingIds(sourceId)).not.toContain(held.id);
+    expect(fs.existsSync(held.data)).toBe(false);
+  });
+
+  it('keeps a locked point until the lock date; a lock can be extended, never shortened', async () => {
+    const { sourceId } = await makeSource({ keepLast: 1 });
+    await addPoint(sourceId, 1);
+    const locked = await addPoint(sourceId, 2);
+    const until = new Date(Date.now() + 1500);
+    await lockRecoveryPoint(approver, locked.id, { until: until.toISOString(), reason: 'regulator' });
+    await expect(lockRecoveryPoint(approver, locked.id, { until: new Date(Date.now() + 1000).toISOString(), reason: 'oops' })).rejects.toMatchObject({
+      code: 'INVALID_STATE',
+      message: expect.stringMatching(/a retention lock can only be extended/),
+    });
+    await expect(lockRecoveryPoint(approver, locked.id, { until: '2000-01-01T00:00:00Z', reason: 'past' })).rejects.toMatchObject({ code: 'VALIDATION' });
+    // Re-locking at the same date is allowed (not a shortening).
+    await lockRecoveryPoint(approver, locked.id, { until: until.toISOString(), reason: 'same date' });
+
+    await pruneSource(sourceId);
+    expect(await remainingIds(sourceId)).toContain(locked.id);
+    await expect(deleteRecoveryPoint(operator, locked.id)).rejects.toMatchObject({ code: 'INVALID_STATE', message: expect.stringMatching(/locked until/) });
+    // A "now" past the lock only changes the plan: the deletion itself checks the real clock and refuses.
+    const early = await pruneSource(sourceId, new Date(until.getTime() + 1000));
+    expect(early.refused).toEqual([{ id: locked.id, code: 'INVALID_STATE', message: expect.stringMatching(/locked until/) }]);
+
+    await new Promise((r) => setTimeout(r, until.getTime() - Date.now() + 50));
+    const result = await pruneSource(sourceId);
+    expect(result.deleted.map((d) => d.id)).toEqual([locked.id]);
+    expect(fs.existsSync(locked.data)).toBe(false);
+    expect(await db().auditEvent.count({ where: { action: 'recovery-point.lock', targetId: locked.id } })).toBe(2);
+  });
+
+  it('keeps the newest verified point even when keepLast 1 and a newer unverified point exist', async () => {
+    const { sourceId } = await makeSource({ keepLast: 1 });
+    const newest = await addPoint(sourceId, 1);
+    const verified = await addPoint(sourceId, 2, { verified: true });
+    const olderVerified = await addPoint(sourceId, 3, { verified: true });
+
+    const result = await pruneSource(sourceId);
+    expect(result.deleted.map((d) => d.id)).toEqual([olderVerified.id]);
+    expect(await remainingIds(sourceId)).toEqual([newest.id, verified.id]);
+    await expect(deleteRecoveryPoint(operator, verified.id)).rejects.toMatchObject({
+      code: 'INVALID_STATE',
+      message: expect.stringMatching(/newest verified/),
+    });
+  });
+
+  it('detaches finished runs that read a deleted point, and refuses while a restore is still reading it', async () => {
+    const { sourceId } = await makeSource({ keepLast: 1 });
+    await addPoint(sourceId, 1);
+    const old = await addPoint(sourceId, 2);
+    const restore = await db().run.create({
+      data: { kind: 'RESTORE', status: 'RUNNING', sourceId, destinationId, inputPointId: old.id, params: { targetDatabase: 'restored' } },
+    });
+
+    const refused = await pruneSource(sourceId);
+    expect(refused.refused).toEqual([{ id: old.id, code: 'INVALID_STATE', message: expect.stringMatching(/being read by restore run/) }]);
+
+    await db().run.update({ where: { id: restore.id }, data: { status: 'SUCCEEDED', finishedAt: new Date() } });
+    const result = await pruneSource(sourceId);
+    expect(result.deleted.map((d) => d.id)).toEqual([old.id]);
+    const after = await db().run.findUniqueOrThrow({ where: { id: restore.id } });
+    expect(after.inputPointId).toBeNull();
+    expect(after.params).toEqual({ targetDatabase: 'restored' });
+  });
+});
+
+describe('retention: permissions', () => {
+  it('lets viewers read the plan and nothing else; holds and locks are an approver duty', async () => {
+    const { sourceId, policyId } = await makeSource({ keepLast: 1 });
+    const point = await addPoint(sourceId, 1);
+    await expect(planSourcePruning(viewer, sourceId)).resolves.toMatchObject({ sourceId });
+    const forbidden = { code: 'FORBIDDEN' };
+    await expect(setPolicyRetention(viewer, policyId, { keepLast: 3 })).rejects.toMatchObject(forbidden);
+    await expect(deleteRecoveryPoint(viewer, point.id)).rejects.toMatchObject(forbidden);
+    await expect(requestPrune(viewer, sourceId)).rejects.toMatchObject(forbidden);
+    await expect(setLegalHold(viewer, point.id, { hold: true, reason: 'x' })).rejects.toMatchObject(forbidden);
+    await expect(lockRecoveryPoint(viewer, point.id, { until: '2100-01-01T00:00:00Z', reason: 'x' })).rejects.toMatchObject(forbidden);
+    await expect(setLegalHold(operator, point.id, { hold: true, reason: 'x' })).rejects.toMatchObject(forbidden);
+    await expect(setPolicyRetention(approver, policyId, { keepLast: 3 })).rejects.toMatchObject(forbidden);
+    await expect(planSourcePruning(null, sourceId)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect(await remainingIds(sourceId)).toEqual([point.id]);
+  });
+});
+
+describe('retention: prune job', () => {
+  it('handles retention.prune payloads and refuses malformed ones', async () => {
+    const { sourceId } = await makeSource({ keepLast: 1 });
+    const keep = await addPoint(sourceId, 1);
+    await addPoint(sourceId, 2);
+    const result = await handlePruneJob({ sourceId });
+    expect(result.deleted).toHaveLength(1);
+    expect(await remainingIds(sourceId)).toEqual([keep.id]);
+    await expect(handlePruneJob({ runId: sourceId })).rejects.toThrow();
+  });
+
+  it('enqueues one job per source with retention per interval, however often the sweep runs', async () => {
+    const withRules = await makeSource({ keepLast: 1 });
+    const withoutRules = await makeSource();
+    const now = new Date();
+    const first = await enqueueDuePrunes(3600, now);
+    const second = await enqueueDuePrunes(3600, now);
+    expect(first).toContain(withRules.sourceId);
+    expect(first).not.toContain(withoutRules.sourceId);
+    expect(second).toEqual(first);
+    expect(await requestPrune(operator, withRules.sourceId)).toEqual({ sourceId: withRules.sourceId, queued: true });
+
+    const connection = redisConnection('producer');
+    const queue = new Queue(RUNS_QUEUE, { connection, prefix: process.env.LIFEBOAT_QUEUE_PREFIX });
+    try {
+      const jobs = (await queue.getJobs(['waiting'])).filter((j) => j.data.sourceId === withRules.sourceId);
+      // One from the two sweeps (same interval bucket, same job id) plus the "prune now".
+      expect(jobs).toHaveLength(2);
+      expect(jobs.every((j) => j.name === 'retention.prune')).toBe(true);
+      await queue.obliterate({ force: true });
+    } finally {
+      await queue.close();
+      connection.disconnect();
+    }
+  });
+});

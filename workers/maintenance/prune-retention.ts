@@ -1,0 +1,56 @@
+import { parseJob } from '@/server/jobs/contracts';
+import { enqueueJob } from '@/server/jobs/producer';
+import { hasKeepRule, parseRetentionPolicy } from '@/server/retention';
+import { pruneSource, type PruneResult } from '@/server/retention/prune-source';
+import { db } from '@/server/shared/db';
+import { logger } from '@/server/shared/logger';
+
+/** Handles a `retention.prune` job. Not a run: no run row to claim, and pruning is idempotent if delivered twice. */
+export async function handlePruneJob(data: unknown): Promise<PruneResult> {
+  const { sourceId } = parseJob('retention.prune', data);
+  return pruneSource(sourceId);
+}
+
+/** The interval bucket `now` falls in; every worker computes the same bucket, hence the same job ids. */
+export const pruneBucket = (now: Date, intervalSeconds: number): number => Math.floor(now.getTime() / (intervalSeconds * 1000));
+
+/**
+ * Enqueues one `retention.prune` per source whose policy has a keep rule, with the job id
+ * `retention-prune-<sourceId>-<bucket>`: however many workers sweep, BullMQ keeps one job per source per interval
+ * (as long as it still holds the finished job, which it does for a day). Returns the ids of the sources enqueued.
+ */
+export async function enqueueDuePrunes(intervalSeconds: number, now = new Date()): Promise<string[]> {
+  const bucket = pruneBucket(now, intervalSeconds);
+  const sources = await db().source.findMany({
+    where: { policy: { isNot: null } },
+    select: { id: true, policy: { select: { retention: true } } },
+  });
+  const due: string[] = [];
+  for (const source of sources) {
+    const stored = source.policy?.retention ?? null;
+    if (stored === null) continue;
+    try {
+      if (!hasKeepRule(parseRetentionPolicy(stored))) continue;
+    } catch (e) {
+      logger.error({ err: e, sourceId: source.id }, 'retention: stored policy is invalid; not pruning this source');
+      continue;
+    }
+    await enqueueJob('retention.prune', { sourceId: source.id }, `retention-prune-${source.id}-${bucket}`);
+    due.push(source.id);
+  }
+  return due;
+}
+
+/**
+ * Called by every sweep: enqueues the prunes of the current interval once per process (BullMQ dedupes across
+ * processes). A failed enqueue is retried on the next sweep.
+ */
+export function createPruneScheduler(intervalSeconds: number) {
+  let doneBucket: number | null = null;
+  return async (now = new Date()): Promise<void> => {
+    const bucket = pruneBucket(now, intervalSeconds);
+    if (bucket === doneBucket) return;
+    await enqueueDuePrunes(intervalSeconds, now);
+    doneBucket = bucket;
+  };
+}

@@ -1,0 +1,138 @@
+import fs from 'node:fs';
+import { Writable, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { SYSTEM_ACTOR } from '@/server/auth/permissions';
+import { allOrRootCause, createReadPipeline, isArtifactError, verifyStored } from '@/server/artifacts';
+import type { EngineVerifyResult } from '@/server/engines/engine';
+import { getEngine } from '@/server/engines/registry';
+import { openIdentity } from '@/server/keys/open-identity';
+import { markPointVerified, recordVerifyFailure } from '@/server/recovery-points';
+import { db } from '@/server/shared/db';
+import { logger } from '@/server/shared/logger';
+import { isStorageError, type StorageDriver } from '@/server/storage/driver';
+import { driverForDestination } from '@/server/storage/for-destination';
+import { errorMessage, type RunHandler } from '../runner/execute-run';
+
+/**
+ * verify.run: proves a recovery point still restorable without restoring it.
+ *
+ *   checksum:  one full read of the stored object; size and sha256 must match the recorded ones
+ *   decoding:  a second read through age -d (the point's key) → zstd -d, raw sha256 checked when recorded,
+ *              into the engine's structural check (postgres: pg_restore --list)
+ *
+ * Success marks the point verified in the run's own finishing transaction. A failure is recorded on the point
+ * (`verifyError`, audited) before the run ends FAILED with the same message.
+ */
+export const runVerify: RunHandler = async (claimed, ctx) => {
+  const run = await db().run.findUniqueOrThrow({
+    where: { id: claimed.id },
+    include: { inputPoint: { include: { destination: true, key: { select: { name: true } } } } },
+  });
+  const point = run.inputPoint;
+  if (!point) throw new Error('verify run has no recovery point');
+
+  try {
+    const result = await verifyPoint(point, ctx.signal, {
+      phase: (phase, bytesTotal) => ctx.progress({ phase, bytesDone: 0, bytesTotal }),
+      bytes: (bytesDone) => ctx.progress({ bytesDone }),
+      log: (message) => ctx.log('info', message),
+    });
+    await ctx.log('info', `verified ${point.location}: ${result.summary}`);
+    return {
+      onCommit: (tx) => markPointVerified(tx, point.id),
+      details: { recoveryPointId: point.id, structural: result.summary },
+    };
+  } catch (err) {
+    // Cancelled, shut down or taken over: nothing was learnt about the point itself.
+    if (ctx.signal.aborted) throw err;
+    const message = errorMessage(err);
+    await recordVerifyFailure(SYSTEM_ACTOR, { pointId: point.id, runId: run.id, error: message }).catch((e: unknown) =>
+      logger.error({ err: e, runId: run.id, pointId: point.id }, 'could not record the failed verification on the point'),
+    );
+    throw err;
+  }
+};
+
+interface PointToVerify {
+  engine: string;
+  location: string;
+  codec: string;
+  sizeBytes: bigint;
+  sha256: string;
+  rawBytes: bigint | null;
+  rawSha256: string | null;
+  keyId: string | null;
+  destination: { kind: string; name: string; config: unknown };
+}
+
+interface VerifyHooks {
+  phase: (phase: 'checksum' | 'decoding', bytesTotal: number | null) => void;
+  bytes: (bytesDone: number) => void;
+  log: (message: string) => Promise<void>;
+}
+
+async function verifyPoint(point: PointToVerify, signal: AbortSignal, hooks: VerifyHooks): Promise<EngineVerifyResult> {
+  const engine = getEngine(point.engine);
+  const driver = driverForDestination(point.destination);
+  const storedBytes = Number(point.sizeBytes);
+  // Before reading gigabytes: a shredded key makes the point unreadable whatever the bytes say.
+  const identities = point.keyId ? [await openIdentity(point.keyId)] : [];
+
+  hooks.phase('checksum', storedBytes);
+  await hooks.log(`checking size and sha256 of ${point.location} (${storedBytes} bytes, ${point.codec})`);
+  const stored = await openStored(driver, point);
+  try {
+    await verifyStored(stored, point.sha256, storedBytes, { signal, onProgress: hooks.bytes });
+  } catch (err) {
+    if (isArtifactError(err, 'CHECKSUM_MISMATCH') || isArtifactError(err, 'SIZE_MISMATCH')) {
+      throw new Error(`checksum verification failed: ${err.message}`, { cause: err });
+    }
+    throw err;
+  }
+
+  hooks.phase('decoding', point.rawBytes === null ? null : Number(point.rawBytes));
+  await hooks.log(`checksum verified; decoding (${point.codec}) and checking the archive's structure`);
+  const decoded = createReadPipeline(await openStored(driver, point), {
+    codec: point.codec,
+    identities,
+    expectedStoredSha256: point.sha256,
+    expectedStoredBytes: storedBytes,
+    ...(point.rawSha256 !== null && { expectedRawSha256: point.rawSha256 }),
+    ...(point.rawBytes !== null && { expectedRawBytes: Number(point.rawBytes) }),
+    signal,
+    // A tmpfs keeps the short-lived identity file off any disk.
+    ...(fs.existsSync('/dev/shm') ? { tmpDir: '/dev/shm' } : {}),
+  });
+  const check = engine.verify
+    ? engine.verify(decoded.stream, { signal, onProgress: (p) => hooks.bytes(p.bytes) })
+    : drain(decoded.stream, `${point.engine} has no structural check; the artifact decodes and its checksums match`);
+  const [result] = await allOrRootCause([check, decoded.done]);
+  return result;
+}
+
+/** The stored object, or a readable "missing" error naming where it should be. */
+async function openStored(driver: StorageDriver, point: PointToVerify): Promise<Readable> {
+  try {
+    return await driver.get(point.location);
+  } catch (err) {
+    if (isStorageError(err, 'NOT_FOUND')) {
+      throw new Error(`the stored object ${point.location} is missing from destination ${point.destination.name}`, { cause: err });
+    }
+    throw err;
+  }
+}
+
+async function drain(stream: Readable, summary: string): Promise<EngineVerifyResult> {
+  const startedAt = Date.now();
+  let bytes = 0;
+  await pipeline(
+    stream,
+    new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        bytes += chunk.length;
+        callback();
+      },
+    }),
+  );
+  return { bytes, durationMs: Date.now() - startedAt, entries: 0, summary };
+}
