@@ -20,7 +20,7 @@ import { createS3Client, type S3ConnectionOptions } from '../s3';
  * 2. Listings follow a depth-first walk of folders, which is not key order once a key is also a folder
  *    (S3 sorts `a-b` < `a.txt` < `a/1`; the walk yields `a/1` first), so pages skip keys. The store's
  *    listObjects is wrapped to sort before applying start-after and max-keys.
- * 3. AbortMultipartUpload (DELETE ?uploadId) and ListMultipartUploads (GET ?uploads) are not implemented, so
+ * 3. AbortMultipartUpload (DELETE ?uploadId) and ListMultipartUploads (GET ?uploads) are missing from s3rver, so
  *    "nothing dangling" could not be tested. A front middleware implements both over s3rver's upload folders.
  *
  * Not patched, and worth knowing: s3rver ignores If-None-Match on writes, and writes a single PUT (and the
