@@ -157,3 +157,14 @@ describe('pg_dump compression', () => {
     expect(pgDumpArgs(config, { compress: false })).toContain('--compress=0');
   });
 });
+
+describe('PostgresConfig port', () => {
+  it('accepts numeric strings and defaults to 5432, refusing anything else readably', () => {
+    expect(PostgresConfig.parse({ host: 'h', database: 'd', user: 'u', port: '6543' }).port).toBe(6543);
+    expect(PostgresConfig.parse({ host: 'h', database: 'd', user: 'u' }).port).toBe(5432);
+    const bad = PostgresConfig.safeParse({ host: 'h', database: 'd', user: 'u', port: 'abc' });
+    expect(bad.success).toBe(false);
+    expect(bad.error?.issues[0]?.message).toMatch(/port must be a number/);
+    expect(PostgresConfig.safeParse({ host: 'h', database: 'd', user: 'u', port: 70000 }).success).toBe(false);
+  });
+});

@@ -27,7 +27,11 @@ export const PostgresConfig = z
   .object({
     /** Host name, IP address, or a unix-socket directory (starting with "/"). */
     host: z.string().min(1, 'host is required').max(MAX_HOST_LENGTH).refine(noNul, 'host must not contain NUL'),
-    port: z.number().int().min(1).max(65535).default(5432),
+    // Numeric strings are accepted: forms and hand-written JSON often send "5432".
+    port: z.preprocess(
+      (v) => (typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v.trim()) : v),
+      z.number({ message: 'port must be a number from 1 to 65535' }).int().min(1).max(65535),
+    ).default(5432),
     database: identifier('database'),
     user: identifier('user'),
     sslmode: PostgresSslMode.optional(),
