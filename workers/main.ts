@@ -12,6 +12,8 @@ import { runRestore } from './restore/run-restore';
 import { runVerify } from './verify/run-verify';
 import { sweepRuns } from './maintenance/reap-stale-runs';
 import { createPruneScheduler, handlePruneJob } from './maintenance/prune-retention';
+import { retryStaleCopies } from './maintenance/retry-copies';
+import { handleCopyJob } from './copies/run-copy';
 import { activeRuns, executeRun, HEARTBEAT_MS, type RunHandler, type StopReason } from './runner/execute-run';
 
 // Two runs at once per worker: dumps are mostly I/O-bound, and this machine class has 2 cores.
@@ -25,6 +27,9 @@ const SHUTDOWN_GRACE_MS = Number(process.env.LIFEBOAT_SHUTDOWN_GRACE_SECONDS ?? 
 // Prune each source with retention once an hour: backups land at most every few hours, so an hour-late deletion
 // costs nothing, while each prune re-reads every point of the source.
 const PRUNE_INTERVAL_SECONDS = Number(process.env.LIFEBOAT_PRUNE_INTERVAL_SECONDS ?? 3600);
+// Re-enqueue copies idle for 5 min: longer than a job's own retries with backoff (~75 s), so the sweep only picks up
+// copies whose job was lost or gave up.
+const COPY_RETRY_IDLE_SECONDS = Number(process.env.LIFEBOAT_COPY_RETRY_IDLE_SECONDS ?? 300);
 
 const HANDLERS: Record<RunJobName, RunHandler> = {
   'backup.run': runBackup,
@@ -46,6 +51,11 @@ async function main(): Promise<void> {
       // Prune jobs are not runs: no run row to claim, so they bypass executeRun.
       if (job.name === 'retention.prune') {
         await handlePruneJob(job.data);
+        return;
+      }
+      // Copy jobs are not runs either: the copy row is claimed on its own, and BullMQ retries them with backoff.
+      if (job.name === 'copy.run') {
+        await handleCopyJob(job.data, workerId);
         return;
       }
       const name = job.name as RunJobName;
@@ -74,6 +84,7 @@ async function main(): Promise<void> {
     sweeping = true;
     sweepRuns(STALE_SECONDS)
       .then(() => schedulePrunes())
+      .then(() => retryStaleCopies(COPY_RETRY_IDLE_SECONDS))
       .catch((e: unknown) => logger.error({ err: e }, 'sweep failed'))
       .finally(() => (sweeping = false));
   }, SWEEP_MS);

@@ -2,7 +2,7 @@
 
 import { useQuery } from '@tanstack/react-query';
 import { api } from './client';
-import { isActive, type ApiToken, type EncryptionKeyDto, type Items, type RecoveryPoint, type Run, type Source } from './types';
+import { isActive, type ApiToken, type EncryptionKeyDto, type Items, type Protection, type RecoveryPoint, type Run, type Source } from './types';
 
 // Active runs change every second or two; 2 s keeps tables current without hammering the API.
 export const ACTIVE_REFRESH_MS = 2_000;
@@ -11,6 +11,7 @@ export const keys = {
   sources: ['sources'] as const,
   source: (id: string) => ['sources', id] as const,
   recoveryPoints: (sourceId: string) => ['sources', sourceId, 'recovery-points'] as const,
+  protection: (sourceId: string) => ['sources', sourceId, 'protection'] as const,
   runs: (filter: { sourceId?: string; limit?: number } = {}) => ['runs', 'list', filter] as const,
   run: (id: string) => ['runs', 'detail', id] as const,
   runLogs: (id: string) => ['runs', 'detail', id, 'logs'] as const,
@@ -39,6 +40,15 @@ export function useRecoveryPoints(sourceId: string, { follow = false }: { follow
     queryKey: keys.recoveryPoints(sourceId),
     queryFn: ({ signal }) => api<Items<RecoveryPoint>>(`/sources/${encodeURIComponent(sourceId)}/recovery-points`, { signal }).then((r) => r.items),
     // While a backup of this source runs, its point appears when the run finishes.
+    refetchInterval: follow ? ACTIVE_REFRESH_MS : false,
+  });
+}
+
+export function useProtection(sourceId: string, { follow = false }: { follow?: boolean } = {}) {
+  return useQuery({
+    queryKey: keys.protection(sourceId),
+    queryFn: ({ signal }) => api<Protection>(`/sources/${encodeURIComponent(sourceId)}/protection`, { signal }),
+    // Copies finish after the backup run; follow while anything of the source is active or a copy is pending.
     refetchInterval: follow ? ACTIVE_REFRESH_MS : false,
   });
 }

@@ -1,7 +1,7 @@
 // Response shapes of /api/v1, taken from the server's DTOs (type-only imports: nothing of server/ is bundled).
 import type { listApiTokens, createApiToken, Role } from '@/server/auth';
 import type { SourceDto } from '@/server/inventory';
-import type { RecoveryPointDto } from '@/server/recovery-points';
+import type { ProtectionStatus, RecoveryPointDto } from '@/server/recovery-points';
 import type { RunDto, RunProgressEvent, getRun } from '@/server/runs';
 
 /** What JSON.stringify makes of a server value: Dates arrive as ISO strings. */
@@ -15,6 +15,7 @@ type Jsonified<T> = T extends Date
 
 export type Source = SourceDto;
 export type RecoveryPoint = RecoveryPointDto;
+export type Protection = ProtectionStatus;
 export type Run = RunDto;
 export type RunDetail = Awaited<ReturnType<typeof getRun>>;
 export type RunStatus = RunDto['status'];

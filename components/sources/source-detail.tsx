@@ -5,8 +5,8 @@ import { useRouter } from 'next/navigation';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, errorText } from '@/components/api/client';
-import { useRecoveryPoints, useRuns, useSource } from '@/components/api/queries';
-import { isActive, type RecoveryPoint, type Run } from '@/components/api/types';
+import { useProtection, useRecoveryPoints, useRuns, useSource } from '@/components/api/queries';
+import { isActive, type Protection, type RecoveryPoint, type Run } from '@/components/api/types';
 import { useViewer } from '@/components/layout/viewer';
 import { RunsTable } from '@/components/runs/runs-table';
 import { Alert } from '@/components/ui/alert';
@@ -27,6 +27,8 @@ export function SourceDetail({ id }: { id: string }) {
   const runs = useRuns({ sourceId: id, limit: 10 });
   const anyActive = runs.data?.some((r) => isActive(r.status)) ?? false;
   const points = useRecoveryPoints(id, { follow: anyActive });
+  const copiesPending = points.data?.some((p) => p.storedCopies.extra.some((c) => c.status === 'COPY_PENDING')) ?? false;
+  const protection = useProtection(id, { follow: anyActive || copiesPending });
   const [restoring, setRestoring] = useState<RecoveryPoint | null>(null);
 
   const verify = useMutation({
@@ -97,6 +99,8 @@ export function SourceDetail({ id }: { id: string }) {
         </dl>
       </section>
 
+      <ProtectionChips status={protection.data} />
+
       <section className="card" id="recovery-points" aria-labelledby="points-heading">
         <h2 id="points-heading">Recovery points</h2>
         <table className="table" aria-label="Recovery points">
@@ -106,6 +110,7 @@ export function SourceDetail({ id }: { id: string }) {
               <th className="num">Size</th>
               <th>SHA-256</th>
               <th>Destination</th>
+              <th>Copies</th>
               <th>Verified</th>
               <th className="actions-col">
                 <span className="sr-only">Actions</span>
@@ -113,7 +118,7 @@ export function SourceDetail({ id }: { id: string }) {
             </tr>
           </thead>
           <tbody>
-            <TableStatus colSpan={6} loading={points.isPending} error={points.error} empty={pointRows.length === 0 && 'No recovery points yet. Run a backup to create one.'} />
+            <TableStatus colSpan={7} loading={points.isPending} error={points.error} empty={pointRows.length === 0 && 'No recovery points yet. Run a backup to create one.'} />
             {pointRows.map((p) => (
               <tr key={p.id} data-testid="recovery-point-row">
                 <td>{formatDateTime(p.createdAt)}</td>
@@ -122,6 +127,9 @@ export function SourceDetail({ id }: { id: string }) {
                   {shortHash(p.sha256)}
                 </td>
                 <td>{p.destinationName ?? <span className="muted">—</span>}</td>
+                <td>
+                  <CopiesBadge point={p} />
+                </td>
                 <td>
                   <VerifyBadge point={p} />
                 </td>
@@ -164,6 +172,57 @@ export function SourceDetail({ id }: { id: string }) {
         onClose={() => setRestoring(null)}
       />
     </>
+  );
+}
+
+/** "2/2 copies": stored copies that are OK (the primary always is) out of all; each copy's status on hover. */
+function CopiesBadge({ point }: { point: RecoveryPoint }) {
+  const { ok, total, extra } = point.storedCopies;
+  const title = [`${point.destinationName ?? 'primary'}: OK`, ...extra.map((c) => `${c.destinationName}: ${c.status.replace('COPY_', '')}`)].join('\n');
+  const tone = ok === total ? 'badge-success' : extra.some((c) => c.status === 'COPY_FAILED') ? 'badge-danger' : 'badge-neutral';
+  return (
+    <span className={`badge ${tone} badge-inline`} title={title} data-testid="copies-badge">
+      {ok}/{total} {total === 1 ? 'copy' : 'copies'}
+    </span>
+  );
+}
+
+const RULE_PARTS = [
+  ['three', '3 copies'],
+  ['two', '2 media'],
+  ['one', '1 offsite'],
+  ['oneImmutable', '1 immutable'],
+  ['zero', '0 errors'],
+] as const;
+
+/** The 3-2-1-1-0 rule for the newest recovery point: five pass/fail chips, the reasons on hover. */
+function ProtectionChips({ status }: { status: Protection | undefined }) {
+  if (!status) return null;
+  const rule = status.rule321110;
+  return (
+    <section className="card" aria-labelledby="protection-heading" data-testid="protection">
+      <h2 id="protection-heading">Protection (3-2-1-1-0)</h2>
+      <p>
+        {RULE_PARTS.map(([key, label]) => (
+          <span
+            key={key}
+            className={`badge ${rule[key] ? 'badge-success' : 'badge-danger'} badge-inline`}
+            data-testid={`protection-${key}`}
+            data-state={rule[key] ? 'pass' : 'fail'}
+            title={rule.reasons.join('\n') || 'all parts met'}
+          >
+            {rule[key] ? '✓' : '✗'} {label}
+          </span>
+        ))}{' '}
+      </p>
+      {!rule.ok && rule.reasons.length > 0 && (
+        <ul className="muted small">
+          {rule.reasons.map((r) => (
+            <li key={r}>{r}</li>
+          ))}
+        </ul>
+      )}
+    </section>
   );
 }
 

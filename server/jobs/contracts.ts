@@ -9,12 +9,14 @@ export const JobPayloads = {
   'verify.run': z.object({ runId: z.string().uuid() }),
   /** Apply a source's retention plan. Not a run: no run row, so the job id is explicit (see enqueueJob). */
   'retention.prune': z.object({ sourceId: z.string().uuid() }),
+  /** Copy a recovery point's stored object to another destination. Not a run: the copy row is the truth. */
+  'copy.run': z.object({ copyId: z.string().uuid() }),
 } as const;
 
 export type JobName = keyof typeof JobPayloads;
 export type JobPayload<N extends JobName> = z.infer<(typeof JobPayloads)[N]>;
 /** Jobs that carry a run (executed through the runner); every other job is handled on its own. */
-export type RunJobName = Exclude<JobName, 'retention.prune'>;
+export type RunJobName = Exclude<JobName, 'retention.prune' | 'copy.run'>;
 
 export const jobNameForRunKind = (kind: 'BACKUP' | 'RESTORE' | 'VERIFY'): RunJobName => {
   if (kind === 'BACKUP') return 'backup.run';

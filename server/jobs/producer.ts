@@ -37,9 +37,17 @@ export async function enqueue<N extends RunJobName>(name: N, payload: JobPayload
  * Enqueues a job that is not a run (no run row, so no `runId` to derive an id from) under an explicit job id.
  * BullMQ ignores an add whose id it still holds, which is how several workers enqueue the same periodic job once.
  */
-export async function enqueueJob<N extends JobName>(name: N, payload: JobPayload<N>, jobId: string): Promise<void> {
+export async function enqueueJob<N extends JobName>(
+  name: N,
+  payload: JobPayload<N>,
+  jobId: string,
+  retry?: { attempts: number; backoffMs: number },
+): Promise<void> {
   const data = JobPayloads[name].parse(payload);
-  await runsQueue().add(name, data, { jobId });
+  await runsQueue().add(name, data, {
+    jobId,
+    ...(retry ? { attempts: retry.attempts, backoff: { type: 'exponential', delay: retry.backoffMs } } : {}),
+  });
 }
 
 /**

@@ -13,7 +13,10 @@ export async function listRecoveryPoints(actor: Actor | null, rawSourceId: unkno
   const points = await db().recoveryPoint.findMany({
     where: { sourceId: id.data },
     orderBy: { createdAt: 'desc' },
-    include: { destination: { select: { name: true } } },
+    include: {
+      destination: { select: { name: true } },
+      copies: { select: { status: true, destination: { select: { name: true } } }, orderBy: { position: 'asc' } },
+    },
   });
   return points.map(toRecoveryPointDto);
 }

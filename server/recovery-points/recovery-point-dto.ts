@@ -1,6 +1,9 @@
 import type { RecoveryPoint } from '@/server/shared/generated/prisma/client';
 
-export function toRecoveryPointDto(p: RecoveryPoint & { destination?: { name: string } | null }) {
+export function toRecoveryPointDto(
+  p: RecoveryPoint & { destination?: { name: string } | null; copies?: { status: string; destination: { name: string } }[] },
+) {
+  const copies = p.copies ?? [];
   return {
     id: p.id,
     sourceId: p.sourceId,
@@ -21,6 +24,12 @@ export function toRecoveryPointDto(p: RecoveryPoint & { destination?: { name: st
     verifyError: p.verifyError,
     manifest: p.manifest,
     createdAt: p.createdAt.toISOString(),
+    /** Stored copies: the primary (always OK) plus each extra copy; `ok` counts those with status COPY_OK. */
+    storedCopies: {
+      total: 1 + copies.length,
+      ok: 1 + copies.filter((c) => c.status === 'COPY_OK').length,
+      extra: copies.map((c) => ({ destinationName: c.destination.name, status: c.status })),
+    },
   };
 }
 export type RecoveryPointDto = ReturnType<typeof toRecoveryPointDto>;

@@ -44,7 +44,9 @@ export async function deleteRecoveryPoint(
   // Checked once up front for a clear answer without taking locks, and again below with the row locked.
   const before = await db().recoveryPoint.findUnique({
     where: { id: id.data },
-    select: { id: true, sourceId: true, legalHold: true, lockedUntil: true, destination: { select: { kind: true, config: true } } },
+    select: { id: true, sourceId: true, legalHold: true, lockedUntil: true, destination: { select: { id: true, kind: true, config: true, secrets: true } },
+      copies: { select: { location: true, destination: { select: { id: true, kind: true, config: true, secrets: true } } } },
+    },
   });
   if (!before) throw notFound('recovery point', id.data);
   await assertDeletable(db(), before);
@@ -88,6 +90,11 @@ export async function deleteRecoveryPoint(
   try {
     const driver = driverForDestination(before.destination);
     for (const key of keys) await driver.delete(key);
+    // Copies hold the same keys on their own destinations (their rows went with the point, by cascade).
+    for (const copy of before.copies) {
+      const copyDriver = driverForDestination(copy.destination);
+      for (const key of [copy.location, manifestKeyForDataKey(copy.location)]) if (key !== null) await copyDriver.delete(key);
+    }
   } catch (e) {
     objectsDeleted = false;
     logger.error({ err: e, pointId: deleted.id, keys }, 'recovery point deleted but its objects were not; they are orphans now');

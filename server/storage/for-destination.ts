@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { StorageDriver } from './driver';
 import { createLocalDiskDriver } from './local-disk';
 import { createS3Driver } from './s3';
+import { openSecret } from '@/server/shared/secrets';
 
 /** Settings of a local-disk destination: an absolute directory on the worker's machine. */
 export const LocalDestinationConfig = z.object({
@@ -50,8 +51,26 @@ export const S3DestinationConfig = z
   });
 export type S3DestinationConfig = z.infer<typeof S3DestinationConfig>;
 
-/** Builds the storage driver for a destination row's kind and config. */
-export function driverForDestination(destination: { kind: string; config: unknown }): StorageDriver {
+/** Settings of a destination kind that are secret: sealed into `Destination.secrets`, never stored in `config`. */
+export const DESTINATION_SECRET_KEYS: Record<string, readonly string[]> = {
+  local: [],
+  s3: ['accessKeyId', 'secretAccessKey'],
+};
+
+/** The additional data a destination's sealed secrets are bound to, so a blob cannot move to another row. */
+export const destinationSecretContext = (id: string): string => `destination:${id}`;
+
+/**
+ * Builds the storage driver for a destination row's kind and config. A row with sealed `secrets` (S3 credentials)
+ * has them opened with the master key and merged into the config: only workers and the recovery-point delete
+ * call this with such rows; nothing returns the opened values.
+ */
+export function driverForDestination(destination: { id?: string; kind: string; config: unknown; secrets?: string | null }): StorageDriver {
+  if (destination.secrets) {
+    if (!destination.id) throw new Error('a destination with sealed secrets needs its id to open them');
+    const opened = openSecret<Record<string, unknown>>(destination.secrets, destinationSecretContext(destination.id));
+    return driverForDestination({ kind: destination.kind, config: { ...(destination.config as Record<string, unknown>), ...opened } });
+  }
   switch (destination.kind) {
     case 'local': {
       const cfg = LocalDestinationConfig.parse(destination.config);

@@ -1,4 +1,6 @@
+import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
+import { enqueueCopy } from '@/server/copies/enqueue-copy';
 import { getEngine } from '@/server/engines/registry';
 import { ensureActiveKey } from '@/server/keys/ensure-active-key';
 import { runArtifactKeys } from '@/server/storage/layout';
@@ -22,7 +24,7 @@ const DEFAULT_COMPRESSION_LEVEL = 3;
 export const runBackup: RunHandler = async (claimed, ctx) => {
   const run = await db().run.findUniqueOrThrow({
     where: { id: claimed.id },
-    include: { source: { include: { policy: true } }, destination: true },
+    include: { source: { include: { policy: { include: { copies: { orderBy: { position: 'asc' } } } } } }, destination: true },
   });
   if (!run.destination) throw new Error('run has no destination');
   const { source, destination } = run;
@@ -71,10 +73,17 @@ export const runBackup: RunHandler = async (claimed, ctx) => {
   });
   await driver.put(keys.manifest, Readable.from([JSON.stringify(manifest, null, 2)]), { signal: ctx.signal, overwrite: true });
 
+  // Extra copies (3-2-1): one COPY_PENDING row per policy copy destination, committed with the point, enqueued after.
+  const copies = (policy?.copies ?? [])
+    .filter((c) => c.destinationId !== destination.id)
+    .map((c) => ({ id: crypto.randomUUID(), destinationId: c.destinationId, position: c.position }));
   return {
-    details: { bytes: stored.size, sha256: stored.sha256, location: keys.data, codec: artifact.codec },
+    details: { bytes: stored.size, sha256: stored.sha256, location: keys.data, codec: artifact.codec, copies: copies.length },
+    afterCommit: async () => {
+      for (const copy of copies) await enqueueCopy(copy.id, 0);
+    },
     onCommit: async (tx) => {
-      await tx.recoveryPoint.create({
+      const point = await tx.recoveryPoint.create({
         data: {
           sourceId: source.id,
           runId: run.id,
@@ -89,7 +98,13 @@ export const runBackup: RunHandler = async (claimed, ctx) => {
           keyId: key?.id ?? null,
           manifest: manifest as object,
         },
+        select: { id: true },
       });
+      if (copies.length > 0) {
+        await tx.recoveryPointCopy.createMany({
+          data: copies.map((c) => ({ id: c.id, recoveryPointId: point.id, destinationId: c.destinationId, position: c.position, location: keys.data })),
+        });
+      }
     },
   };
 };

@@ -13,6 +13,11 @@ export const HEARTBEAT_MS = Number(process.env.LIFEBOAT_HEARTBEAT_MS ?? 5_000);
 export interface HandlerResult {
   onCommit?: (tx: Tx) => Promise<void>;
   details?: Record<string, unknown>;
+  /**
+   * Runs after the run's SUCCEEDED transaction committed (enqueue follow-up jobs …). Its failure is logged, never
+   * turns the finished run into a failure: follow-ups must be recoverable by a sweep.
+   */
+  afterCommit?: () => Promise<void>;
 }
 export type RunHandler = (run: ClaimedRun, ctx: RunContext) => Promise<HandlerResult>;
 
@@ -72,6 +77,7 @@ export async function executeRun(runId: string, workerId: string, redis: Redis, 
       bytesTotal: ctx.bytesTotal,
     });
     ctx.phase = 'succeeded';
+    if (result.afterCommit) await result.afterCommit().catch((e: unknown) => logger.warn({ err: e, runId }, 'after-commit step failed; the sweep will catch up'));
     await ctx.log('info', 'run succeeded');
     await ctx.publish('SUCCEEDED');
   } catch (err) {

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { computeProtection, type StoredCopyFacts } from './protection-status';
+
+const now = new Date('2026-11-22T12:00:00Z');
+const local: StoredCopyFacts = { destinationId: 'a', destinationName: 'local', kind: 'local', offsite: false, immutable: false, ok: true, primary: true };
+const s3: StoredCopyFacts = { destinationId: 'b', destinationName: 'eu', kind: 's3', offsite: true, immutable: true, ok: true, primary: false };
+const point = (stored: StoredCopyFacts[], extra: { lockedUntil?: Date | null; verifiedAt?: Date | null; verifyError?: string | null } = {}) => ({
+  id: 'p',
+  createdAt: now,
+  lockedUntil: extra.lockedUntil ?? null,
+  verifiedAt: extra.verifiedAt === undefined ? now : extra.verifiedAt,
+  verifyError: extra.verifyError ?? null,
+  stored,
+});
+
+describe('computeProtection', () => {
+  it('passes 3-2-1-1-0 with a verified local primary and an OK offsite immutable S3 copy', () => {
+    const s = computeProtection('src', point([local, s3]), now);
+    expect(s).toMatchObject({ copies: 3, media: 2, offsite: true, immutable: true, zeroErrors: true });
+    expect(s.rule321110).toEqual({ three: true, two: true, one: true, oneImmutable: true, zero: true, ok: true, reasons: [] });
+  });
+
+  it('does not count a copy that is not OK', () => {
+    const s = computeProtection('src', point([local, { ...s3, ok: false }]), now);
+    expect(s).toMatchObject({ copies: 2, media: 1, offsite: false, immutable: false });
+    expect(s.rule321110.ok).toBe(false);
+    expect(s.rule321110.reasons).toHaveLength(4);
+  });
+
+  it('counts a future retention lock as immutable, an expired one not', () => {
+    expect(computeProtection('src', point([local], { lockedUntil: new Date(now.getTime() + 1000) }), now).immutable).toBe(true);
+    expect(computeProtection('src', point([local], { lockedUntil: new Date(now.getTime() - 1000) }), now).immutable).toBe(false);
+  });
+
+  it('needs a verified point without error for zero errors, and explains why', () => {
+    const failed = computeProtection('src', point([local, s3], { verifyError: 'checksum mismatch' }), now);
+    expect(failed.rule321110.zero).toBe(false);
+    expect(failed.rule321110.reasons).toEqual(['the newest point failed verification: checksum mismatch']);
+    expect(computeProtection('src', point([local, s3], { verifiedAt: null }), now).zeroErrors).toBe(false);
+  });
+
+  it('reports a source without recovery points', () => {
+    const s = computeProtection('src', null, now);
+    expect(s).toMatchObject({ recoveryPointId: null, copies: 1, media: 0 });
+    expect(s.rule321110.reasons[0]).toBe('no recovery point yet');
+  });
+});

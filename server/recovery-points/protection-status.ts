@@ -1,0 +1,129 @@
+import { authorize, type Actor } from '@/server/auth/permissions';
+import { SourceId } from '@/server/inventory/get-source';
+import { db } from '@/server/shared/db';
+import { notFound } from '@/server/shared/errors';
+
+/** One stored copy of a recovery point, as far as protection is concerned. */
+export interface StoredCopyFacts {
+  destinationId: string;
+  destinationName: string;
+  kind: string;
+  offsite: boolean;
+  immutable: boolean;
+  ok: boolean;
+  primary: boolean;
+}
+
+export interface PointFacts {
+  id: string;
+  createdAt: Date;
+  lockedUntil: Date | null;
+  verifiedAt: Date | null;
+  verifyError: string | null;
+  stored: StoredCopyFacts[];
+}
+
+export interface ProtectionStatus {
+  sourceId: string;
+  recoveryPointId: string | null;
+  pointCreatedAt: string | null;
+  /** Production data plus every stored copy that is OK (the primary counts as OK). */
+  copies: number;
+  /** Distinct destination kinds (local, s3 …) among OK stored copies. */
+  media: number;
+  offsite: boolean;
+  immutable: boolean;
+  zeroErrors: boolean;
+  storedCopies: { destinationId: string; destinationName: string; kind: string; status: 'OK' | 'NOT_OK'; primary: boolean; offsite: boolean; immutable: boolean }[];
+  rule321110: {
+    three: boolean;
+    two: boolean;
+    one: boolean;
+    oneImmutable: boolean;
+    zero: boolean;
+    ok: boolean;
+    /** A human-readable reason per unmet part. */
+    reasons: string[];
+  };
+}
+
+/** The 3-2-1-1-0 rule for one recovery point (pure; `now` decides whether a lock still holds). */
+export function computeProtection(sourceId: string, point: PointFacts | null, now = new Date()): ProtectionStatus {
+  const okStored = point ? point.stored.filter((s) => s.ok) : [];
+  const copies = point ? 1 + okStored.length : 1;
+  const media = new Set(okStored.map((s) => s.kind)).size;
+  const offsite = okStored.some((s) => s.offsite);
+  const locked = point?.lockedUntil ? point.lockedUntil.getTime() > now.getTime() : false;
+  const immutable = okStored.some((s) => s.immutable) || locked;
+  const zeroErrors = point !== null && point.verifiedAt !== null && point.verifyError === null;
+  const reasons: string[] = [];
+  if (!point) reasons.push('no recovery point yet');
+  if (copies < 3) reasons.push(`${copies} of 3 copies (production data plus ${okStored.length} stored): add a copy destination to the policy`);
+  if (media < 2) reasons.push(`${media} of 2 kinds of media among stored copies: copy to a different destination kind`);
+  if (!offsite) reasons.push('no OK copy on an offsite destination');
+  if (!immutable) reasons.push('no OK copy on an immutable destination and no retention lock on the point');
+  if (!zeroErrors) reasons.push(point?.verifyError ? `the newest point failed verification: ${point.verifyError}` : 'the newest point has not been verified');
+  const rule = { three: copies >= 3, two: media >= 2, one: offsite, oneImmutable: immutable, zero: zeroErrors };
+  return {
+    sourceId,
+    recoveryPointId: point?.id ?? null,
+    pointCreatedAt: point?.createdAt.toISOString() ?? null,
+    copies,
+    media,
+    offsite,
+    immutable,
+    zeroErrors,
+    storedCopies: (point?.stored ?? []).map((s) => ({
+      destinationId: s.destinationId,
+      destinationName: s.destinationName,
+      kind: s.kind,
+      status: s.ok ? 'OK' : 'NOT_OK',
+      primary: s.primary,
+      offsite: s.offsite,
+      immutable: s.immutable,
+    })),
+    rule321110: { ...rule, ok: Object.values(rule).every(Boolean), reasons },
+  };
+}
+
+const destinationFields = { id: true, name: true, kind: true, offsite: true, immutable: true } as const;
+
+/** How well the source's newest recovery point is protected, by the 3-2-1-1-0 rule. */
+export async function protectionStatus(actor: Actor | null, rawSourceId: unknown, now = new Date()): Promise<ProtectionStatus> {
+  authorize(actor, 'inventory:read');
+  const id = SourceId.safeParse(rawSourceId);
+  if (!id.success) throw notFound('source', String(rawSourceId));
+  const source = await db().source.findUnique({ where: { id: id.data }, select: { id: true } });
+  if (!source) throw notFound('source', id.data);
+  const point = await db().recoveryPoint.findFirst({
+    where: { sourceId: id.data },
+    orderBy: { createdAt: 'desc' },
+    select: {
+      id: true,
+      createdAt: true,
+      lockedUntil: true,
+      verifiedAt: true,
+      verifyError: true,
+      destination: { select: destinationFields },
+      copies: { select: { status: true, destination: { select: destinationFields } }, orderBy: { position: 'asc' } },
+    },
+  });
+  if (!point) return computeProtection(id.data, null, now);
+  const fact = (d: { id: string; name: string; kind: string; offsite: boolean; immutable: boolean }, ok: boolean, primary: boolean): StoredCopyFacts => ({
+    destinationId: d.id,
+    destinationName: d.name,
+    kind: d.kind,
+    offsite: d.offsite,
+    immutable: d.immutable,
+    ok,
+    primary,
+  });
+  return computeProtection(
+    id.data,
+    {
+      ...point,
+      stored: [fact(point.destination, true, true), ...point.copies.map((c) => fact(c.destination, c.status === 'COPY_OK', false))],
+    },
+    now,
+  );
+}

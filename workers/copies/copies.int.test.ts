@@ -1,0 +1,191 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Actor } from '@/server/auth/permissions';
+import { createDestination } from '@/server/inventory';
+import { createSource } from '@/server/inventory/create-source';
+import { closeProducer } from '@/server/jobs/producer';
+import { createPolicy } from '@/server/policies';
+import { protectionStatus } from '@/server/recovery-points';
+import { requestRestore } from '@/server/restores/request-restore';
+import { requestBackup } from '@/server/runs/request-backup';
+import { db, disconnectDb } from '@/server/shared/db';
+import { startS3rver, type S3rverHarness } from '@/server/storage/testing/s3rver-harness';
+import { SAMPLE_SCHEMA_SQL, connectionParts, createDatabase, dropDatabase, tableHashes, uniqueName } from '@/server/testing/pg';
+import { spawnWorker, type SpawnedWorker } from '../testing/spawn-worker';
+
+// Each test file gets its own queue so only this file's worker takes its jobs.
+process.env.LIFEBOAT_QUEUE_PREFIX = uniqueName('lbtest-copies');
+const WORKER_ENV = {
+  LIFEBOAT_HEARTBEAT_MS: '1000',
+  LIFEBOAT_RUN_STALE_SECONDS: '4',
+  LIFEBOAT_SWEEP_MS: '1000',
+  // Fast copy retries: 300 ms backoff, and the sweep re-enqueues copies idle for 2 s.
+  LIFEBOAT_COPY_BACKOFF_MS: '300',
+  LIFEBOAT_COPY_RETRY_IDLE_SECONDS: '2',
+  LIFEBOAT_QUEUE_PREFIX: process.env.LIFEBOAT_QUEUE_PREFIX,
+};
+
+const operator: Actor = { type: 'system', id: null, label: 'copies test', role: 'OPERATOR' };
+const sourceDb = uniqueName('lbt_copies');
+const databases: string[] = [sourceDb];
+let backupsDir: string;
+let s3: S3rverHarness;
+let worker: SpawnedWorker | undefined;
+
+const terminal = (s: string) => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(s);
+
+async function waitFor<T>(what: string, read: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await read();
+    if (done(v)) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? String(x) : x))}\n${worker?.output() ?? ''}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const waitForRun = (runId: string) =>
+  waitFor(`run ${runId}`, () => db().run.findUniqueOrThrow({ where: { id: runId } }), (r) => terminal(r.status));
+
+async function makeSource(policyId: string) {
+  const pgc = connectionParts();
+  return createSource(operator, {
+    kind: 'postgres',
+    name: uniqueName('src'),
+    config: { host: pgc.host, port: pgc.port, database: sourceDb, user: pgc.user, ...(pgc.password ? { password: pgc.password } : {}) },
+    policyId,
+    testConnection: false,
+  });
+}
+
+async function backup(sourceId: string) {
+  const run = await requestBackup(operator, sourceId);
+  const finished = await waitForRun(run.id);
+  expect(finished.status, finished.error ?? '').toBe('SUCCEEDED');
+  return db().recoveryPoint.findUniqueOrThrow({ where: { runId: run.id }, include: { copies: true } });
+}
+
+async function s3Sha256(key: string): Promise<string> {
+  const out = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }));
+  const hash = crypto.createHash('sha256');
+  for await (const chunk of out.Body as Readable) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+function s3DestinationConfig(bucket: string) {
+  return { endpoint: s3.connection.endpoint, region: s3.connection.region, forcePathStyle: true, bucket, ...s3.connection.credentials };
+}
+
+let localDest: { id: string };
+let s3Dest: { id: string };
+
+beforeAll(async () => {
+  backupsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-copies-test-'));
+  const [harness, spawned] = await Promise.all([startS3rver(), spawnWorker(WORKER_ENV), createDatabase(sourceDb, SAMPLE_SCHEMA_SQL)]);
+  s3 = harness;
+  worker = spawned;
+  localDest = await createDestination(operator, { name: uniqueName('local'), kind: 'local', config: { path: backupsDir } });
+  s3Dest = await createDestination(operator, { name: uniqueName('s3'), kind: 's3', config: s3DestinationConfig(s3.bucket), offsite: true, immutable: true });
+}, 60_000);
+
+afterAll(async () => {
+  await worker?.stop();
+  for (const name of databases) await dropDatabase(name);
+  await s3?.close();
+  await closeProducer();
+  await disconnectDb();
+  fs.rmSync(backupsDir, { recursive: true, force: true });
+});
+
+describe('copies: 3-2-1-1-0', () => {
+  let pointId: string;
+  let sourceId: string;
+
+  it('seals S3 credentials: the destination row and its DTO never hold them in clear', async () => {
+    const row = await db().destination.findUniqueOrThrow({ where: { id: s3Dest.id } });
+    expect(row.secrets).toBeTruthy();
+    expect(JSON.stringify(row.config)).not.toContain('S3RVER');
+    expect(JSON.stringify(s3Dest)).not.toContain('S3RVER');
+    expect(row.offsite && row.immutable).toBe(true);
+  });
+
+  it('copies a backup to s3rver: COPY_OK, same sha256 as the primary, audited', async () => {
+    const policy = await createPolicy(operator, { name: uniqueName('policy'), destinationId: localDest.id, copyDestinationIds: [s3Dest.id] });
+    expect(policy.copyDestinationIds).toEqual([s3Dest.id]);
+    const source = await makeSource(policy.id);
+    sourceId = source.id;
+    const point = await backup(source.id);
+    pointId = point.id;
+    expect(point.copies).toHaveLength(1);
+    const copy = await waitFor('copy ok', () => db().recoveryPointCopy.findUniqueOrThrow({ where: { id: point.copies[0]!.id } }), (c) => c.status !== 'COPY_PENDING');
+    expect(copy.status, copy.error ?? '').toBe('COPY_OK');
+    expect(copy.sha256).toBe(point.sha256);
+    expect(copy.location).toBe(point.location);
+    expect(await s3Sha256(point.location)).toBe(point.sha256);
+    const primary = crypto.createHash('sha256').update(fs.readFileSync(path.join(backupsDir, point.location))).digest('hex');
+    expect(primary).toBe(point.sha256);
+    const audit = await db().auditEvent.findFirst({ where: { action: 'copy.finish', targetId: copy.id } });
+    expect(audit?.details).toMatchObject({ status: 'COPY_OK', recoveryPointId: point.id });
+
+    const status = await protectionStatus(operator, source.id);
+    expect(status).toMatchObject({ copies: 3, media: 2, offsite: true, immutable: true, zeroErrors: false });
+    expect(status.rule321110).toMatchObject({ three: true, two: true, one: true, oneImmutable: true, zero: false, ok: false });
+    expect(status.rule321110.reasons).toEqual(['the newest point has not been verified']);
+    await db().recoveryPoint.update({ where: { id: point.id }, data: { verifiedAt: new Date() } });
+    expect((await protectionStatus(operator, source.id)).rule321110).toMatchObject({ ok: true, reasons: [] });
+  });
+
+  it('restores from the copy when the primary object is gone', async () => {
+    const point = await db().recoveryPoint.findUniqueOrThrow({ where: { id: pointId } });
+    fs.rmSync(path.join(backupsDir, point.location));
+    const target = uniqueName('lbt_copies_restored');
+    databases.push(target);
+    const restore = await requestRestore(operator, point.id, { target: { database: target } });
+    const finished = await waitForRun(restore.id);
+    expect(finished.status, finished.error ?? '').toBe('SUCCEEDED');
+    expect(await tableHashes(target)).toEqual(await tableHashes(sourceDb));
+    const logs = (await db().runLog.findMany({ where: { runId: restore.id }, orderBy: { id: 'asc' } })).map((l) => l.message).join('\n');
+    expect(logs).toMatch(/primary destination .* unusable/);
+    expect(logs).toMatch(/restoring from copy on destination/);
+    expect(sourceId).toBeTruthy();
+  });
+
+  it('a failed copy is retried once the destination works again, without a new backup run', async () => {
+    const broken = await createDestination(operator, {
+      name: uniqueName('s3-broken'),
+      kind: 's3',
+      config: s3DestinationConfig(`missing-${crypto.randomBytes(4).toString('hex')}`),
+    });
+    const policy = await createPolicy(operator, { name: uniqueName('policy'), destinationId: localDest.id, copyDestinationIds: [broken.id] });
+    const source = await makeSource(policy.id);
+    const point = await backup(source.id);
+    const copyId = point.copies[0]!.id;
+    const failed = await waitFor('copy failed', () => db().recoveryPointCopy.findUniqueOrThrow({ where: { id: copyId } }), (c) => c.status === 'COPY_FAILED');
+    expect(failed.error).toBeTruthy();
+    const failAudit = await db().auditEvent.findFirst({ where: { action: 'copy.finish', targetId: copyId } });
+    expect(failAudit?.details).toMatchObject({ status: 'COPY_FAILED' });
+
+    // The operator fixes the bucket; a retry (BullMQ backoff or the sweep) finishes the copy.
+    const row = await db().destination.findUniqueOrThrow({ where: { id: broken.id } });
+    await db().destination.update({ where: { id: broken.id }, data: { config: { ...(row.config as object), bucket: s3.bucket } } });
+    const ok = await waitFor('copy retried', () => db().recoveryPointCopy.findUniqueOrThrow({ where: { id: copyId } }), (c) => c.status === 'COPY_OK');
+    expect(ok.attempts).toBeGreaterThan(1);
+    expect(ok.sha256).toBe(point.sha256);
+    expect(await db().run.count({ where: { sourceId: source.id } })).toBe(1);
+  });
+
+  it('reports what a local-only setup misses', async () => {
+    const policy = await createPolicy(operator, { name: uniqueName('policy'), destinationId: localDest.id });
+    const source = await makeSource(policy.id);
+    await backup(source.id);
+    const status = await protectionStatus(operator, source.id);
+    expect(status).toMatchObject({ copies: 2, media: 1, offsite: false, immutable: false, zeroErrors: false });
+    expect(status.rule321110).toMatchObject({ three: false, two: false, one: false, oneImmutable: false, zero: false, ok: false });
+    expect(status.rule321110.reasons).toHaveLength(5);
+  });
+});

@@ -1,0 +1,22 @@
+import { COPY_MAX_ATTEMPTS, enqueueCopy } from '@/server/copies/enqueue-copy';
+import { db } from '@/server/shared/db';
+
+/**
+ * Re-enqueues copies that are still COPY_PENDING or COPY_FAILED, untouched for `idleSeconds`, with attempts left and
+ * no live lease: their job was lost or spent its BullMQ retries. Never re-runs a backup.
+ */
+export async function retryStaleCopies(idleSeconds: number, now = new Date()): Promise<string[]> {
+  const copies = await db().recoveryPointCopy.findMany({
+    where: {
+      status: { in: ['COPY_PENDING', 'COPY_FAILED'] },
+      attempts: { lt: COPY_MAX_ATTEMPTS },
+      updatedAt: { lt: new Date(now.getTime() - idleSeconds * 1000) },
+      OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }],
+    },
+    select: { id: true, attempts: true },
+    // A bounded batch per sweep; the next sweep takes the rest.
+    take: 100,
+  });
+  for (const copy of copies) await enqueueCopy(copy.id, copy.attempts);
+  return copies.map((c) => c.id);
+}
