@@ -43,13 +43,21 @@ export async function loadSourcePlan(sourceId: string, now: Date): Promise<Sourc
   if (!source) throw notFound('source', sourceId);
   const points = await db().recoveryPoint.findMany({
     where: { sourceId },
-    select: { id: true, createdAt: true, sizeBytes: true, verifiedAt: true, legalHold: true, lockedUntil: true },
+    select: { id: true, createdAt: true, sizeBytes: true, verifiedAt: true, legalHold: true, lockedUntil: true, storageClass: true },
   });
   const stored = source.policy?.retention ?? null;
   const retention = stored === null ? null : parseRetentionPolicy(stored);
   // No retention at all plans with the empty policy: no keep rule, so the planner keeps everything (and says so).
   const plan = planRetention(
-    points.map((p) => ({ id: p.id, createdAt: p.createdAt, verified: isVerified(p), legalHold: p.legalHold, lockedUntil: p.lockedUntil })),
+    points.map((p) => ({
+      id: p.id,
+      createdAt: p.createdAt,
+      verified: isVerified(p),
+      legalHold: p.legalHold,
+      lockedUntil: p.lockedUntil,
+      // The primary's class: a point already moved there is not planned again.
+      storageClass: p.storageClass,
+    })),
     retention ?? {},
     now,
   );

@@ -3,6 +3,9 @@ import { authorize, type Actor } from '@/server/auth/permissions';
 import { recordAudit } from '@/server/audit/record-audit';
 import { db } from '@/server/shared/db';
 import { DomainError, notFound } from '@/server/shared/errors';
+import { logger } from '@/server/shared/logger';
+import { driverForDestination, objectLockModeOf } from '@/server/storage/for-destination';
+import { manifestKeyForDataKey } from '@/server/storage/layout';
 import { Reason, RecoveryPointId } from './ids';
 
 export const LockRecoveryPointInput = z.strictObject({
@@ -11,9 +14,20 @@ export const LockRecoveryPointInput = z.strictObject({
 });
 export type LockRecoveryPointInput = z.input<typeof LockRecoveryPointInput>;
 
+/** One destination's S3 Object Lock outcome after a catalog lock. */
+export interface ObjectLockResult {
+  destinationId: string;
+  ok: boolean;
+  error?: string;
+}
+
 /**
  * Locks a recovery point against deletion until `until` (WORM semantics in the catalog). A lock can only ever be
  * extended: shortening it would make the lock worthless, since whoever may lock could then unlock.
+ *
+ * After the commit, the same retention is set on the stored objects (data and manifest) of the primary and of every
+ * OK copy whose destination has `objectLock` configured. The catalog lock stands whatever the storage answers: a
+ * failure is logged, audited and returned in `objectLocks`, so an operator can fix the bucket and lock again.
  */
 export async function lockRecoveryPoint(actor: Actor | null, rawPointId: unknown, raw: unknown) {
   authorize(actor, 'restore:approve');
@@ -22,7 +36,7 @@ export async function lockRecoveryPoint(actor: Actor | null, rawPointId: unknown
   const input = LockRecoveryPointInput.parse(raw);
   if (input.until.getTime() <= Date.now()) throw new DomainError('VALIDATION', 'until must be in the future');
 
-  return db().$transaction(async (tx) => {
+  const locked = await db().$transaction(async (tx) => {
     const point = await tx.recoveryPoint.findUnique({ where: { id: id.data }, select: { id: true, sourceId: true, lockedUntil: true } });
     if (!point) throw notFound('recovery point', id.data);
     // Conditional update: a concurrent extension that commits first makes this one fail instead of shortening it.
@@ -43,6 +57,45 @@ export async function lockRecoveryPoint(actor: Actor | null, rawPointId: unknown
       targetId: point.id,
       details: { sourceId: point.sourceId, until: input.until.toISOString(), previous: point.lockedUntil?.toISOString() ?? null, reason: input.reason },
     });
-    return { id: point.id, lockedUntil: input.until.toISOString() };
+    return { id: point.id, sourceId: point.sourceId };
   });
+
+  const objectLocks = await applyObjectLocks(locked.id, input.until);
+  if (objectLocks.length > 0) {
+    await db().$transaction((tx) =>
+      recordAudit(tx, actor, {
+        action: 'recovery-point.object-lock',
+        targetType: 'recovery-point',
+        targetId: locked.id,
+        details: { sourceId: locked.sourceId, until: input.until.toISOString(), results: objectLocks.map((r) => ({ ...r })) },
+      }),
+    );
+  }
+  return { id: locked.id, lockedUntil: input.until.toISOString(), objectLocks };
+}
+
+async function applyObjectLocks(pointId: string, until: Date): Promise<ObjectLockResult[]> {
+  const destination = { select: { id: true, kind: true, config: true, secrets: true } } as const;
+  const point = await db().recoveryPoint.findUnique({
+    where: { id: pointId },
+    select: { location: true, destination, copies: { where: { status: 'COPY_OK' }, select: { location: true, destination } } },
+  });
+  if (!point) return [];
+  const targets = [{ location: point.location, destination: point.destination }, ...point.copies];
+  const results: ObjectLockResult[] = [];
+  for (const { location, destination: dest } of targets) {
+    const mode = objectLockModeOf(dest);
+    if (mode === null) continue;
+    try {
+      const driver = driverForDestination(dest);
+      if (!driver.setRetention) throw new Error(`${driver.kind} storage does not support object lock`);
+      for (const key of [location, manifestKeyForDataKey(location)]) if (key !== null) await driver.setRetention(key, until, mode);
+      results.push({ destinationId: dest.id, ok: true });
+    } catch (e) {
+      const error = e instanceof Error ? e.message : String(e);
+      logger.warn({ pointId, destinationId: dest.id, err: error }, 'retention lock recorded but the object lock could not be set');
+      results.push({ destinationId: dest.id, ok: false, error });
+    }
+  }
+  return results;
 }

@@ -32,7 +32,22 @@ export interface StorageDriver {
 
   /** Removes the object. Idempotent: deleting an absent key succeeds, so retention sweeps can be retried. */
   delete(key: string): Promise<void>;
+
+  /**
+   * Moves an existing object to another storage class in place (same key, same bytes). Optional: a driver
+   * without storage classes (local disk) leaves it out and callers skip the transition. `NOT_FOUND` if absent.
+   */
+  setStorageClass?(key: string, storageClass: string): Promise<void>;
+
+  /**
+   * Sets a WORM retention on an existing object: the backend refuses to delete or overwrite it before `until`.
+   * Optional: only drivers over storage with object locking implement it.
+   */
+  setRetention?(key: string, until: Date, mode: RetentionMode): Promise<void>;
 }
+
+/** S3 Object Lock modes: GOVERNANCE can be bypassed by a privileged principal, COMPLIANCE by nobody. */
+export type RetentionMode = 'COMPLIANCE' | 'GOVERNANCE';
 
 export interface PutOptions {
   /** Aborting stops the upload, destroys `body` and leaves nothing under the key. */

@@ -36,6 +36,11 @@ export const S3DestinationConfig = z
     conditionalWrites: z.boolean().default(true),
     // 5 MiB is S3's minimum part; 5 GiB its maximum. Max object size is 10,000 parts × this.
     partSizeMiB: z.number().int().min(5).max(5 * 1024).optional(),
+    /**
+     * Mirror retention locks as S3 Object Lock retention (PutObjectRetention). Only for a bucket created with
+     * Object Lock enabled: S3 refuses the call on any other bucket, and the lock is then reported as not applied.
+     */
+    objectLock: z.strictObject({ mode: z.enum(['COMPLIANCE', 'GOVERNANCE']) }).optional(),
   })
   .refine((c) => (c.accessKeyId === undefined) === (c.secretAccessKey === undefined), {
     message: 'accessKeyId and secretAccessKey go together (omit both to use the default credential chain)',
@@ -50,6 +55,13 @@ export const S3DestinationConfig = z
     path: ['verify'],
   });
 export type S3DestinationConfig = z.infer<typeof S3DestinationConfig>;
+
+/** The Object Lock mode of a destination row, or null when its retention locks are catalog-only. */
+export function objectLockModeOf(destination: { kind: string; config: unknown }): 'COMPLIANCE' | 'GOVERNANCE' | null {
+  if (destination.kind !== 's3') return null;
+  const parsed = S3DestinationConfig.safeParse(destination.config);
+  return parsed.success ? (parsed.data.objectLock?.mode ?? null) : null;
+}
 
 /** Settings of a destination kind that are secret: sealed into `Destination.secrets`, never stored in `config`. */
 export const DESTINATION_SECRET_KEYS: Record<string, readonly string[]> = {

@@ -3,10 +3,12 @@ import { Readable } from 'node:stream';
 
 import {
   AbortMultipartUploadCommand,
+  CopyObjectCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  PutObjectRetentionCommand,
   S3Client,
   type PutObjectCommandInput,
   type S3ClientConfig,
@@ -22,6 +24,7 @@ import {
   type ObjectHead,
   type PutOptions,
   type PutResult,
+  type RetentionMode,
   type StorageDriver,
   type StorageErrorCode,
 } from './driver';
@@ -379,7 +382,39 @@ export function createS3Driver(options: S3DriverOptions): StorageDriver {
     await deleteObject(key, objectKeyOf(key));
   }
 
-  return { kind: 's3', put, get, head, list, delete: remove };
+  async function setStorageClass(key: string, storageClass: string): Promise<void> {
+    const objectKey = objectKeyOf(key);
+    try {
+      // A copy onto itself is S3's only way to change the class of an existing object; COPY keeps the metadata,
+      // and the encryption settings are repeated because a self-copy otherwise falls back to the bucket default.
+      await client.send(
+        new CopyObjectCommand({
+          Bucket: bucket,
+          Key: objectKey,
+          CopySource: `${bucket}/${objectKey.split('/').map(encodeURIComponent).join('/')}`,
+          StorageClass: storageClass as StorageClass,
+          MetadataDirective: 'COPY',
+          ...(options.serverSideEncryption === undefined ? {} : { ServerSideEncryption: options.serverSideEncryption }),
+          ...(options.kmsKeyId === undefined ? {} : { SSEKMSKeyId: options.kmsKeyId }),
+        }),
+      );
+    } catch (err) {
+      throw fail(err, 'set storage class', key);
+    }
+  }
+
+  async function setRetention(key: string, until: Date, mode: RetentionMode): Promise<void> {
+    const objectKey = objectKeyOf(key);
+    try {
+      await client.send(
+        new PutObjectRetentionCommand({ Bucket: bucket, Key: objectKey, Retention: { Mode: mode, RetainUntilDate: until } }),
+      );
+    } catch (err) {
+      throw fail(err, 'set retention', key);
+    }
+  }
+
+  return { kind: 's3', put, get, head, list, delete: remove, setStorageClass, setRetention };
 }
 
 // Objects in these classes must be restored before a GET, so a read-back check cannot run.

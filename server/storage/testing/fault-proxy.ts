@@ -14,8 +14,11 @@ import { Transform } from 'node:stream';
 export interface FaultProxy {
   /** Base URL to use as the S3 endpoint. */
   url: string;
-  /** The next `count` matching requests get `status` (500 InternalError, 503 SlowDown) instead of the backend. */
-  failNext(count: number, status: 500 | 503, match?: RequestMatcher): void;
+  /**
+   * The next `count` matching requests get `status` (500 InternalError, 503 SlowDown, 501 NotImplemented,
+   * 400 InvalidRequest) instead of the backend.
+   */
+  failNext(count: number, status: 400 | 500 | 501 | 503, match?: RequestMatcher): void;
   /** The next `count` matching requests are read but never answered (the client's timeout must fire). */
   stallNext(count: number, match?: RequestMatcher): void;
   /** The next `count` matching requests are forwarded with the first body byte inverted. */
@@ -31,7 +34,14 @@ export interface ProxiedRequest {
   method: string;
   url: string;
   outcome: 'forwarded' | 'failed' | 'stalled' | 'corrupted';
+  /** Request headers as received (lower-case names). */
+  headers: http.IncomingHttpHeaders;
+  /** The first BODY_CAPTURE_BYTES of the request body, as UTF-8 (filled in while the body streams through). */
+  body: string;
 }
+
+// Enough for any control request (XML configs, retention, completes) without holding uploaded parts in memory.
+const BODY_CAPTURE_BYTES = 64 * 1024;
 
 export type RequestMatcher = (request: { method: string; url: string }) => boolean;
 
@@ -52,7 +62,7 @@ interface Fault {
   match: RequestMatcher;
 }
 
-const ERROR_CODES: Record<number, string> = { 500: 'InternalError', 503: 'SlowDown' };
+const ERROR_CODES: Record<number, string> = { 400: 'InvalidRequest', 500: 'InternalError', 501: 'NotImplemented', 503: 'SlowDown' };
 
 export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const upstream = new URL(target);
@@ -72,9 +82,20 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
     const fault = takeFault(method, url);
+    const entry = (outcome: ProxiedRequest['outcome']): ProxiedRequest => {
+      const logged: ProxiedRequest = { method, url, outcome, headers: { ...req.headers }, body: '' };
+      let captured = 0;
+      req.on('data', (chunk: Buffer) => {
+        if (captured >= BODY_CAPTURE_BYTES) return;
+        const part = chunk.subarray(0, BODY_CAPTURE_BYTES - captured);
+        captured += part.length;
+        logged.body += part.toString('utf8');
+      });
+      return logged;
+    };
 
     if (fault?.kind === 'status') {
-      log.push({ method, url, outcome: 'failed' });
+      log.push(entry('failed'));
       const status = fault.status ?? 500;
       const code = ERROR_CODES[status] ?? 'InternalError';
       req.resume();
@@ -86,14 +107,14 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       return;
     }
     if (fault?.kind === 'stall') {
-      log.push({ method, url, outcome: 'stalled' });
+      log.push(entry('stalled'));
       stalled.add(res);
       res.on('close', () => stalled.delete(res));
       req.resume();
       return;
     }
 
-    log.push({ method, url, outcome: fault?.kind === 'corrupt' ? 'corrupted' : 'forwarded' });
+    log.push(entry(fault?.kind === 'corrupt' ? 'corrupted' : 'forwarded'));
     const headers = { ...req.headers };
     // The proxy already answered "100 Continue" to the client; the backend gets the body straight away.
     delete headers.expect;

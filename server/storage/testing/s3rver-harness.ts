@@ -23,6 +23,10 @@ import { createS3Client, type S3ConnectionOptions } from '../s3';
  * 3. AbortMultipartUpload (DELETE ?uploadId) and ListMultipartUploads (GET ?uploads) are missing from s3rver, so
  *    "nothing dangling" could not be tested. A front middleware implements both over s3rver's upload folders.
  *
+ * 4. A copy of an object onto itself that only changes its storage class (`MetadataDirective: COPY` plus
+ *    `x-amz-storage-class`) is how S3 moves an object between tiers; s3rver refuses it as a no-op copy. A front
+ *    middleware records the new class in the object's metadata, so HeadObject reports it as S3 would.
+ *
  * Not patched, and worth knowing: s3rver ignores If-None-Match on writes, and writes a single PUT (and the
  * assembly of a multipart upload) straight into the final file, so it is not atomic the way S3 is.
  */
@@ -50,6 +54,7 @@ const UPLOADS_FOLDER = '._S3rver_uploads';
 
 interface KoaContext {
   method: string;
+  headers: Record<string, string | string[] | undefined>;
   path: string;
   query: Record<string, string | string[] | undefined>;
   status: number;
@@ -72,7 +77,11 @@ interface ListOptions {
 }
 interface S3rverInstance {
   middleware: KoaMiddleware[];
-  store: { listObjects(bucket: string, options: ListOptions): Promise<ListResult> };
+  store: {
+    listObjects(bucket: string, options: ListOptions): Promise<ListResult>;
+    getMetadata(bucket: string, key: string): Promise<Record<string, string>>;
+    putMetadata(bucket: string, key: string, metadata: Record<string, string>): Promise<void>;
+  };
   run(): Promise<{ port: number }>;
   close(): Promise<void>;
 }
@@ -87,7 +96,7 @@ export async function startS3rver(options: { bucket?: string } = {}): Promise<S3
   const directory = await mkdtemp(path.join(tmpdir(), 'lifeboat-s3rver-'));
   const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, configureBuckets: [{ name: bucket }] });
   sortListings(server);
-  server.middleware.unshift(multipartAdmin(directory));
+  server.middleware.unshift(multipartAdmin(directory), storageClassCopy(server));
   const { port } = await server.run();
 
   const connection = { endpoint: `http://127.0.0.1:${port}`, region: REGION, forcePathStyle: true, credentials: CREDENTIALS };
@@ -193,6 +202,35 @@ function multipartAdmin(directory: string): KoaMiddleware {
       return;
     }
     return next();
+  };
+}
+
+/** Patch 4: a self-copy that changes only the storage class (no auth check, like patch 3). */
+function storageClassCopy(server: S3rverInstance): KoaMiddleware {
+  return async (ctx, next) => {
+    const storageClass = ctx.headers['x-amz-storage-class'];
+    const source = ctx.headers['x-amz-copy-source'];
+    const match = /^\/([^/]+)\/(.+)$/.exec(ctx.path);
+    if (ctx.method !== 'PUT' || typeof storageClass !== 'string' || typeof source !== 'string' || match === null) return next();
+    // The SDK tags every request with `?x-id=<Operation>`; any other query parameter is a different operation.
+    if (ctx.headers['x-amz-metadata-directive'] === 'REPLACE' || Object.keys(ctx.query).some((q) => q !== 'x-id')) return next();
+    const [, bucket, encodedKey] = match as unknown as [string, string, string];
+    const key = decodeURIComponent(encodedKey);
+    if (decodeURIComponent(source.replace(/^\//, '')) !== `${bucket}/${key}`) return next();
+    let metadata: Record<string, string>;
+    try {
+      metadata = await server.store.getMetadata(bucket, key);
+    } catch {
+      ctx.status = 404;
+      ctx.type = 'application/xml';
+      ctx.body = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>';
+      return;
+    }
+    await server.store.putMetadata(bucket, key, { ...metadata, 'x-amz-storage-class': storageClass });
+    ctx.type = 'application/xml';
+    ctx.body =
+      '<?xml version="1.0" encoding="UTF-8"?>\n<CopyObjectResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">' +
+      `<LastModified>${new Date().toISOString()}</LastModified><ETag>${xml(metadata.etag ?? '')}</ETag></CopyObjectResult>`;
   };
 }
 
