@@ -175,14 +175,20 @@ export function SourceDetail({ id }: { id: string }) {
   );
 }
 
-/** "2/2 copies": stored copies that are OK (the primary always is) out of all; each copy's status on hover. */
+/**
+ * "2/2 copies": stored copies that are OK out of all; each copy's status on hover. The primary is OK unless
+ * retention pruned it while copies with a longer retention keep the point ("primary pruned").
+ */
 function CopiesBadge({ point }: { point: RecoveryPoint }) {
-  const { ok, total, extra } = point.storedCopies;
-  const title = [`${point.destinationName ?? 'primary'}: OK`, ...extra.map((c) => `${c.destinationName}: ${c.status.replace('COPY_', '')}`)].join('\n');
-  const tone = ok === total ? 'badge-success' : extra.some((c) => c.status === 'COPY_FAILED') ? 'badge-danger' : 'badge-neutral';
+  const { ok, total, extra, primaryPruned } = point.storedCopies;
+  const primary = `${point.destinationName ?? 'primary'}: ${primaryPruned ? `pruned ${formatDateTime(point.primaryDeletedAt)}` : 'OK'}`;
+  const title = [primary, ...extra.map((c) => `${c.destinationName}: ${c.status.replace('COPY_', '')}`)].join('\n');
+  const okNow = primaryPruned ? ok === total - 1 : ok === total;
+  const tone = okNow ? 'badge-success' : extra.some((c) => c.status === 'COPY_FAILED') ? 'badge-danger' : 'badge-neutral';
   return (
-    <span className={`badge ${tone} badge-inline`} title={title} data-testid="copies-badge">
+    <span className={`badge ${tone} badge-inline`} title={title} data-testid="copies-badge" data-primary-pruned={primaryPruned || undefined}>
       {ok}/{total} {total === 1 ? 'copy' : 'copies'}
+      {primaryPruned && ' · primary pruned'}
     </span>
   );
 }

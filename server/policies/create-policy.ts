@@ -1,31 +1,50 @@
 import { z } from 'zod';
 import { authorize, type Actor } from '@/server/auth/permissions';
 import { recordAudit } from '@/server/audit/record-audit';
-import { parseRetentionPolicy } from '@/server/retention/retention-policy';
+import { parseRetentionPolicy, RetentionPolicy } from '@/server/retention/retention-policy';
 import { db } from '@/server/shared/db';
 import { DomainError } from '@/server/shared/errors';
 import { Prisma } from '@/server/shared/generated/prisma/client';
 import { isUniqueViolation } from '@/server/shared/prisma-errors';
 import { toPolicyDto } from './policy-dto';
 
-export const CreatePolicyInput = z.object({
-  name: z.string().trim().min(1).max(100),
-  destinationId: z.string().uuid(),
-  /** Extra destinations every backup is copied to, in the order restores try them. */
-  copyDestinationIds: z.array(z.string().uuid()).max(10).default([]),
-  // zstd's levels are 1–19 without --ultra; null stores the engine's bytes as they are.
-  compressionLevel: z.number().int().min(1).max(19).nullable().default(3),
-  encrypt: z.boolean().default(true),
-  retention: z.unknown().optional(),
+/** One copy destination of a policy, with the retention of the copies kept there. */
+export const PolicyCopyInput = z.strictObject({
+  destinationId: z.string().uuid({ error: 'destinationId must be a destination id' }),
+  /**
+   * The copies' own retention (same rules as the policy's), e.g. a year on S3 while the primary keeps 14 days.
+   * Omitted or null: the copies follow their point and go when it goes.
+   */
+  retention: RetentionPolicy.nullable().optional(),
 });
+export type PolicyCopyInput = z.infer<typeof PolicyCopyInput>;
+
+export const CreatePolicyInput = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    destinationId: z.string().uuid(),
+    /** Extra destinations every backup is copied to, in the order restores try them (shorthand for `copies`). */
+    copyDestinationIds: z.array(z.string().uuid()).max(10).optional(),
+    /** The same, each with an optional retention of its own. */
+    copies: z.array(PolicyCopyInput).max(10).optional(),
+    // zstd's levels are 1–19 without --ultra; null stores the engine's bytes as they are.
+    compressionLevel: z.number().int().min(1).max(19).nullable().default(3),
+    encrypt: z.boolean().default(true),
+    retention: z.unknown().optional(),
+  })
+  .refine((p) => p.copies === undefined || p.copyDestinationIds === undefined, {
+    message: 'give either copies or copyDestinationIds, not both',
+    path: ['copies'],
+  });
 export type CreatePolicyInput = z.infer<typeof CreatePolicyInput>;
 
 /** Creates a backup policy: a primary destination, optional copy destinations, codec settings and retention. */
 export async function createPolicy(actor: Actor | null, raw: unknown) {
   authorize(actor, 'inventory:write');
   const input = CreatePolicyInput.parse(raw);
-  const copyIds = input.copyDestinationIds;
-  if (new Set(copyIds).size !== copyIds.length) throw new DomainError('VALIDATION', 'copyDestinationIds has duplicates');
+  const copies = input.copies ?? (input.copyDestinationIds ?? []).map((destinationId) => ({ destinationId, retention: null }));
+  const copyIds = copies.map((c) => c.destinationId);
+  if (new Set(copyIds).size !== copyIds.length) throw new DomainError('VALIDATION', `${input.copies ? 'copies' : 'copyDestinationIds'} has duplicates`);
   if (copyIds.includes(input.destinationId)) throw new DomainError('VALIDATION', 'a copy destination cannot be the primary destination');
   const retention = input.retention === undefined || input.retention === null ? null : parseRetentionPolicy(input.retention);
   try {
@@ -41,7 +60,14 @@ export async function createPolicy(actor: Actor | null, raw: unknown) {
           compressionLevel: input.compressionLevel,
           encrypt: input.encrypt,
           retention: retention === null ? Prisma.DbNull : (retention as Prisma.InputJsonValue),
-          copies: { create: copyIds.map((destinationId, position) => ({ destinationId, position })) },
+          copies: {
+            create: copies.map((c, position) => ({
+              destinationId: c.destinationId,
+              position,
+              // Stored as parsed (time zone filled in), so the planner reads back exactly what was validated.
+              retention: c.retention ? (c.retention as Prisma.InputJsonValue) : Prisma.DbNull,
+            })),
+          },
         },
         include: { copies: true },
       });
@@ -49,7 +75,15 @@ export async function createPolicy(actor: Actor | null, raw: unknown) {
         action: 'policy.create',
         targetType: 'policy',
         targetId: created.id,
-        details: { name: input.name, destinationId: input.destinationId, copyDestinationIds: copyIds, compressionLevel: input.compressionLevel, encrypt: input.encrypt, retention },
+        details: {
+          name: input.name,
+          destinationId: input.destinationId,
+          copyDestinationIds: copyIds,
+          copies: copies.map((c) => ({ destinationId: c.destinationId, retention: c.retention ?? null })),
+          compressionLevel: input.compressionLevel,
+          encrypt: input.encrypt,
+          retention,
+        },
       });
       return created;
     });

@@ -39,6 +39,13 @@ describe('computeProtection', () => {
     expect(computeProtection('src', point([local, s3], { verifiedAt: null }), now).zeroErrors).toBe(false);
   });
 
+  it('does not count a primary object pruned by retention, and says so', () => {
+    const s = computeProtection('src', point([{ ...local, ok: false, pruned: true }, s3]), now);
+    expect(s).toMatchObject({ copies: 2, media: 1, offsite: true, immutable: true });
+    expect(s.storedCopies.map((c) => c.status)).toEqual(['PRUNED', 'OK']);
+    expect(s.rule321110).toMatchObject({ three: false, two: false, one: true, oneImmutable: true });
+  });
+
   it('reports a source without recovery points', () => {
     const s = computeProtection('src', null, now);
     expect(s).toMatchObject({ recoveryPointId: null, copies: 1, media: 0 });

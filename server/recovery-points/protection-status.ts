@@ -12,6 +12,8 @@ export interface StoredCopyFacts {
   immutable: boolean;
   ok: boolean;
   primary: boolean;
+  /** The primary object was deleted by retention (`primaryDeletedAt`): it no longer counts. */
+  pruned?: boolean;
 }
 
 export interface PointFacts {
@@ -27,14 +29,23 @@ export interface ProtectionStatus {
   sourceId: string;
   recoveryPointId: string | null;
   pointCreatedAt: string | null;
-  /** Production data plus every stored copy that is OK (the primary counts as OK). */
+  /** Production data plus every stored copy that is OK (the primary counts as OK unless retention pruned it). */
   copies: number;
   /** Distinct destination kinds (local, s3 …) among OK stored copies. */
   media: number;
   offsite: boolean;
   immutable: boolean;
   zeroErrors: boolean;
-  storedCopies: { destinationId: string; destinationName: string; kind: string; status: 'OK' | 'NOT_OK'; primary: boolean; offsite: boolean; immutable: boolean }[];
+  storedCopies: {
+    destinationId: string;
+    destinationName: string;
+    kind: string;
+    /** PRUNED: the primary object was deleted by retention while copies keep the point. */
+    status: 'OK' | 'NOT_OK' | 'PRUNED';
+    primary: boolean;
+    offsite: boolean;
+    immutable: boolean;
+  }[];
   rule321110: {
     three: boolean;
     two: boolean;
@@ -77,7 +88,7 @@ export function computeProtection(sourceId: string, point: PointFacts | null, no
       destinationId: s.destinationId,
       destinationName: s.destinationName,
       kind: s.kind,
-      status: s.ok ? 'OK' : 'NOT_OK',
+      status: s.pruned ? 'PRUNED' : s.ok ? 'OK' : 'NOT_OK',
       primary: s.primary,
       offsite: s.offsite,
       immutable: s.immutable,
@@ -102,6 +113,7 @@ export async function protectionStatus(actor: Actor | null, rawSourceId: unknown
       id: true,
       createdAt: true,
       lockedUntil: true,
+      primaryDeletedAt: true,
       verifiedAt: true,
       verifyError: true,
       destination: { select: destinationFields },
@@ -122,7 +134,11 @@ export async function protectionStatus(actor: Actor | null, rawSourceId: unknown
     id.data,
     {
       ...point,
-      stored: [fact(point.destination, true, true), ...point.copies.map((c) => fact(c.destination, c.status === 'COPY_OK', false))],
+      // Only objects that exist count: a primary pruned by retention is listed, but not as OK.
+      stored: [
+        { ...fact(point.destination, point.primaryDeletedAt === null, true), pruned: point.primaryDeletedAt !== null },
+        ...point.copies.map((c) => fact(c.destination, c.status === 'COPY_OK', false)),
+      ],
     },
     now,
   );

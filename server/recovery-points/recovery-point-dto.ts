@@ -20,14 +20,20 @@ export function toRecoveryPointDto(
     keyId: p.keyId,
     legalHold: p.legalHold,
     lockedUntil: p.lockedUntil?.toISOString() ?? null,
+    /** Set when retention deleted the primary object: the point is read from its OK copies only. */
+    primaryDeletedAt: p.primaryDeletedAt?.toISOString() ?? null,
     verifiedAt: p.verifiedAt?.toISOString() ?? null,
     verifyError: p.verifyError,
     manifest: p.manifest,
     createdAt: p.createdAt.toISOString(),
-    /** Stored copies: the primary (always OK) plus each extra copy; `ok` counts those with status COPY_OK. */
+    /**
+     * Stored copies: the primary plus each extra copy; `ok` counts the primary (unless retention pruned it, see
+     * `primaryPruned`) and the copies with status COPY_OK.
+     */
     storedCopies: {
       total: 1 + copies.length,
-      ok: 1 + copies.filter((c) => c.status === 'COPY_OK').length,
+      ok: (p.primaryDeletedAt === null ? 1 : 0) + copies.filter((c) => c.status === 'COPY_OK').length,
+      primaryPruned: p.primaryDeletedAt !== null,
       extra: copies.map((c) => ({ destinationName: c.destination.name, status: c.status })),
     },
   };

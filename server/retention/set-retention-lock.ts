@@ -78,10 +78,12 @@ async function applyObjectLocks(pointId: string, until: Date): Promise<ObjectLoc
   const destination = { select: { id: true, kind: true, config: true, secrets: true } } as const;
   const point = await db().recoveryPoint.findUnique({
     where: { id: pointId },
-    select: { location: true, destination, copies: { where: { status: 'COPY_OK' }, select: { location: true, destination } } },
+    select: { location: true, primaryDeletedAt: true, destination, copies: { where: { status: 'COPY_OK' }, select: { location: true, destination } } },
   });
   if (!point) return [];
-  const targets = [{ location: point.location, destination: point.destination }, ...point.copies];
+  // A primary object pruned by retention is gone: only the copies are left to lock.
+  const primary = point.primaryDeletedAt === null ? [{ location: point.location, destination: point.destination }] : [];
+  const targets = [...primary, ...point.copies];
   const results: ObjectLockResult[] = [];
   for (const { location, destination: dest } of targets) {
     const mode = objectLockModeOf(dest);

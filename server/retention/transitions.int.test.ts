@@ -13,6 +13,7 @@ import { startFaultProxy, type FaultProxy, type ProxiedRequest } from '@/server/
 import { startS3rver, type S3rverHarness } from '@/server/storage/testing/s3rver-harness';
 import { uniqueName } from '@/server/testing/pg';
 import { pruneSource } from './prune-source';
+import { setPolicyCopyRetention } from './set-copy-retention';
 import { setPolicyRetention } from './set-policy-retention';
 import { lockRecoveryPoint } from './set-retention-lock';
 
@@ -64,12 +65,18 @@ afterAll(async () => {
 
 afterEach(() => proxy.reset());
 
-async function makeSource(primary: string) {
-  const policy = await db().policy.create({ data: { name: uniqueName('policy'), destinationId: primary } });
+const policyOf = new Map<string, string>();
+
+/** A source on `primary` with the policy's tiers; `copies` are the policy's copy destinations (own retention: none). */
+async function makeSource(primary: string, copies: string[] = []) {
+  const policy = await db().policy.create({
+    data: { name: uniqueName('policy'), destinationId: primary, copies: { create: copies.map((destinationId, position) => ({ destinationId, position })) } },
+  });
   created.policies.push(policy.id);
   const source = await db().source.create({ data: { name: uniqueName('src'), kind: 'postgres', config: {}, policyId: policy.id } });
   created.sources.push(source.id);
   await setPolicyRetention(operator, policy.id, { keepLast: 10, tiers: TIERS });
+  policyOf.set(source.id, policy.id);
   return source.id;
 }
 
@@ -146,6 +153,31 @@ describe('retention: storage class transitions', () => {
     proxy.reset();
     const again = await pruneSource(sourceId);
     expect(again.transitions).toEqual([]);
+    expect(copyRequests(proxy.log)).toEqual([]);
+  });
+
+  it('moves a copy with its own retention by its own tiers; copies without follow the primary', async () => {
+    const sourceId = await makeSource(dest.primary, [dest.copy, dest.local]);
+    await setPolicyCopyRetention(operator, policyOf.get(sourceId), dest.copy, { tiers: [{ afterDays: 30, storageClass: 'GLACIER' }] });
+    const aged = await addPoint(sourceId, 40, dest.primary, [dest.copy, dest.local]);
+
+    const result = await pruneSource(sourceId);
+    expect(result.planned).toBe(0);
+    expect(result.transitions.map((t) => [t.destinationId, t.toStorageClass, t.objects])).toEqual([
+      [null, 'STANDARD_IA', [{ destinationId: dest.primary, copy: false, outcome: 'moved' }, { destinationId: dest.local, copy: true, outcome: 'skipped' }]],
+      [dest.copy, 'GLACIER', [{ destinationId: dest.copy, copy: true, outcome: 'moved' }]],
+    ]);
+    expect(await storageClassOf('primary', aged.keys.data)).toBe('STANDARD_IA');
+    expect(await storageClassOf('copy', aged.keys.data)).toBe('GLACIER');
+    const row = await db().recoveryPoint.findUniqueOrThrow({ where: { id: aged.id }, include: { copies: true } });
+    expect(row.storageClass).toBe('STANDARD_IA');
+    expect(Object.fromEntries(row.copies.map((c) => [c.destinationId, c.storageClass]))).toEqual({ [dest.copy]: 'GLACIER', [dest.local]: null });
+    const audits = await db().auditEvent.findMany({ where: { action: 'recovery-point.transition', targetId: aged.id }, orderBy: { id: 'asc' } });
+    expect(audits.map((a) => (a.details as { scope: string }).scope)).toEqual(['primary', dest.copy]);
+
+    // Each object was planned from its own recorded class: nothing moves twice.
+    proxy.reset();
+    expect((await pruneSource(sourceId)).transitions).toEqual([]);
     expect(copyRequests(proxy.log)).toEqual([]);
   });
 

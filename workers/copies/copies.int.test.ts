@@ -9,7 +9,10 @@ import type { Actor } from '@/server/auth/permissions';
 import { createDestination } from '@/server/inventory';
 import { createSource } from '@/server/inventory/create-source';
 import { closeProducer } from '@/server/jobs/producer';
+import { enqueueCopy } from '@/server/copies/enqueue-copy';
 import { createPolicy } from '@/server/policies';
+import { requestVerify } from '@/server/recovery-points/request-verify';
+import { pruneSource } from '@/server/retention/prune-source';
 import { protectionStatus } from '@/server/recovery-points';
 import { requestRestore } from '@/server/restores/request-restore';
 import { requestBackup } from '@/server/runs/request-backup';
@@ -17,6 +20,7 @@ import { db, disconnectDb } from '@/server/shared/db';
 import { startS3rver, type S3rverHarness } from '@/server/storage/testing/s3rver-harness';
 import { SAMPLE_SCHEMA_SQL, connectionParts, createDatabase, dropDatabase, tableHashes, uniqueName } from '@/server/testing/pg';
 import { spawnWorker, type SpawnedWorker } from '../testing/spawn-worker';
+import { handleCopyJob } from './run-copy';
 
 // Each test file gets its own queue so only this file's worker takes its jobs.
 process.env.LIFEBOAT_QUEUE_PREFIX = uniqueName('lbtest-copies');
@@ -177,6 +181,65 @@ describe('copies: 3-2-1-1-0', () => {
     expect(ok.attempts).toBeGreaterThan(1);
     expect(ok.sha256).toBe(point.sha256);
     expect(await db().run.count({ where: { sourceId: source.id } })).toBe(1);
+  });
+
+  it('per-destination retention: after the primary is pruned, restore, verify and new copies read an OK copy', async () => {
+    // The primary keeps 1 point; the S3 copy keeps 5.
+    const policy = await createPolicy(operator, {
+      name: uniqueName('policy'),
+      destinationId: localDest.id,
+      retention: { keepLast: 1 },
+      copies: [{ destinationId: s3Dest.id, retention: { keepLast: 5 } }],
+    });
+    const source = await makeSource(policy.id);
+    const older = await backup(source.id);
+    await waitFor('copy ok', () => db().recoveryPointCopy.findUniqueOrThrow({ where: { id: older.copies[0]!.id } }), (c) => c.status === 'COPY_OK');
+    const newer = await backup(source.id);
+    await waitFor('copy ok', () => db().recoveryPointCopy.findUniqueOrThrow({ where: { id: newer.copies[0]!.id } }), (c) => c.status === 'COPY_OK');
+
+    const pruned = await pruneSource(source.id);
+    expect(pruned.primariesPruned.map((p) => p.id)).toEqual([older.id]);
+    expect(fs.existsSync(path.join(backupsDir, older.location))).toBe(false);
+    expect(await s3Sha256(older.location)).toBe(older.sha256);
+
+    // Restore: straight to the copy, without trying the pruned primary first.
+    const target = uniqueName('lbt_copies_pruned');
+    databases.push(target);
+    const restore = await requestRestore(operator, older.id, { target: { database: target } });
+    const finished = await waitForRun(restore.id);
+    expect(finished.status, finished.error ?? '').toBe('SUCCEEDED');
+    expect(await tableHashes(target)).toEqual(await tableHashes(sourceDb));
+    const logs = (await db().runLog.findMany({ where: { runId: restore.id }, orderBy: { id: 'asc' } })).map((l) => l.message).join('\n');
+    expect(logs).toMatch(/primary object was pruned by retention/);
+    expect(logs).toMatch(/restoring from copy on destination/);
+    expect(logs).not.toMatch(/primary destination/);
+
+    // Verify: reads the copy.
+    const verify = await requestVerify(operator, older.id);
+    const verified = await waitForRun(verify.id);
+    expect(verified.status, verified.error ?? '').toBe('SUCCEEDED');
+    expect((await db().recoveryPoint.findUniqueOrThrow({ where: { id: older.id } })).verifiedAt).not.toBeNull();
+
+    // A new copy of the pruned point is made from the OK copy.
+    const extraDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-copies-extra-'));
+    try {
+      const extra = await createDestination(operator, { name: uniqueName('local-extra'), kind: 'local', config: { path: extraDir } });
+      const copy = await db().recoveryPointCopy.create({ data: { recoveryPointId: older.id, destinationId: extra.id, location: older.location, position: 1 } });
+      await enqueueCopy(copy.id, 0);
+      const done = await waitFor('copy from copy', () => db().recoveryPointCopy.findUniqueOrThrow({ where: { id: copy.id } }), (c) => c.status !== 'COPY_PENDING');
+      expect(done.status, done.error ?? '').toBe('COPY_OK');
+      expect(crypto.createHash('sha256').update(fs.readFileSync(path.join(extraDir, older.location))).digest('hex')).toBe(older.sha256);
+
+      // With nothing left to copy from, the copy fails at once with a clear error (and the sweep leaves it alone).
+      const orphan = await db().recoveryPointCopy.create({ data: { recoveryPointId: newer.id, destinationId: extra.id, location: newer.location, position: 1 } });
+      await db().recoveryPointCopy.update({ where: { id: newer.copies[0]!.id }, data: { status: 'COPY_FAILED' } });
+      await db().recoveryPoint.update({ where: { id: newer.id }, data: { primaryDeletedAt: new Date() } });
+      await expect(handleCopyJob({ copyId: orphan.id }, 'test')).rejects.toThrow(/no object left to copy from/);
+      const failed = await db().recoveryPointCopy.findUniqueOrThrow({ where: { id: orphan.id } });
+      expect(failed).toMatchObject({ status: 'COPY_FAILED', error: expect.stringMatching(/primary was pruned by retention/) as unknown });
+    } finally {
+      fs.rmSync(extraDir, { recursive: true, force: true });
+    }
   });
 
   it('reports what a local-only setup misses', async () => {

@@ -1,3 +1,4 @@
+import { UnrecoverableError } from 'bullmq';
 import { parseJob } from '@/server/jobs/contracts';
 import { recordAudit } from '@/server/audit/record-audit';
 import { SYSTEM_ACTOR, type Actor } from '@/server/auth/permissions';
@@ -43,22 +44,31 @@ export async function handleCopyJob(data: unknown, workerId: string): Promise<Co
   }
   const copy = await db().recoveryPointCopy.findUniqueOrThrow({
     where: { id: copyId },
-    include: { destination: true, recoveryPoint: { include: { destination: true } } },
+    include: {
+      destination: true,
+      recoveryPoint: {
+        include: {
+          destination: true,
+          copies: { where: { status: 'COPY_OK', id: { not: copyId } }, include: { destination: true }, orderBy: { position: 'asc' } },
+        },
+      },
+    },
   });
   const point = copy.recoveryPoint;
   const started = Date.now();
   try {
-    const from = driverForDestination(point.destination);
+    const source = copySource(point);
+    const from = driverForDestination(source.destination);
     const to = driverForDestination(copy.destination);
     // Same key on both sides: a copy is a byte-for-byte twin, restorable by the same manifest.
-    const stored = await to.put(copy.location, await from.get(point.location), { overwrite: true });
+    const stored = await to.put(copy.location, await from.get(source.location), { overwrite: true });
     if (stored.size !== Number(point.sizeBytes) || stored.sha256 !== point.sha256) {
       await to.delete(copy.location).catch(() => undefined);
       throw new Error(
         `copy holds ${stored.size} bytes (sha256 ${stored.sha256}) but the recovery point has ${point.sizeBytes} (${point.sha256})`,
       );
     }
-    const manifestKey = manifestKeyForDataKey(point.location);
+    const manifestKey = manifestKeyForDataKey(source.location);
     if (manifestKey !== null) {
       try {
         await to.put(manifestKey, await from.get(manifestKey), { overwrite: true });
@@ -77,6 +87,28 @@ export async function handleCopyJob(data: unknown, workerId: string): Promise<Co
     );
     throw err;
   }
+}
+
+/**
+ * Where a copy reads from: the primary object, or once retention pruned it (`primaryDeletedAt`) the first other OK
+ * copy in policy order (same bytes, checked when it was made). With neither, the copy can never be made: the error
+ * says so, and the row ends COPY_FAILED with it.
+ */
+function copySource<D>(point: {
+  id: string;
+  primaryDeletedAt: Date | null;
+  location: string;
+  destination: D;
+  copies: ReadonlyArray<{ location: string; destination: D }>;
+}): { destination: D; location: string } {
+  if (point.primaryDeletedAt === null) return { destination: point.destination, location: point.location };
+  const other = point.copies[0];
+  if (!other) {
+    throw new UnrecoverableError(
+      `recovery point ${point.id} has no object left to copy from: its primary was pruned by retention on ${point.primaryDeletedAt.toISOString()} and it has no other OK copy`,
+    );
+  }
+  return { destination: other.destination, location: other.location };
 }
 
 async function finishCopy(

@@ -15,22 +15,24 @@ export async function handlePruneJob(data: unknown): Promise<PruneResult> {
 export const pruneBucket = (now: Date, intervalSeconds: number): number => Math.floor(now.getTime() / (intervalSeconds * 1000));
 
 /**
- * Enqueues one `retention.prune` per source whose policy has a keep rule, with the job id
- * `retention-prune-<sourceId>-<bucket>`: however many workers sweep, BullMQ keeps one job per source per interval
- * (as long as it still holds the finished job, which it does for a day). Returns the ids of the sources enqueued.
+ * Enqueues one `retention.prune` per source whose policy, or one of whose copy destinations, has a keep rule, with
+ * the job id `retention-prune-<sourceId>-<bucket>`: however many workers sweep, BullMQ keeps one job per source per
+ * interval (as long as it still holds the finished job, which it does for a day). Returns the ids of the sources
+ * enqueued.
  */
 export async function enqueueDuePrunes(intervalSeconds: number, now = new Date()): Promise<string[]> {
   const bucket = pruneBucket(now, intervalSeconds);
   const sources = await db().source.findMany({
     where: { policy: { isNot: null } },
-    select: { id: true, policy: { select: { retention: true } } },
+    select: { id: true, policy: { select: { retention: true, copies: { select: { retention: true } } } } },
   });
   const due: string[] = [];
   for (const source of sources) {
-    const stored = source.policy?.retention ?? null;
-    if (stored === null) continue;
+    // The policy's retention and each copy destination's: any of them may delete something.
+    const stored = [source.policy?.retention ?? null, ...(source.policy?.copies ?? []).map((c) => c.retention)].filter((r) => r !== null);
+    if (stored.length === 0) continue;
     try {
-      if (!hasKeepRule(parseRetentionPolicy(stored))) continue;
+      if (!stored.some((r) => hasKeepRule(parseRetentionPolicy(r)))) continue;
     } catch (e) {
       logger.error({ err: e, sourceId: source.id }, 'retention: stored policy is invalid; not pruning this source');
       continue;

@@ -33,10 +33,13 @@ export const runRestore: RunHandler = async (claimed, ctx) => {
 
   // The primary object first, then each verified copy in policy order. Falling back is safe only while nothing
   // reached the target: a failure after the "restoring" phase began is final.
-  const candidates = [
-    { label: `primary destination "${point.destination.name}"`, destination: point.destination, location: point.location },
-    ...point.copies.map((c) => ({ label: `copy on destination "${c.destination.name}"`, destination: c.destination, location: c.location })),
-  ];
+  const candidates = restoreCandidates(point);
+  if (candidates.length === 0) {
+    throw new Error(`recovery point ${point.id} has no stored object left to restore from (primary pruned, no OK copy)`);
+  }
+  if (point.primaryDeletedAt) {
+    await ctx.log('info', `the primary object was pruned by retention on ${point.primaryDeletedAt.toISOString()}; restoring from a copy`);
+  }
   let result: Awaited<ReturnType<typeof restoreArtifact>> | undefined;
   for (const [i, candidate] of candidates.entries()) {
     let restoring = false;
@@ -72,3 +75,25 @@ export const runRestore: RunHandler = async (claimed, ctx) => {
   await ctx.log('info', `restored ${result.bytes} bytes into ${result.target} in ${Math.round(result.durationMs / 1000)} s`);
   return { details: { target: result.target, recoveryPointId: point.id } };
 };
+
+interface CandidateSource {
+  primaryDeletedAt: Date | null;
+  location: string;
+  destination: { name: string };
+  copies: ReadonlyArray<{ location: string; destination: { name: string } }>;
+}
+
+/**
+ * Where a restore of the point may read from, in order: the primary object unless retention pruned it
+ * (`primaryDeletedAt`), then each OK copy in policy order (the caller passes only COPY_OK copies, sorted).
+ */
+export function restoreCandidates<P extends CandidateSource>(
+  point: P,
+): Array<{ label: string; destination: P['destination'] | P['copies'][number]['destination']; location: string }> {
+  return [
+    ...(point.primaryDeletedAt === null
+      ? [{ label: `primary destination "${point.destination.name}"`, destination: point.destination, location: point.location }]
+      : []),
+    ...point.copies.map((c) => ({ label: `copy on destination "${c.destination.name}"`, destination: c.destination, location: c.location })),
+  ];
+}

@@ -1,0 +1,6 @@
+import { route } from '@/server/http/route';
+import { setPolicyCopyRetention } from '@/server/retention';
+
+export const PUT = route<{ id: string; destinationId: string }>(async ({ actor, params, body }) =>
+  setPolicyCopyRetention(actor, params.id, params.destinationId, await body()),
+);

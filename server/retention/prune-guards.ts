@@ -1,0 +1,73 @@
+import type { Tx } from '@/server/shared/db';
+import { DomainError, notFound } from '@/server/shared/errors';
+import { driverForDestination } from '@/server/storage/for-destination';
+import { manifestKeyForDataKey } from '@/server/storage/layout';
+
+/** What a driver needs from a destination row (secrets are opened only when the driver is built). */
+export const DRIVER_FIELDS = { id: true, name: true, kind: true, config: true, secrets: true } as const;
+
+/**
+ * Options of the transactions that delete part of a point. The storage deletes run inside them, after the row lock
+ * and before anything is recorded, so a hold or lock placed meanwhile waits for them and nothing is recorded as
+ * deleted that is not. Two minutes: a delete takes milliseconds, but the SDK retries a slow or throttling endpoint
+ * with backoff, and a timeout here only rolls back (the next prune tries again).
+ */
+export const PRUNE_TRANSACTION = { timeout: 120_000 } as const;
+
+export interface LockedPoint {
+  id: string;
+  sourceId: string;
+  legalHold: boolean;
+  lockedUntil: Date | null;
+  primaryDeletedAt: Date | null;
+}
+
+/**
+ * Locks a recovery point's row (`SELECT … FOR UPDATE`) and re-checks what protects every object of it: legal
+ * hold, a running retention lock (real clock), a queued or running restore/verify reading it, and a copy job in
+ * flight (it may be reading the very object about to go). A hold or lock placed concurrently either committed
+ * first (and is seen here) or waits for this transaction.
+ */
+export async function lockPointForPruning(tx: Tx, pointId: string): Promise<LockedPoint> {
+  const rows = await tx.$queryRaw<LockedPoint[]>`
+    SELECT id, "sourceId", "legalHold", "lockedUntil", "primaryDeletedAt" FROM "RecoveryPoint" WHERE id = ${pointId}::uuid FOR UPDATE`;
+  const point = rows[0];
+  if (!point) throw notFound('recovery point', pointId);
+  if (point.legalHold) {
+    throw new DomainError('INVALID_STATE', `recovery point ${point.id} is under legal hold; release the hold first`);
+  }
+  // Always the real clock: no caller-supplied "now" may expire a lock early.
+  if (point.lockedUntil && point.lockedUntil.getTime() > Date.now()) {
+    throw new DomainError('INVALID_STATE', `recovery point ${point.id} is locked until ${point.lockedUntil.toISOString()}`);
+  }
+  const reader = await tx.run.findFirst({
+    where: { inputPointId: point.id, status: { in: ['QUEUED', 'RUNNING'] } },
+    select: { id: true, kind: true },
+  });
+  if (reader) {
+    throw new DomainError('INVALID_STATE', `recovery point ${point.id} is being read by ${reader.kind.toLowerCase()} run ${reader.id}; try again when it has finished`);
+  }
+  const copying = await tx.recoveryPointCopy.findFirst({
+    where: { recoveryPointId: point.id, status: { not: 'COPY_OK' }, leaseUntil: { gt: new Date() } },
+    select: { destination: { select: { name: true } } },
+  });
+  if (copying) {
+    throw new DomainError('INVALID_STATE', `recovery point ${point.id} is being copied to destination "${copying.destination.name}"; try again when the copy has finished`);
+  }
+  return point;
+}
+
+/** The destinations whose copies have their own retention under the source's current policy. */
+export async function scopedDestinationIds(tx: Tx, sourceId: string): Promise<Set<string>> {
+  const source = await tx.source.findUnique({
+    where: { id: sourceId },
+    select: { policy: { select: { copies: { select: { destinationId: true, retention: true } } } } },
+  });
+  return new Set((source?.policy?.copies ?? []).filter((c) => c.retention !== null).map((c) => c.destinationId));
+}
+
+/** Deletes one stored object and its manifest on a destination. Deletes are idempotent: an absent key is fine. */
+export async function deleteStoredObject(destination: { id: string; kind: string; config: unknown; secrets: string | null }, location: string): Promise<void> {
+  const driver = driverForDestination(destination);
+  for (const key of [location, manifestKeyForDataKey(location)]) if (key !== null) await driver.delete(key);
+}
