@@ -159,7 +159,7 @@ async function main() {
 
   const ratio = (a: number, b: number) => (a / b).toFixed(3);
   console.log('');
-  console.log(`pgbench scale ${SCALE}: raw dump ${mb(lbBackup.value.rawBytes)}, stored ${mb(lbBackup.value.stored.size)} (${lbBackup.value.codec}); restored ${rows.rows[0].n} accounts`);
+  console.log(`pgbench scale ${SCALE}: raw dump ${mb(lbBackup.value.rawBytes ?? 0)}, stored ${mb(lbBackup.value.stored.size)} (${lbBackup.value.codec}); restored ${rows.rows[0].n} accounts`);
   console.log(`backup  to local disk: lifeboat ${(lbBackup.ms / 1000).toFixed(2)} s, baseline ${(baseBackup.ms / 1000).toFixed(2)} s, ratio ${ratio(lbBackup.ms, baseBackup.ms)} (target <= 1.10)`);
   console.log(`backup  to S3 (s3rver, upload re-read and verified): lifeboat ${(lbS3.ms / 1000).toFixed(2)} s, ratio ${ratio(lbS3.ms, baseBackup.ms)} against the same local-file baseline`);
   console.log(`restore from local disk: lifeboat ${(lbRestore.ms / 1000).toFixed(2)} s, baseline ${(baseRestore.ms / 1000).toFixed(2)} s, ratio ${ratio(lbRestore.ms, baseRestore.ms)} (target <= 1.10)`);

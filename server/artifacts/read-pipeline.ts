@@ -61,7 +61,7 @@ export function createReadPipeline(stored: Readable, opts: ReadPipelineOptions):
     env: toolEnv(),
     ...(opts.expectedStoredBytes !== undefined && { maxInputBytes: opts.expectedStoredBytes }),
     ...(opts.signal !== undefined && { signal: opts.signal }),
-    verify: ({ input, output }) => {
+    verify: ({ input = NOTHING_READ, output }) => {
       if (opts.expectedStoredBytes !== undefined && input.bytes !== opts.expectedStoredBytes) {
         return new ArtifactError('SIZE_MISMATCH', `the stored object is ${input.bytes} bytes, expected ${opts.expectedStoredBytes}`);
       }
@@ -78,11 +78,11 @@ export function createReadPipeline(stored: Readable, opts: ReadPipelineOptions):
     },
   });
   const done = run.done.then(
-    (totals): ReadResult => ({
-      rawBytes: totals.output.bytes,
-      rawSha256: totals.output.sha256,
-      storedBytes: totals.input.bytes,
-      storedSha256: totals.input.sha256,
+    ({ input = NOTHING_READ, output }): ReadResult => ({
+      rawBytes: output.bytes,
+      rawSha256: output.sha256,
+      storedBytes: input.bytes,
+      storedSha256: input.sha256,
     }),
   );
   done.catch(() => undefined);
@@ -90,6 +90,8 @@ export function createReadPipeline(stored: Readable, opts: ReadPipelineOptions):
 }
 
 const SHA256_HEX = /^[0-9a-f]{64}$/i;
+// Reading always has an input stream, so its totals are always there; this only satisfies the shared type.
+const NOTHING_READ = { bytes: 0, sha256: '' };
 
 /** Checks everything that can be checked without reading a byte; returns the decode steps in order. */
 export function validateReadOptions(opts: ReadPipelineOptions): CodecStep[] {

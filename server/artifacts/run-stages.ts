@@ -14,7 +14,7 @@
  * (report the tool's exit status).
  */
 import { createHash } from 'node:crypto';
-import { finished, Transform, type Readable } from 'node:stream';
+import { finished, Transform, type Readable, type Writable } from 'node:stream';
 
 import { describeExit, failedOnItsOwn, spawnStage, summarizeStderr, type ChildStage, type StageExit, type StageSpec } from './child-stage';
 import { ArtifactError } from './errors';
@@ -37,8 +37,20 @@ export interface PreparedStages {
   onSpawned?: (stage: ChildStage, index: number) => void;
 }
 
+/**
+ * A producer that writes straight into the first stage's stdin (a file descriptor), so its bytes never pass through
+ * this process: no hop, no copy, no hash here. The run then has no input totals, and its output only ends once the
+ * producer's `done` has resolved, because a stage cannot tell a producer that died from one that finished.
+ */
+export interface StageProducer {
+  /** Starts the producer writing into `sink`; it must take its own copy of the descriptor before returning. */
+  start(sink: Writable): { done: Promise<unknown>; kill(): void };
+}
+
 export interface RunStagesOptions {
-  input: Readable;
+  /** Exactly one of `input` (a stream piped through this process) and `producer`. */
+  input?: Readable;
+  producer?: StageProducer;
   /** Builds the stage list; async so that it may write files first. A rejection fails the run with that error. */
   prepare: () => Promise<PreparedStages>;
   /** No stages will run: the output is the input, so hash it once. */
@@ -46,15 +58,23 @@ export interface RunStagesOptions {
   signal?: AbortSignal;
   /** Fails the run as soon as more input than this arrives (the stored object is longer than recorded). */
   maxInputBytes?: number;
-  /** Last checks before the output may end, given the totals of both taps. */
-  verify?: (totals: { input: StreamTotals; output: StreamTotals }) => ArtifactError | undefined;
+  /** Last checks before the output may end, given the totals of both taps and how each stage exited. */
+  verify?: (totals: RunTotals) => ArtifactError | undefined;
   /** The environment every tool gets. */
   env: Record<string, string>;
 }
 
+export interface RunTotals {
+  /** Undefined with a `producer`: its bytes never passed through here. */
+  input?: StreamTotals;
+  output: StreamTotals;
+  /** Every stage's exit, in order (stderr tails included, e.g. for a tool's own byte counts). */
+  exits: StageExit[];
+}
+
 export interface RunningStages {
   stream: Readable;
-  done: Promise<{ input: StreamTotals; output: StreamTotals }>;
+  done: Promise<RunTotals>;
 }
 
 interface Tap {
@@ -96,15 +116,20 @@ function createTap(options: { hash: boolean; highWaterMark?: number; onBytes?: (
 }
 
 export function runStages(options: RunStagesOptions): RunningStages {
-  const { input, signal } = options;
+  const { input, producer, signal } = options;
+  if ((input === undefined) === (producer === undefined)) throw new ArtifactError('INVALID_OPTIONS', 'runStages needs exactly one of input and producer');
+  if (producer !== undefined && options.passthrough) throw new ArtifactError('INVALID_OPTIONS', 'a producer needs at least one stage to write into');
   let failure: unknown;
   let stages: ChildStage[] = [];
   let cleanup: (() => Promise<void>) | undefined;
   let inputEnded = false;
 
-  let resolveDone!: (totals: { input: StreamTotals; output: StreamTotals }) => void;
+  let producerRun: { done: Promise<unknown>; kill(): void } | undefined;
+  let stageExits: StageExit[] = [];
+
+  let resolveDone!: (totals: RunTotals) => void;
   let rejectDone!: (err: unknown) => void;
-  const done = new Promise<{ input: StreamTotals; output: StreamTotals }>((resolve, reject) => {
+  const done = new Promise<RunTotals>((resolve, reject) => {
     resolveDone = resolve;
     rejectDone = reject;
   });
@@ -124,7 +149,8 @@ export function runStages(options: RunStagesOptions): RunningStages {
     flush: (callback) => {
       // The last stage's stdout has ended; the bytes are only good once we know how every stage exited.
       void settled().then(async (exits) => {
-        const problem = failure ?? judge(exits) ?? incompleteInput() ?? options.verify?.(totals());
+        stageExits = exits;
+        const problem = failure ?? judge(exits) ?? (await producerProblem()) ?? incompleteInput() ?? options.verify?.(totals());
         if (problem !== undefined) {
           callback(asError(fail(problem)));
           return;
@@ -144,9 +170,22 @@ export function runStages(options: RunStagesOptions): RunningStages {
     inputEnded = true;
   });
 
-  function totals(): { input: StreamTotals; output: StreamTotals } {
+  function totals(): RunTotals {
+    const output = { bytes: outTap.bytes(), sha256: outTap.sha256() };
+    if (input === undefined) return { output, exits: stageExits };
     const inputTotals = { bytes: inTap.bytes(), sha256: inTap.sha256() };
-    return { input: inputTotals, output: options.passthrough ? inputTotals : { bytes: outTap.bytes(), sha256: outTap.sha256() } };
+    return { input: inputTotals, output: options.passthrough ? inputTotals : output, exits: stageExits };
+  }
+
+  /** The producer's failure, once it has exited; undefined when it exited cleanly (or there is none). */
+  async function producerProblem(): Promise<unknown> {
+    if (producerRun === undefined) return undefined;
+    try {
+      await producerRun.done;
+      return undefined;
+    } catch (err) {
+      return err;
+    }
   }
 
   /** Records the first failure, stops everything, errors the output; `done` rejects once no child is left. */
@@ -155,10 +194,12 @@ export function runStages(options: RunStagesOptions): RunningStages {
     failure = err;
     for (const stage of stages) stage.kill();
     // Tells an engine upstream that nobody will read the rest, so it stops its own child (pg_dump) too.
-    if (!input.destroyed) input.destroy();
+    if (input !== undefined && !input.destroyed) input.destroy();
+    producerRun?.kill();
     inTap.stream.destroy();
     if (!outTap.stream.destroyed) outTap.stream.destroy(asError(err));
     void settled()
+      .then(() => producerRun?.done.catch(() => undefined))
       .then(runCleanup)
       .finally(() => {
         signal?.removeEventListener('abort', onAbort);
@@ -200,6 +241,7 @@ export function runStages(options: RunStagesOptions): RunningStages {
 
   function incompleteInput(): ArtifactError | undefined {
     const first = stages[0];
+    if (input === undefined) return undefined; // a producer's completeness is its exit status, checked before
     // A stage that exits 0 has read to EOF, which we only send after the input ended; anything else means a tool
     // stopped early and the bytes it never read would be silently dropped.
     if (first === undefined || inputEnded) return undefined;
@@ -230,12 +272,14 @@ export function runStages(options: RunStagesOptions): RunningStages {
   }
 
   // Attached at once: an input that fails before the stages start must still be reported (and not crash us).
-  finished(input, { writable: false }, (err) => {
-    if (err === undefined || err === null) return;
-    const premature = (err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE';
-    // An input's own error (e.g. an EngineError from pg_dump) is passed on unchanged, so the caller sees the real cause.
-    fail(premature ? new ArtifactError('CANCELLED', 'the input stream was closed before it ended') : err);
-  });
+  if (input !== undefined) {
+    finished(input, { writable: false }, (err) => {
+      if (err === undefined || err === null) return;
+      const premature = (err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE';
+      // An input's own error (e.g. an EngineError from pg_dump) is passed on unchanged, so the caller sees the real cause.
+      fail(premature ? new ArtifactError('CANCELLED', 'the input stream was closed before it ended') : err);
+    });
+  }
   outTap.stream.once('close', () => {
     if (failure === undefined && !outTap.stream.readableEnded) {
       fail(new ArtifactError('CANCELLED', 'the output stream was closed before the pipeline finished'));
@@ -263,18 +307,44 @@ export function runStages(options: RunStagesOptions): RunningStages {
         if (code !== 0) stopStages();
         // Exit 0 without having been sent EOF: the tool stopped reading, and whatever it did not read would be
         // silently dropped. ('finish' on our end precedes the tool's exit: it can only see EOF after our shutdown.)
-        else if (!stage.child.stdin.writableFinished) stopStages(index);
+        // A producer's stage is fed by the producer itself: whether it read everything is the producer's exit
+        // status (a writer whose reader left dies of EPIPE).
+        else if (!(producer !== undefined && index === 0) && !stage.child.stdin.writableFinished) stopStages(index);
       });
       void stage.exited.then((exit) => {
         if (exit.spawnError !== undefined) stopStages();
       });
     });
 
-    input.pipe(inTap.stream);
-    let upstream: Readable = inTap.stream;
-    for (const stage of stages) {
-      upstream.pipe(stage.child.stdin);
-      upstream = stage.child.stdout;
+    let upstream: Readable;
+    const first = stages[0];
+    if (producer !== undefined && first !== undefined) {
+      try {
+        producerRun = producer.start(first.child.stdin);
+      } catch (err) {
+        fail(err);
+        return;
+      }
+      // The producer holds its own copy of the descriptor now; ours would keep the pipe open after it exits.
+      first.child.stdin.destroy();
+      producerRun.done.catch((err: unknown) => {
+        // A stage that failed on its own (zstd crashed) is the root cause: the producer then only died of EPIPE.
+        // Otherwise the producer failed first (pg_dump could not connect) and its own error is the one to report.
+        for (const stage of stages) stage.kill();
+        void settled().then((exits) => fail(judge(exits, { blameKilled: false }) ?? err));
+      });
+      upstream = first.child.stdout;
+      for (const stage of stages.slice(1)) {
+        upstream.pipe(stage.child.stdin);
+        upstream = stage.child.stdout;
+      }
+    } else {
+      input!.pipe(inTap.stream);
+      upstream = inTap.stream;
+      for (const stage of stages) {
+        upstream.pipe(stage.child.stdin);
+        upstream = stage.child.stdout;
+      }
     }
     upstream.pipe(outTap.stream);
     // After the pipes: a 'data' listener added before them would switch a stdout to flowing with nobody to catch it.

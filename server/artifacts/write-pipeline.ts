@@ -4,7 +4,7 @@ import { toolEnv, type ArtifactTools, type StageSpec } from './child-stage';
 import { codecOf, type Codec } from './codec';
 import { ArtifactError } from './errors';
 import { assertRecipient } from './keys';
-import { runStages } from './run-stages';
+import { runStages, type StageProducer } from './run-stages';
 
 // zstd's own default: most of the ratio of the slow levels at several times their speed.
 export const DEFAULT_COMPRESSION_LEVEL = 3;
@@ -27,9 +27,13 @@ export interface WritePipelineOptions {
 }
 
 export interface WriteResult {
-  /** Bytes read from the input (what the engine produced). */
-  rawBytes: number;
-  rawSha256: string;
+  /**
+   * Bytes the engine produced. With a producer they never pass through here: zstd's own count, or undefined when
+   * there is no zstd stage or its report could not be read.
+   */
+  rawBytes: number | undefined;
+  /** sha256 of what the engine produced; undefined with a producer (nothing here saw those bytes). */
+  rawSha256: string | undefined;
   /** Bytes emitted on `stream` (what the storage driver stores). */
   storedBytes: number;
   storedSha256: string;
@@ -50,7 +54,8 @@ export interface WritePipeline {
  * If `input` errors, `stream` errors with that same error (an engine's failure keeps its own code); if the
  * pipeline fails or is cancelled, `input` is destroyed so that its producer stops too.
  */
-export function createWritePipeline(input: Readable, opts: WritePipelineOptions): WritePipeline {
+export function createWritePipeline(input: Readable | StageProducer, opts: WritePipelineOptions): WritePipeline {
+  const producer = 'start' in input ? input : undefined;
   const specs: StageSpec[] = [];
   if (opts.compression !== null) {
     const level = opts.compression.level;
@@ -61,7 +66,10 @@ export function createWritePipeline(input: Readable, opts: WritePipelineOptions)
     if (!Number.isInteger(threads) || threads < 0 || threads > MAX_COMPRESSION_THREADS) {
       throw new ArtifactError('INVALID_OPTIONS', `compression threads must be an integer from 0 (one per core) to ${MAX_COMPRESSION_THREADS}, got ${threads}`);
     }
-    specs.push({ label: 'zstd', command: opts.tools?.zstd ?? 'zstd', args: [`-${level}`, `-T${threads}`, '-c', '-q'] });
+    // With a producer, zstd is the only one to see the raw bytes: -vv makes it report their exact count at the end
+    // (`(N B => M B, …)`, the last stderr line but one); otherwise -q keeps stderr for errors alone.
+    const verbosity = producer === undefined ? ['-q'] : ['-vv', '--no-progress'];
+    specs.push({ label: 'zstd', command: opts.tools?.zstd ?? 'zstd', args: [`-${level}`, `-T${threads}`, '-c', ...verbosity] });
   }
   for (const recipient of opts.recipients) assertRecipient(recipient);
   if (opts.recipients.length > 0) {
@@ -70,8 +78,11 @@ export function createWritePipeline(input: Readable, opts: WritePipelineOptions)
   }
   const codec = codecOf({ compressed: opts.compression !== null, encrypted: opts.recipients.length > 0 });
 
+  if (producer !== undefined && specs.length === 0) {
+    throw new ArtifactError('INVALID_OPTIONS', 'a producer writes into the first tool; with neither compression nor encryption, pipe a stream instead');
+  }
   const run = runStages({
-    input,
+    ...(producer === undefined ? { input: input as Readable } : { producer }),
     prepare: () => Promise.resolve({ specs }),
     passthrough: specs.length === 0,
     env: toolEnv(),
@@ -79,8 +90,8 @@ export function createWritePipeline(input: Readable, opts: WritePipelineOptions)
   });
   const done = run.done.then(
     (totals): WriteResult => ({
-      rawBytes: totals.input.bytes,
-      rawSha256: totals.input.sha256,
+      rawBytes: totals.input?.bytes ?? (opts.compression === null ? undefined : zstdInputBytes(totals.exits[0]?.stderrTail ?? '')),
+      rawSha256: totals.input?.sha256,
       storedBytes: totals.output.bytes,
       storedSha256: totals.output.sha256,
       codec,
@@ -88,4 +99,14 @@ export function createWritePipeline(input: Readable, opts: WritePipelineOptions)
   );
   done.catch(() => undefined);
   return { stream: run.stream, done };
+}
+
+/**
+ * The input size zstd -v(v) reports when it finishes, e.g. `/*stdin*\\ :  0.93%   (980500000 B => 9100000 B, …)`
+ * (zstd ≥ 1.5; older releases print `(980500000 => 9100000 bytes, …)`). Undefined if no such line is found.
+ */
+export function zstdInputBytes(stderr: string): number | undefined {
+  const matches = [...stderr.matchAll(/\(\s*(\d+)\s*(?:B\s*)?=>\s*(\d+)\s*(?:B|bytes)\b/g)];
+  const last = matches.at(-1)?.[1];
+  return last === undefined ? undefined : Number(last);
 }

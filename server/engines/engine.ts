@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 
 import type { z } from 'zod';
 
@@ -37,6 +37,14 @@ export interface Engine<Config, Secrets, Target> {
    * Throws `EngineError('INVALID_CONFIG')` synchronously if config or secrets do not parse.
    */
   backup(config: Config, secrets: Secrets, options?: EngineRunOptions): EngineBackup;
+  /**
+   * Optional fast path of `backup`: the tool writes its output straight into `sink`, which must be backed by a file
+   * descriptor (the stdin of the next tool in a pipeline), so the bytes never pass through this process. The child
+   * gets its own copy of the descriptor at once; the caller closes its copy when this returns. Nothing here sees the
+   * bytes, so `done` reports no `bytes` and cannot check the format's header: the consumer must not accept the
+   * stream as complete before `done` resolves (the tool exited 0). Same errors and cancellation as `backup`.
+   */
+  backupTo?(config: Config, secrets: Secrets, sink: Writable, options?: EngineRunOptions): EngineBackupTo;
 
   /**
    * Restores an artifact (as produced by `backup`) from `input` into `target`, which must not exist yet.
@@ -107,9 +115,16 @@ export interface EngineBackup {
   done: Promise<EngineBackupResult>;
 }
 
+export interface EngineBackupTo {
+  /** Settles once the child has exited: resolves only if it exited 0. */
+  done: Promise<EngineBackupResult>;
+  /** Stops the child (e.g. because the pipeline it writes into failed). Safe to call repeatedly or after exit. */
+  kill(): void;
+}
+
 export interface EngineBackupResult {
-  /** Bytes emitted on `stream`. */
-  bytes: number;
+  /** Bytes emitted on `stream`; undefined after `backupTo`, where the bytes never passed through this process. */
+  bytes?: number;
   durationMs: number;
   /** Artifact format, recorded in the manifest so the backup can be restored with standard tools. */
   format: string;

@@ -19,7 +19,8 @@ export interface ManifestInput {
   codec: string;
   compressionLevel: number | null;
   recipients: string[];
-  raw: { size: number; sha256: string };
+  /** null where unknown: the direct path (engine → zstd) takes no raw sha256; see docs/FORMAT.md. */
+  raw: { size: number | null; sha256: string | null };
 }
 
 /**

@@ -56,8 +56,8 @@ export const runBackup: RunHandler = async (claimed, ctx) => {
     onProgress: (p) => ctx.progress({ bytesDone: p.bytes, bytesTotal: p.estimatedTotalBytes ?? null }),
   });
   const { stored } = artifact;
-  ctx.progress({ phase: 'writing manifest', bytesDone: artifact.rawBytes, bytesTotal: artifact.rawBytes });
-  await ctx.log('info', `dumped ${artifact.rawBytes} bytes, stored ${stored.size} bytes (${artifact.codec}), sha256 ${stored.sha256}`);
+  ctx.progress({ phase: 'writing manifest', bytesDone: artifact.rawBytes ?? stored.size, bytesTotal: artifact.rawBytes ?? stored.size });
+  await ctx.log('info', `dumped ${artifact.rawBytes ?? 'an unknown number of'} bytes, stored ${stored.size} bytes (${artifact.codec}), sha256 ${stored.sha256}`);
 
   const manifest = buildManifest({
     source: { id: source.id, name: source.name, kind: source.kind },
@@ -69,7 +69,7 @@ export const runBackup: RunHandler = async (claimed, ctx) => {
     codec: artifact.codec,
     compressionLevel,
     recipients: key ? [key.recipient] : [],
-    raw: { size: artifact.rawBytes, sha256: artifact.rawSha256 },
+    raw: { size: artifact.rawBytes ?? null, sha256: artifact.rawSha256 ?? null },
   });
   await driver.put(keys.manifest, Readable.from([JSON.stringify(manifest, null, 2)]), { signal: ctx.signal, overwrite: true });
 
@@ -93,8 +93,8 @@ export const runBackup: RunHandler = async (claimed, ctx) => {
           sizeBytes: BigInt(stored.size),
           sha256: stored.sha256,
           codec: artifact.codec,
-          rawBytes: BigInt(artifact.rawBytes),
-          rawSha256: artifact.rawSha256,
+          rawBytes: artifact.rawBytes === undefined ? null : BigInt(artifact.rawBytes),
+          rawSha256: artifact.rawSha256 ?? null,
           keyId: key?.id ?? null,
           manifest: manifest as object,
         },

@@ -26,20 +26,41 @@ import { errorMessage, type RunHandler } from '../runner/execute-run';
 export const runVerify: RunHandler = async (claimed, ctx) => {
   const run = await db().run.findUniqueOrThrow({
     where: { id: claimed.id },
-    include: { inputPoint: { include: { destination: true, key: { select: { name: true } } } } },
+    include: {
+      inputPoint: {
+        include: {
+          destination: true,
+          key: { select: { name: true } },
+          copies: { where: { status: 'COPY_OK' }, include: { destination: true }, orderBy: { position: 'asc' } },
+        },
+      },
+    },
   });
   const point = run.inputPoint;
   if (!point) throw new Error('verify run has no recovery point');
 
   try {
-    const result = await verifyPoint(point, ctx.signal, {
+    const target = objectToVerify(point);
+    if (point.primaryDeletedAt) {
+      await ctx.log('info', `the primary object was pruned by retention; verifying the copy on destination "${target.destination.name}"`);
+    }
+    const { result, raw } = await verifyPoint(target, ctx.signal, {
       phase: (phase, bytesTotal) => ctx.progress({ phase, bytesDone: 0, bytesTotal }),
       bytes: (bytesDone) => ctx.progress({ bytesDone }),
       log: (message) => ctx.log('info', message),
     });
     await ctx.log('info', `verified ${point.location}: ${result.summary}`);
+    // Backups on the direct path (pg_dump → zstd) record no raw hash; this pass has just decoded and hashed the whole
+    // raw stream, so from now on restores check it too. Conditional: a value already recorded is never replaced.
+    const learnRaw = point.rawSha256 === null;
+    if (learnRaw) await ctx.log('info', `recorded the raw stream's sha256 ${raw.sha256} (${raw.bytes} bytes), which the backup did not compute`);
     return {
-      onCommit: (tx) => markPointVerified(tx, point.id),
+      onCommit: async (tx) => {
+        await markPointVerified(tx, point.id);
+        if (learnRaw) {
+          await tx.recoveryPoint.updateMany({ where: { id: point.id, rawSha256: null }, data: { rawSha256: raw.sha256, rawBytes: BigInt(raw.bytes) } });
+        }
+      },
       details: { recoveryPointId: point.id, structural: result.summary },
     };
   } catch (err) {
@@ -52,6 +73,19 @@ export const runVerify: RunHandler = async (claimed, ctx) => {
     throw err;
   }
 };
+
+/**
+ * The stored object a verification reads: the primary, or once retention pruned it (`primaryDeletedAt`) the first
+ * OK copy in policy order (same bytes: a copy is only OK once its size and sha256 matched the point's).
+ */
+function objectToVerify<P extends PointToVerify & { id: string; primaryDeletedAt: Date | null; copies: Array<{ location: string; destination: PointToVerify['destination'] }> }>(
+  point: P,
+): PointToVerify {
+  if (point.primaryDeletedAt === null) return point;
+  const copy = point.copies[0];
+  if (!copy) throw new Error(`recovery point ${point.id} has no stored object left to verify (primary pruned, no OK copy)`);
+  return { ...point, location: copy.location, destination: copy.destination };
+}
 
 interface PointToVerify {
   engine: string;
@@ -71,7 +105,11 @@ interface VerifyHooks {
   log: (message: string) => Promise<void>;
 }
 
-async function verifyPoint(point: PointToVerify, signal: AbortSignal, hooks: VerifyHooks): Promise<EngineVerifyResult> {
+async function verifyPoint(
+  point: PointToVerify,
+  signal: AbortSignal,
+  hooks: VerifyHooks,
+): Promise<{ result: EngineVerifyResult; raw: { bytes: number; sha256: string } }> {
   const engine = getEngine(point.engine);
   const driver = driverForDestination(point.destination);
   const storedBytes = Number(point.sizeBytes);
@@ -106,8 +144,8 @@ async function verifyPoint(point: PointToVerify, signal: AbortSignal, hooks: Ver
   const check = engine.verify
     ? engine.verify(decoded.stream, { signal, onProgress: (p) => hooks.bytes(p.bytes) })
     : drain(decoded.stream, `${point.engine} has no structural check; the artifact decodes and its checksums match`);
-  const [result] = await allOrRootCause([check, decoded.done]);
-  return result;
+  const [result, read] = await allOrRootCause([check, decoded.done]);
+  return { result, raw: { bytes: read.rawBytes, sha256: read.rawSha256 } };
 }
 
 /** The stored object, or a readable "missing" error naming where it should be. */

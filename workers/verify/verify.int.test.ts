@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -7,6 +8,7 @@ import type { Actor } from '@/server/auth/permissions';
 import { verifyAuditChain } from '@/server/audit/verify-audit-chain';
 import { createSource } from '@/server/inventory/create-source';
 import { closeProducer } from '@/server/jobs/producer';
+import { openIdentity } from '@/server/keys/open-identity';
 import { requestVerify } from '@/server/recovery-points';
 import { requestBackup } from '@/server/runs/request-backup';
 import { db, disconnectDb } from '@/server/shared/db';
@@ -23,7 +25,7 @@ const sourceDb = uniqueName('lbt_verify');
 let backupsDir: string;
 let worker: SpawnedWorker | undefined;
 /** One recovery point per test, made in parallel up front: corrupting one must not affect the others. */
-let points: { id: string; location: string; sha256: string }[] = [];
+let points: { id: string; location: string; sha256: string; rawSha256: string | null; rawBytes: bigint | null }[] = [];
 
 const terminal = (r: { status: string }) => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(r.status);
 
@@ -48,6 +50,13 @@ async function verify(pointId: string) {
 
 function storedFile(i: number): string {
   return path.join(backupsDir, points[i]!.location);
+}
+
+/** The point's age identity in a 0600 file, as an operator would hold it from the recovery kit. */
+async function identityFile(keyId: string): Promise<string> {
+  const file = path.join(backupsDir, `identity-${keyId}.txt`);
+  fs.writeFileSync(file, `${await openIdentity(keyId)}\n`, { mode: 0o600 });
+  return file;
 }
 
 async function expectFailureRecorded(pointId: string, runId: string, error: string) {
@@ -96,8 +105,18 @@ describe('verify: recovery points', () => {
     expect(run.inputPointId).toBe(points[0]!.id);
     expect(point.verifiedAt?.getTime()).toBeGreaterThanOrEqual(before - 1000);
     expect(point.verifyError).toBeNull();
+    // The backup took the direct path (no raw hash); verification decoded everything and recorded it, and the
+    // recorded value is the decoded archive's real sha256.
+    expect(points[0]!.rawSha256).toBeNull();
+    expect(point.rawSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(point.rawBytes).toBe(points[0]!.rawBytes);
+    const decoded = execFileSync('bash', ['-o', 'pipefail', '-c', `age -d -i "$K" "$F" | zstd -d | sha256sum`], {
+      env: { ...process.env, K: await identityFile(point.keyId!), F: storedFile(0) },
+    });
+    expect(decoded.toString().split(' ')[0]).toBe(point.rawSha256);
     const logs = (await db().runLog.findMany({ where: { runId: run.id }, orderBy: { id: 'asc' } })).map((l) => l.message).join('\n');
     expect(logs).toMatch(/checksum verified/);
+    expect(logs).toMatch(/recorded the raw stream's sha256/);
     expect(logs).toMatch(/TOC entries/);
     const actions = (await db().auditEvent.findMany({ where: { targetId: run.id }, orderBy: { id: 'asc' } })).map((e) => e.action);
     expect(actions).toEqual(['verify.request', 'run.finish']);

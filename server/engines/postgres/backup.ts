@@ -1,6 +1,7 @@
-import { Transform } from 'node:stream';
+import { readFile } from 'node:fs/promises';
+import { Transform, type Writable } from 'node:stream';
 
-import { EngineError, type EngineBackup, type EngineBackupResult, type EngineRunOptions } from '../engine';
+import { EngineError, type EngineBackup, type EngineBackupResult, type EngineBackupTo, type EngineRunOptions } from '../engine';
 import { pgDumpArgs, toolCommand, toolEnv, versionArgs } from './argv';
 import { withClient } from './client';
 import type { PostgresConfig, PostgresSecrets } from './config';
@@ -108,7 +109,8 @@ export function backupPostgres(
     failure = err;
     dump?.kill();
     if (!output.destroyed) output.destroy(err);
-    void exitedOrNow().then(() => rejectDone(err));
+    // The version probe too: a caller told "it failed" may check that no pg_dump of ours is left running.
+    void Promise.all([exitedOrNow(), toolVersionPromise]).then(() => rejectDone(err));
     return err;
   }
 
@@ -170,6 +172,98 @@ export function backupPostgres(
   toolVersionPromise = withTimeout(readToolVersion('pg_dump', tools, env), METADATA_TIMEOUT_MS);
 
   return { stream: output, done };
+}
+
+// How often backupTo samples the kernel's count of what pg_dump wrote, for the progress bar.
+const PROC_IO_SAMPLE_MS = 250;
+
+/**
+ * `pg_dump -Fc` written straight into `sink` (see `Engine.backupTo`): the archive goes from pg_dump to the next
+ * tool through the kernel, without a hop through this process. Progress comes from `/proc/<pid>/io` (`wchar`, what
+ * pg_dump has written so far) where the kernel offers it; elsewhere the bar simply stays at 0 until the end.
+ */
+export function backupPostgresTo(
+  config: PostgresConfig,
+  secrets: PostgresSecrets,
+  sink: Writable,
+  options: EngineRunOptions = {},
+  tools: PostgresToolOptions = {},
+): EngineBackupTo {
+  const startedAt = Date.now();
+  const { signal } = options;
+  const progress = createProgressReporter('backup', options.onProgress);
+  if (signal?.aborted) {
+    const done = Promise.reject(new EngineError('CANCELLED', 'backup cancelled before it started'));
+    done.catch(() => undefined);
+    return { done, kill: () => undefined };
+  }
+
+  const env = toolEnv(tools.baseEnv ?? process.env, secrets);
+  const dump = spawnTool({
+    command: toolCommand('pg_dump', tools.binDir),
+    args: pgDumpArgs(config, { compress: options.compress }),
+    env,
+    stdin: 'ignore',
+    stdout: sink,
+  });
+  let cancelled = false;
+  const onAbort = () => {
+    cancelled = true;
+    dump.kill();
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+
+  const metadataPromise = withTimeout(readSourceMetadata(config, secrets), METADATA_TIMEOUT_MS).then((metadata) => {
+    progress.setEstimatedTotal(metadata?.sizeBytes);
+    return metadata;
+  });
+  const toolVersionPromise = withTimeout(readToolVersion('pg_dump', tools, env), METADATA_TIMEOUT_MS);
+
+  const sampler = dump.child.pid === undefined ? undefined : setInterval(() => void sampleWritten(dump.child.pid!), PROC_IO_SAMPLE_MS);
+  sampler?.unref();
+  let lastWritten = 0;
+  async function sampleWritten(pid: number): Promise<void> {
+    const written = await bytesWrittenBy(pid);
+    if (written !== undefined && written > lastWritten) {
+      lastWritten = written;
+      progress.update(written);
+    }
+  }
+
+  const done = dump.exited.then(async (exit): Promise<EngineBackupResult> => {
+    clearInterval(sampler);
+    // Settled on every path, so that once `done` settles no pg_dump of ours (not even `--version`) is running.
+    const toolVersion = await toolVersionPromise;
+    signal?.removeEventListener('abort', onAbort);
+    if (cancelled) throw new EngineError('CANCELLED', 'backup cancelled');
+    if (exit.spawnError !== undefined) throw spawnFailure('pg_dump', tools, exit.spawnError);
+    if (exit.code !== 0) {
+      const detail = summarizeStderr('pg_dump', exit.stderrTail) || describeExit(exit);
+      throw new EngineError('TOOL_FAILED', `pg_dump failed: ${detail}`);
+    }
+    const metadata = await metadataPromise;
+    progress.flush();
+    return {
+      durationMs: Date.now() - startedAt,
+      format: POSTGRES_DUMP_FORMAT,
+      ...(metadata?.serverVersion !== undefined && { serverVersion: metadata.serverVersion }),
+      ...(metadata?.sizeBytes !== undefined && { sourceSizeBytes: metadata.sizeBytes }),
+      ...(toolVersion !== undefined && { toolVersion }),
+    };
+  });
+  done.catch(() => undefined);
+  return { done, kill: () => dump.kill() };
+}
+
+/** `wchar` of /proc/<pid>/io: bytes the process has written so far (its stderr too, which is a few lines at most). */
+async function bytesWrittenBy(pid: number): Promise<number | undefined> {
+  try {
+    const match = /^wchar:\s*(\d+)$/m.exec(await readFile(`/proc/${pid}/io`, 'utf8'));
+    return match?.[1] === undefined ? undefined : Number(match[1]);
+  } catch {
+    // Not Linux, or the process is gone: progress is a nicety.
+    return undefined;
+  }
 }
 
 async function readSourceMetadata(config: PostgresConfig, secrets: PostgresSecrets): Promise<SourceMetadata | undefined> {

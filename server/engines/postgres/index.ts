@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 
 import { parseEngineInput, type Engine } from '../engine';
-import { backupPostgres, type PostgresToolOptions } from './backup';
+import { backupPostgres, backupPostgresTo, type PostgresToolOptions } from './backup';
 import { PostgresConfig, PostgresRestoreTarget, PostgresSecrets } from './config';
 import { probePostgres } from './probe';
 import { restorePostgres } from './restore';
@@ -37,6 +37,11 @@ export function createPostgresEngine(tools: PostgresToolOptions = {}): PostgresE
     backup(config, secrets, options) {
       const parsed = parse(config, secrets);
       return backupPostgres(parsed.config, parsed.secrets, options, tools);
+    },
+
+    backupTo(config, secrets, sink, options) {
+      const parsed = parse(config, secrets);
+      return backupPostgresTo(parsed.config, parsed.secrets, sink, options, tools);
     },
 
     async restore(config, secrets, input, target, options) {

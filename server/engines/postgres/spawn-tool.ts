@@ -16,8 +16,11 @@ export interface SpawnToolOptions {
   env: Record<string, string>;
   /** `pipe` to feed the tool (pg_restore reads the archive from stdin). */
   stdin: 'ignore' | 'pipe';
-  /** `pipe` to read the tool's output (pg_dump writes the archive to stdout). */
-  stdout: 'ignore' | 'pipe';
+  /**
+   * `pipe` to read the tool's output (pg_dump writes the archive to stdout), or a stream backed by a file descriptor
+   * (another tool's stdin) for the tool to write into directly.
+   */
+  stdout: 'ignore' | 'pipe' | Writable;
 }
 
 export interface ToolExit {
