@@ -2,6 +2,8 @@
  * The artifact pipeline: how raw engine bytes become stored bytes and back.
  *
  *   write:  raw ─sha256─▶ zstd -<level> -T<threads> -c -q ─▶ age -r <recipient>… ─sha256─▶ stored
+ *   direct: engine's tool ══▶ zstd -<level> -T<threads> -c -vv ─▶ age … ─sha256─▶ stored   (══ an OS pipe, no Node hop;
+ *           see StageProducer in run-stages.ts and Engine.backupTo)
  *   read:   stored ─sha256─▶ age -d -i <identity file> ─▶ zstd -d -c -q ─sha256─▶ raw
  *
  * Both tools run as child processes (argv arrays, no shell) with back-pressure end to end; run-stages.ts holds
