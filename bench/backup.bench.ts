@@ -3,8 +3,12 @@
  * same run, on the same database, reported as wall-time ratios (never as pass/fail timings).
  *
  *   backup baseline:   pg_dump -Fc -Z0 | zstd -3 -T0 | age -r KEY > file
- *   backup lifeboat:   engine (pg_dump -Fc --compress=0) → zstd -3 → age → sha256 → local disk (and S3 via s3rver)
+ *   backup lifeboat:   pg_dump -Fc --compress=0 ══▶ zstd -3 → age → sha256 → local disk (and S3 via s3rver)
+ *                      (══ the direct path: pg_dump writes into zstd's stdin, see produce-artifact.ts)
  *   restore baseline:  age -d -i key | zstd -d | pg_restore -d NEW
+ *                      (the issue's `pg_restore -j 2` cannot read stdin: "parallel restore from standard input is not
+ *                      supported". Decoding to a file first and then `pg_restore -j 2 FILE` took 29.8 s against 13.9 s
+ *                      for the stdin pipeline on the 2-core machine, so the stdin pipeline is the fastest honest baseline.)
  *   restore lifeboat:  sha256 verify pass → age -d → zstd -d → pg_restore into a new database
  *
  * BENCH_SCALE (default 100, the issue's ~1.5 GB pgbench dump) picks the pgbench scale; BENCH_RUNS (default 1)
