@@ -1,7 +1,7 @@
 import { authorize, type Actor } from '@/server/auth/permissions';
-import { redisConnection } from '@/server/shared/redis';
 import { getRun } from './get-run';
-import { parseProgress, progressChannel, type RunProgressEvent } from './progress';
+import type { RunProgressEvent } from './progress';
+import { progressHub } from './progress-hub';
 import { TERMINAL } from './state-machine';
 
 // Comment lines keep proxies from closing an idle stream; 15 s is below the usual 30-60 s idle timeouts.
@@ -15,15 +15,15 @@ export async function watchRun(actor: Actor | null, runId: string, signal: Abort
   authorize(actor, 'run:read');
   const run = await getRun(actor, runId); // 404s before any stream is opened
   const encoder = new TextEncoder();
-  const sub = redisConnection('subscriber');
   let closed = false;
   let keepalive: NodeJS.Timeout | undefined;
+  let unlisten: (() => void) | undefined;
 
   const cleanup = () => {
     if (closed) return;
     closed = true;
     if (keepalive) clearInterval(keepalive);
-    sub.disconnect();
+    unlisten?.();
   };
 
   return new ReadableStream<Uint8Array>({
@@ -44,11 +44,9 @@ export async function watchRun(actor: Actor | null, runId: string, signal: Abort
           /* already closed */
         }
       });
-      sub.on('message', (_channel: string, message: string) => {
-        const event = parseProgress(message);
-        if (event) send(event);
-      });
-      await sub.subscribe(progressChannel(runId));
+      unlisten = await progressHub().listen(runId, send);
+      // The browser left while we were subscribing.
+      if (closed) unlisten();
       keepalive = setInterval(() => {
         if (!closed) controller.enqueue(encoder.encode(`: keepalive\n\n`));
       }, KEEPALIVE_MS);
