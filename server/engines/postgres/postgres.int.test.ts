@@ -197,6 +197,8 @@ describe('postgres engine (integration)', () => {
     const keys = keysFor(`run-missing-${_what}`);
     const { stream, done } = postgresEngine.backup({ ...sourceConfig, ...override }, {});
     const putting = driver.put(keys.data, stream);
+    // Its rejection is checked after `done`'s, which settles later (once pg_dump and its version probe are gone).
+    putting.catch(() => undefined);
 
     const err = await done.then(() => undefined, (e: unknown) => e);
     expect(isEngineError(err, 'TOOL_FAILED'), String(err)).toBe(true);
@@ -211,6 +213,8 @@ describe('postgres engine (integration)', () => {
     const controller = new AbortController();
     const { stream, done } = postgresEngine.backup(sourceConfig, {}, { signal: controller.signal });
     const putting = driver.put(keys.data, stream, { signal: controller.signal });
+    // Its rejection is checked after `done`'s, which settles later (once pg_dump and its version probe are gone).
+    putting.catch(() => undefined);
     controller.abort();
 
     const err = await done.then(() => undefined, (e: unknown) => e);
@@ -342,6 +346,8 @@ describe('postgres engine with a misbehaving pg_dump', () => {
     // The source must be reachable only for the best-effort metadata query; the dump itself is the script.
     const { stream, done } = engine.backup(sourceConfig, {});
     const putting = driver.put(keys.data, stream);
+    // Its rejection is checked after `done`'s, which settles later (once pg_dump and its version probe are gone).
+    putting.catch(() => undefined);
     const err = await done.then(() => undefined, (e: unknown) => e);
     expect(isEngineError(err, code), String(err)).toBe(true);
     expect((err as Error).message).toMatch(message);
@@ -382,6 +388,8 @@ describe('postgres engine against a password-checking server (integration)', () 
 
     const { stream, done } = postgresEngine.backup(cfg, { password: 'definitely-wrong' });
     const putting = driver.put(keys.data, stream);
+    // Its rejection is checked after `done`'s, which settles later (once pg_dump and its version probe are gone).
+    putting.catch(() => undefined);
     const err = await done.then(() => undefined, (e: unknown) => e);
     expect(isEngineError(err, 'TOOL_FAILED'), String(err)).toBe(true);
     expect((err as Error).message).toMatch(/^pg_dump failed: .*password authentication failed for user "postgres"/);
