@@ -71,8 +71,11 @@ export default defineConfig({
       // so the shell records its exit status in worker.exited; Playwright's own SIGTERM kills the shell first, so
       // the file exists only when the worker quit on its own, and scripts/test.sh fails the e2e stage on it.
       // stdout (the pino log) goes to worker.log, which test.sh prints when the stage fails.
+      // No periodic prune (LIFEBOAT_PRUNE_INTERVAL_SECONDS=0): retention.spec.ts prunes on demand and checks what
+      // went; a sweep's prune (first sweep, or an hour boundary) would delete its points under it.
       name: 'worker',
-      command: 'npx tsx workers/main.ts >> "$LIFEBOAT_DATA_DIR/worker.log"; echo $? > "$LIFEBOAT_DATA_DIR/worker.exited"',
+      command:
+        'LIFEBOAT_PRUNE_INTERVAL_SECONDS=0 npx tsx workers/main.ts >> "$LIFEBOAT_DATA_DIR/worker.log"; echo $? > "$LIFEBOAT_DATA_DIR/worker.exited"',
       reuseExistingServer: false,
       stderr: 'pipe',
       gracefulShutdown,

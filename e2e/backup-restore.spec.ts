@@ -1,11 +1,11 @@
 import crypto from 'node:crypto';
 import { expect, test, type Page } from '@playwright/test';
 import pg from 'pg';
+import { signIn as signInAsAdmin } from './session';
 
 // The path an operator must never see broken: register a database, back it up, restore it somewhere new, and get
 // the same rows back. Everything runs through the UI except creating and checking the databases themselves.
 
-const ADMIN_EMAIL = 'admin@lifeboat.local';
 // Each backup/restore runs in the worker; 60 s per step covers a small one on a slow CI machine.
 const STEP_MS = 60_000;
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
@@ -78,18 +78,7 @@ test.afterAll(async () => {
   });
 });
 
-async function signIn(page: Page) {
-  const password = process.env.E2E_ADMIN_PASSWORD;
-  if (!password) throw new Error('E2E_ADMIN_PASSWORD is not set');
-  await page.goto('/sources');
-  // Signed-out visitors land on the sign-in page and come back afterwards.
-  await expect(page).toHaveURL(/\/login/);
-  await page.getByLabel('Email').fill(ADMIN_EMAIL);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).toHaveURL(/\/sources$/, { timeout: STEP_MS });
-  await expect(page.getByTestId('signed-in-user')).toContainText(ADMIN_EMAIL);
-}
+const signIn = (page: Page) => signInAsAdmin(page, { timeout: STEP_MS });
 
 test('back up a PostgreSQL database and restore it into a new one', async ({ page }) => {
   test.setTimeout(6 * STEP_MS);

@@ -25,7 +25,8 @@ const SWEEP_MS = Number(process.env.LIFEBOAT_SWEEP_MS ?? 10_000);
 // On SIGTERM, let running jobs finish for 20 s, then hand them back to the queue (orchestrators kill at 30 s).
 const SHUTDOWN_GRACE_MS = Number(process.env.LIFEBOAT_SHUTDOWN_GRACE_SECONDS ?? 20) * 1000;
 // Prune each source with retention once an hour: backups land at most every few hours, so an hour-late deletion
-// costs nothing, while each prune re-reads every point of the source.
+// costs nothing, while each prune re-reads every point of the source. 0 turns the periodic prune off: sources are
+// then pruned only on demand (`POST /sources/{id}/prune`), e.g. by the e2e suite, which must not race a sweep.
 const PRUNE_INTERVAL_SECONDS = Number(process.env.LIFEBOAT_PRUNE_INTERVAL_SECONDS ?? 3600);
 // Re-enqueue copies idle for 5 min: longer than a job's own retries with backoff (~75 s), so the sweep only picks up
 // copies whose job was lost or gave up.
@@ -78,7 +79,7 @@ async function main(): Promise<void> {
   worker.on('error', (err) => logger.error({ err }, 'worker error'));
 
   let sweeping = false;
-  const schedulePrunes = createPruneScheduler(PRUNE_INTERVAL_SECONDS);
+  const schedulePrunes = PRUNE_INTERVAL_SECONDS > 0 ? createPruneScheduler(PRUNE_INTERVAL_SECONDS) : async () => undefined;
   const sweep = setInterval(() => {
     if (sweeping) return;
     sweeping = true;

@@ -18,6 +18,7 @@ export default async function ConsoleLayout({ children }: { children: React.Reac
       runBackup: can(actor, 'backup:run'),
       requestRestore: can(actor, 'restore:request'),
       verifyPoint: can(actor, 'backup:run'),
+      governPoints: can(actor, 'restore:approve'),
       cancelRun: can(actor, 'run:cancel'),
       manageTokens: can(actor, 'token:manage'),
       manageKeys: can(actor, 'key:manage'),

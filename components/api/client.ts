@@ -65,6 +65,11 @@ export async function api<T>(path: string, init: { method?: 'GET' | 'POST' | 'DE
   return body as T;
 }
 
+/** The API's error code (`INVALID_STATE`, `VALIDATION` …) of an error thrown by `api`; null for anything else. */
+export function errorCode(e: unknown): string | null {
+  return e instanceof ApiError ? e.code : null;
+}
+
 /** A readable one-liner for any error thrown by `api` (or anything else). */
 export function errorText(e: unknown): string {
   if (e instanceof Error) return e.message;

@@ -2,7 +2,17 @@
 
 import { useQuery } from '@tanstack/react-query';
 import { api } from './client';
-import { isActive, type ApiToken, type EncryptionKeyDto, type Items, type Protection, type RecoveryPoint, type Run, type Source } from './types';
+import {
+  isActive,
+  type ApiToken,
+  type EncryptionKeyDto,
+  type Items,
+  type Protection,
+  type PruningPlan,
+  type RecoveryPoint,
+  type Run,
+  type Source,
+} from './types';
 
 // Active runs change every second or two; 2 s keeps tables current without hammering the API.
 export const ACTIVE_REFRESH_MS = 2_000;
@@ -12,6 +22,7 @@ export const keys = {
   source: (id: string) => ['sources', id] as const,
   recoveryPoints: (sourceId: string) => ['sources', sourceId, 'recovery-points'] as const,
   protection: (sourceId: string) => ['sources', sourceId, 'protection'] as const,
+  pruningPlan: (sourceId: string) => ['sources', sourceId, 'pruning-plan'] as const,
   runs: (filter: { sourceId?: string; limit?: number } = {}) => ['runs', 'list', filter] as const,
   run: (id: string) => ['runs', 'detail', id] as const,
   runLogs: (id: string) => ['runs', 'detail', id, 'logs'] as const,
@@ -50,6 +61,14 @@ export function useProtection(sourceId: string, { follow = false }: { follow?: b
     queryFn: ({ signal }) => api<Protection>(`/sources/${encodeURIComponent(sourceId)}/protection`, { signal }),
     // Copies finish after the backup run; follow while anything of the source is active or a copy is pending.
     refetchInterval: follow ? ACTIVE_REFRESH_MS : false,
+  });
+}
+
+/** The retention dry run: what a prune would keep, delete and move right now. Changes nothing on the server. */
+export function usePruningPlan(sourceId: string) {
+  return useQuery({
+    queryKey: keys.pruningPlan(sourceId),
+    queryFn: ({ signal }) => api<PruningPlan>(`/sources/${encodeURIComponent(sourceId)}/pruning-plan`, { signal }),
   });
 }
 

@@ -2,6 +2,14 @@
 import type { listApiTokens, createApiToken, Role } from '@/server/auth';
 import type { SourceDto } from '@/server/inventory';
 import type { ProtectionStatus, RecoveryPointDto } from '@/server/recovery-points';
+import type {
+  DeleteRecoveryPointResult,
+  lockRecoveryPoint,
+  requestPrune,
+  RetentionPolicy,
+  setLegalHold,
+  SourcePruningPlan,
+} from '@/server/retention';
 import type { RunDto, RunProgressEvent, getRun } from '@/server/runs';
 
 /** What JSON.stringify makes of a server value: Dates arrive as ISO strings. */
@@ -24,6 +32,15 @@ export type ProgressEvent = RunProgressEvent;
 export type ApiToken = Awaited<ReturnType<typeof listApiTokens>>[number];
 export type CreatedApiToken = Jsonified<Awaited<ReturnType<typeof createApiToken>>>;
 export type { Role };
+/** A source's policy as the detail page sees it (`GET /sources/{id}`), with its copy destinations. */
+export type SourcePolicy = NonNullable<SourceDto['policy']>;
+export type Retention = RetentionPolicy;
+/** `GET /sources/{id}/pruning-plan`: the dry run, per scope. */
+export type PruningPlan = SourcePruningPlan;
+export type PruneRequested = Awaited<ReturnType<typeof requestPrune>>;
+export type LegalHoldResult = Awaited<ReturnType<typeof setLegalHold>>;
+export type LockResult = Awaited<ReturnType<typeof lockRecoveryPoint>>;
+export type DeleteResult = DeleteRecoveryPointResult;
 
 export interface Items<T> {
   items: T[];

@@ -12,6 +12,8 @@ export interface Viewer {
     requestRestore: boolean;
     /** Ask for a recovery point to be re-read, decoded and checked (`backup:run`). */
     verifyPoint: boolean;
+    /** Place or release a legal hold, lock a recovery point (`restore:approve`: a governance duty). */
+    governPoints: boolean;
     cancelRun: boolean;
     manageTokens: boolean;
     manageKeys: boolean;

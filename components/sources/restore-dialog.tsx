@@ -3,9 +3,9 @@
 import { useRouter } from 'next/navigation';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import { api, errorText } from '@/components/api/client';
+import { api } from '@/components/api/client';
 import type { RecoveryPoint, Run } from '@/components/api/types';
-import { Alert } from '@/components/ui/alert';
+import { ErrorAlert } from '@/components/ui/alert';
 import { formatBytes, formatDateTime } from '@/components/ui/format';
 import { Modal } from '@/components/ui/modal';
 
@@ -55,7 +55,7 @@ export function RestoreDialog({ point, sourceDatabase, onClose }: { point: Recov
             <label htmlFor="restore-database">New database name</label>
             <input id="restore-database" name="database" required maxLength={63} autoFocus value={database} onChange={(e) => setDatabase(e.target.value)} />
           </div>
-          {restore.error && <Alert title="The restore was not started">{errorText(restore.error)}</Alert>}
+          {restore.error && <ErrorAlert title="The restore was not started" error={restore.error} />}
           <div className="form-actions">
             <span className="spacer" />
             <button type="button" className="btn btn-ghost" onClick={onClose}>

@@ -6,15 +6,18 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, errorText } from '@/components/api/client';
 import { useProtection, useRecoveryPoints, useRuns, useSource } from '@/components/api/queries';
-import { isActive, type Protection, type RecoveryPoint, type Run } from '@/components/api/types';
+import { isActive, type DeleteResult, type Protection, type RecoveryPoint, type Run } from '@/components/api/types';
 import { useViewer } from '@/components/layout/viewer';
 import { RunsTable } from '@/components/runs/runs-table';
-import { Alert } from '@/components/ui/alert';
+import { Alert, ErrorAlert } from '@/components/ui/alert';
 import { formatBytes, formatDateTime, shortHash } from '@/components/ui/format';
 import { PageHeader } from '@/components/ui/page-header';
 import { TableStatus } from '@/components/ui/query-state';
 import { KindLabel } from './sources-table';
+import { PointActionDialog, RetentionBadges, type PointAction } from './point-actions';
+import { PruningPlanCard } from './pruning-plan';
 import { RestoreDialog } from './restore-dialog';
+import { RetentionPanel } from './retention-panel';
 
 // The settings an operator recognises first; anything else the engine stores follows in key order.
 const CONFIG_ORDER = ['host', 'port', 'database', 'user', 'sslmode'];
@@ -30,6 +33,8 @@ export function SourceDetail({ id }: { id: string }) {
   const copiesPending = points.data?.some((p) => p.storedCopies.extra.some((c) => c.status === 'COPY_PENDING')) ?? false;
   const protection = useProtection(id, { follow: anyActive || copiesPending });
   const [restoring, setRestoring] = useState<RecoveryPoint | null>(null);
+  const [pointAction, setPointAction] = useState<PointAction | null>(null);
+  const [deleted, setDeleted] = useState<DeleteResult | null>(null);
 
   const verify = useMutation({
     mutationFn: (pointId: string) => api<Run>(`/recovery-points/${encodeURIComponent(pointId)}/verify`, { method: 'POST' }),
@@ -80,8 +85,8 @@ export function SourceDetail({ id }: { id: string }) {
           )
         }
       />
-      {backup.error && <Alert title="The backup was not started">{errorText(backup.error)}</Alert>}
-      {verify.error && <Alert title="The verification was not started">{errorText(verify.error)}</Alert>}
+      {backup.error && <ErrorAlert title="The backup was not started" error={backup.error} />}
+      {verify.error && <ErrorAlert title="The verification was not started" error={verify.error} />}
 
       <section className="card" aria-labelledby="config-heading">
         <h2 id="config-heading">Connection</h2>
@@ -101,26 +106,40 @@ export function SourceDetail({ id }: { id: string }) {
 
       <ProtectionChips status={protection.data} />
 
+      <RetentionPanel policy={s.policy ?? null} />
+
       <section className="card" id="recovery-points" aria-labelledby="points-heading">
         <h2 id="points-heading">Recovery points</h2>
+        {deleted && (
+          <Alert tone={deleted.objectsDeleted ? 'success' : 'warning'} testId="delete-notice">
+            {deleted.objectsDeleted
+              ? `Recovery point ${deleted.id} was deleted with its stored objects.`
+              : `Recovery point ${deleted.id} was deleted, but some of its stored objects were not; the server log lists them for cleanup.`}
+          </Alert>
+        )}
         <table className="table" aria-label="Recovery points">
           <thead>
             <tr>
+              <th>Point</th>
               <th>Time</th>
               <th className="num">Size</th>
               <th>SHA-256</th>
               <th>Destination</th>
               <th>Copies</th>
               <th>Verified</th>
+              <th>Retention</th>
               <th className="actions-col">
                 <span className="sr-only">Actions</span>
               </th>
             </tr>
           </thead>
           <tbody>
-            <TableStatus colSpan={7} loading={points.isPending} error={points.error} empty={pointRows.length === 0 && 'No recovery points yet. Run a backup to create one.'} />
+            <TableStatus colSpan={9} loading={points.isPending} error={points.error} empty={pointRows.length === 0 && 'No recovery points yet. Run a backup to create one.'} />
             {pointRows.map((p) => (
               <tr key={p.id} data-testid="recovery-point-row">
+                <td className="mono" title={p.id}>
+                  {p.id.slice(0, 8)}
+                </td>
                 <td>{formatDateTime(p.createdAt)}</td>
                 <td className="num">{formatBytes(p.sizeBytes)}</td>
                 <td className="mono" title={p.sha256}>
@@ -133,28 +152,57 @@ export function SourceDetail({ id }: { id: string }) {
                 <td>
                   <VerifyBadge point={p} />
                 </td>
+                <td>
+                  <RetentionBadges point={p} />
+                </td>
                 <td className="actions-col">
-                  {viewer.can.verifyPoint && (
-                    <button
-                      type="button"
-                      className="btn btn-sm"
-                      onClick={() => verify.mutate(p.id)}
-                      disabled={verify.isPending || (verify.isSuccess && verify.variables === p.id)}
-                    >
-                      {verify.isPending && verify.variables === p.id ? 'Starting…' : 'Verify'}
-                    </button>
-                  )}{' '}
-                  {viewer.can.requestRestore && (
-                    <button type="button" className="btn btn-sm" onClick={() => setRestoring(p)}>
-                      Restore
-                    </button>
-                  )}
+                  <div className="row-actions">
+                    {viewer.can.verifyPoint && (
+                      <button
+                        type="button"
+                        className="btn btn-sm"
+                        onClick={() => verify.mutate(p.id)}
+                        disabled={verify.isPending || (verify.isSuccess && verify.variables === p.id)}
+                      >
+                        {verify.isPending && verify.variables === p.id ? 'Starting…' : 'Verify'}
+                      </button>
+                    )}
+                    {viewer.can.requestRestore && (
+                      <button type="button" className="btn btn-sm" onClick={() => setRestoring(p)}>
+                        Restore
+                      </button>
+                    )}
+                    {viewer.can.governPoints && (
+                      <>
+                        <button type="button" className="btn btn-sm" onClick={() => setPointAction({ kind: 'hold', point: p })}>
+                          {p.legalHold ? 'Release hold…' : 'Legal hold…'}
+                        </button>
+                        <button type="button" className="btn btn-sm" onClick={() => setPointAction({ kind: 'lock', point: p })}>
+                          Lock…
+                        </button>
+                      </>
+                    )}
+                    {viewer.can.writeInventory && (
+                      <button
+                        type="button"
+                        className="btn btn-sm btn-danger"
+                        onClick={() => {
+                          setDeleted(null);
+                          setPointAction({ kind: 'delete', point: p });
+                        }}
+                      >
+                        Delete…
+                      </button>
+                    )}
+                  </div>
                 </td>
               </tr>
             ))}
           </tbody>
         </table>
       </section>
+
+      <PruningPlanCard sourceId={id} points={points.data} />
 
       <section className="card" aria-labelledby="runs-heading">
         <div className="section-head">
@@ -171,6 +219,7 @@ export function SourceDetail({ id }: { id: string }) {
         sourceDatabase={typeof s.config.database === 'string' ? s.config.database : s.name}
         onClose={() => setRestoring(null)}
       />
+      <PointActionDialog action={pointAction} sourceId={id} onClose={() => setPointAction(null)} onDeleted={setDeleted} />
     </>
   );
 }

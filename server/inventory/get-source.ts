@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { authorize, type Actor } from '@/server/auth/permissions';
 import { db } from '@/server/shared/db';
 import { notFound } from '@/server/shared/errors';
+import { POLICY_DTO_INCLUDE } from '@/server/policies/policy-dto';
 import { toSourceDto } from './source-dto';
 
 export const SourceId = z.string().uuid({ message: 'not a valid source id' });
@@ -14,6 +15,8 @@ export async function getSource(actor: Actor | null, rawId: unknown) {
     where: { id: id.data },
     include: {
       _count: { select: { recoveryPoints: true } },
+      // The detail page summarises the policy's retention and each copy destination's.
+      policy: { include: POLICY_DTO_INCLUDE },
       runs: { orderBy: { createdAt: 'desc' }, take: 1, select: { id: true, status: true, finishedAt: true, kind: true } },
     },
   });

@@ -6,7 +6,7 @@ import { db } from '@/server/shared/db';
 import { DomainError } from '@/server/shared/errors';
 import { Prisma } from '@/server/shared/generated/prisma/client';
 import { isUniqueViolation } from '@/server/shared/prisma-errors';
-import { toPolicyDto } from './policy-dto';
+import { POLICY_DTO_INCLUDE, toPolicyDto } from './policy-dto';
 
 /** One copy destination of a policy, with the retention of the copies kept there. */
 export const PolicyCopyInput = z.strictObject({
@@ -69,7 +69,7 @@ export async function createPolicy(actor: Actor | null, raw: unknown) {
             })),
           },
         },
-        include: { copies: true },
+        include: POLICY_DTO_INCLUDE,
       });
       await recordAudit(tx, actor, {
         action: 'policy.create',

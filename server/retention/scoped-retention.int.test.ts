@@ -149,8 +149,8 @@ describe('per-destination retention: primary 1 point, long copy 3 points, mirror
 
   it('stores the copy retention as parsed, and shows it on the policy', () => {
     expect(src.policy.copies).toEqual([
-      { destinationId: dest.long, position: 0, retention: { keepLast: 3, timezone: 'UTC' } },
-      { destinationId: dest.mirror, position: 1, retention: null },
+      { destinationId: dest.long, destinationName: names.long, position: 0, retention: { keepLast: 3, timezone: 'UTC' } },
+      { destinationId: dest.mirror, destinationName: names.mirror, position: 1, retention: null },
     ]);
     expect(src.policy.copyDestinationIds).toEqual([dest.long, dest.mirror]);
   });
