@@ -85,6 +85,8 @@ test('404 for unknown ids', async ({ request }) => {
     '/api/v1/sources/not-a-uuid',
     `/api/v1/runs/${crypto.randomUUID()}`,
     `/api/v1/sources/${crypto.randomUUID()}/recovery-points`,
+    `/api/v1/recovery-points/${crypto.randomUUID()}`,
+    '/api/v1/recovery-points/not-a-uuid',
   ]) {
     const res = await request.get(url, { headers: auth(viewer) });
     expect(res.status(), url).toBe(404);
@@ -156,6 +158,9 @@ test('create a source, back it up, restore it: 201/202 and the run lifecycle ove
   expect(points.items).toHaveLength(1);
   const point = points.items[0];
   expect(point).toMatchObject({ runId: backup.id, engine: 'postgres', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  const one = await request.get(`/api/v1/recovery-points/${point.id}`, { headers: auth(viewer) });
+  expect(one.status()).toBe(200);
+  expect(await one.json()).toEqual(point);
 
   const badTarget = await request.post(`/api/v1/recovery-points/${point.id}/restores`, { headers: auth(operator), data: { target: {} } });
   expect(badTarget.status()).toBe(422);
