@@ -5,8 +5,10 @@ import { api } from './client';
 import {
   isActive,
   type ApiToken,
+  type Destination,
   type EncryptionKeyDto,
   type Items,
+  type Policy,
   type Protection,
   type PruningPlan,
   type RecoveryPoint,
@@ -26,6 +28,8 @@ export const keys = {
   runs: (filter: { sourceId?: string; limit?: number } = {}) => ['runs', 'list', filter] as const,
   run: (id: string) => ['runs', 'detail', id] as const,
   runLogs: (id: string) => ['runs', 'detail', id, 'logs'] as const,
+  policies: ['policies'] as const,
+  destinations: ['destinations'] as const,
   tokens: ['tokens'] as const,
   encryptionKeys: ['encryption-keys'] as const,
 };
@@ -69,6 +73,21 @@ export function usePruningPlan(sourceId: string) {
   return useQuery({
     queryKey: keys.pruningPlan(sourceId),
     queryFn: ({ signal }) => api<PruningPlan>(`/sources/${encodeURIComponent(sourceId)}/pruning-plan`, { signal }),
+  });
+}
+
+export function usePolicies() {
+  return useQuery({
+    queryKey: keys.policies,
+    queryFn: ({ signal }) => api<Items<Policy>>('/policies', { signal }).then((r) => r.items),
+  });
+}
+
+export function useDestinations({ enabled = true }: { enabled?: boolean } = {}) {
+  return useQuery({
+    queryKey: keys.destinations,
+    queryFn: ({ signal }) => api<Items<Destination>>('/destinations', { signal }).then((r) => r.items),
+    enabled,
   });
 }
 

@@ -1,6 +1,7 @@
 // Response shapes of /api/v1, taken from the server's DTOs (type-only imports: nothing of server/ is bundled).
 import type { listApiTokens, createApiToken, Role } from '@/server/auth';
-import type { SourceDto } from '@/server/inventory';
+import type { DestinationDto, SourceDto } from '@/server/inventory';
+import type { PolicyDto } from '@/server/policies';
 import type { ProtectionStatus, RecoveryPointDto } from '@/server/recovery-points';
 import type {
   DeleteRecoveryPointResult,
@@ -8,6 +9,8 @@ import type {
   requestPrune,
   RetentionPolicy,
   setLegalHold,
+  setPolicyCopyRetention,
+  setPolicyRetention,
   SourcePruningPlan,
 } from '@/server/retention';
 import type { RunDto, RunProgressEvent, getRun } from '@/server/runs';
@@ -35,6 +38,15 @@ export type { Role };
 /** A source's policy as the detail page sees it (`GET /sources/{id}`), with its copy destinations. */
 export type SourcePolicy = NonNullable<SourceDto['policy']>;
 export type Retention = RetentionPolicy;
+/** `GET /policies`: a policy with its primary destination's name and its copy destinations (each with its retention). */
+export type Policy = PolicyDto;
+export type PolicyCopy = PolicyDto['copies'][number];
+/** `GET /destinations`: never the secrets, only which secret settings are stored. */
+export type Destination = DestinationDto;
+/** `PUT /policies/{id}/retention`. */
+export type PolicyRetentionSet = Awaited<ReturnType<typeof setPolicyRetention>>;
+/** `PUT /policies/{id}/copies/{destinationId}/retention`. */
+export type CopyRetentionSet = Awaited<ReturnType<typeof setPolicyCopyRetention>>;
 /** `GET /sources/{id}/pruning-plan`: the dry run, per scope. */
 export type PruningPlan = SourcePruningPlan;
 export type PruneRequested = Awaited<ReturnType<typeof requestPrune>>;

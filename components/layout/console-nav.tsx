@@ -13,6 +13,7 @@ export function ConsoleNav() {
   const [signingOut, setSigningOut] = useState(false);
   const links = [
     { href: '/sources', label: 'Sources' },
+    { href: '/policies', label: 'Policies' },
     { href: '/runs', label: 'Runs' },
     ...(viewer.can.manageTokens ? [{ href: '/tokens', label: 'Tokens' }] : []),
     ...(viewer.can.manageKeys ? [{ href: '/keys', label: 'Keys' }] : []),

@@ -1,5 +1,5 @@
-import type { Retention, SourcePolicy } from '@/components/api/types';
-import { describeRetention } from './retention-words';
+import type { SourcePolicy } from '@/components/api/types';
+import { FOLLOWS_POINT, RetentionSummary } from '@/components/policies/retention-summary';
 
 /** The source's retention in words: the policy's rules, and each copy destination's own rules (or that it follows). */
 export function RetentionPanel({ policy }: { policy: SourcePolicy | null }) {
@@ -15,7 +15,7 @@ export function RetentionPanel({ policy }: { policy: SourcePolicy | null }) {
           <p className="muted">
             Policy <strong>{policy.name}</strong>; backups are stored on <strong>{policy.destinationName}</strong>.
           </p>
-          <RetentionRules retention={policy.retention} testId="retention-primary" />
+          <RetentionSummary retention={policy.retention} scope="policy" testId="retention-primary" />
           {policy.copies.length > 0 && (
             <>
               <h3 className="subheading">Copies</h3>
@@ -24,9 +24,9 @@ export function RetentionPanel({ policy }: { policy: SourcePolicy | null }) {
                   <li key={c.destinationId} data-testid="retention-copy">
                     <strong>{c.destinationName}</strong>
                     {c.retention === null ? (
-                      <div>Follows its point: a copy goes when its point goes, and moves with the policy&apos;s storage tiers.</div>
+                      <div>{FOLLOWS_POINT}</div>
                     ) : (
-                      <RetentionRules retention={c.retention} />
+                      <RetentionSummary retention={c.retention} scope="copy" />
                     )}
                   </li>
                 ))}
@@ -40,29 +40,5 @@ export function RetentionPanel({ policy }: { policy: SourcePolicy | null }) {
         point.
       </p>
     </section>
-  );
-}
-
-/** One retention policy as a short list of sentences. */
-function RetentionRules({ retention, testId }: { retention: Retention | null; testId?: string }) {
-  const words = describeRetention(retention);
-  return (
-    <div className="retention-rules" data-testid={testId}>
-      {words.keeps.length === 0 ? (
-        <p>Keeps everything: no keep rule is set.</p>
-      ) : (
-        <>
-          <p>Keeps a point if any of these rules keeps it:</p>
-          <ul>
-            {words.keeps.map((k) => (
-              <li key={k}>{k}</li>
-            ))}
-          </ul>
-        </>
-      )}
-      {words.minimum && <p>{words.minimum}</p>}
-      {words.tiers.length > 0 && <p>Moves kept points {words.tiers.join(', then ')} (S3 destinations only).</p>}
-      {words.timezone && <p className="muted small">Hours, days, weeks, months and years are read in {words.timezone} time.</p>}
-    </div>
   );
 }

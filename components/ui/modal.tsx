@@ -2,8 +2,23 @@
 
 import { useEffect, useId, useRef } from 'react';
 
-/** A small modal on the native <dialog>: focus trap, Escape and backdrop come from the browser. */
-export function Modal({ title, open, onClose, children }: { title: string; open: boolean; onClose: () => void; children: React.ReactNode }) {
+/**
+ * A small modal on the native <dialog>: focus trap, Escape and backdrop come from the browser. `wide` for a form that
+ * needs a few columns (the retention editor).
+ */
+export function Modal({
+  title,
+  open,
+  onClose,
+  wide = false,
+  children,
+}: {
+  title: string;
+  open: boolean;
+  onClose: () => void;
+  wide?: boolean;
+  children: React.ReactNode;
+}) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   useEffect(() => {
@@ -13,7 +28,7 @@ export function Modal({ title, open, onClose, children }: { title: string; open:
     if (!open && dialog.open) dialog.close();
   }, [open]);
   return (
-    <dialog ref={ref} className="modal" aria-labelledby={titleId} onClose={onClose} onCancel={onClose}>
+    <dialog ref={ref} className={wide ? 'modal modal-wide' : 'modal'} aria-labelledby={titleId} onClose={onClose} onCancel={onClose}>
       {open && (
         <>
           <h2 id={titleId}>{title}</h2>
