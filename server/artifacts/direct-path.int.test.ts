@@ -115,6 +115,19 @@ describe('direct path (pg_dump → zstd without Node in between)', () => {
     expect(await childProcesses(['zstd', 'age', 'pg_dump', 'broken-zstd', 'head'])).toEqual([]);
   });
 
+  it('a compressor that is not installed is TOOL_NOT_FOUND, and pg_dump does not linger', async () => {
+    const { config, secrets } = sourceConfig();
+    const engine = getEngine('postgres');
+    const pipeline = createWritePipeline(
+      { start: (sink) => engine.backupTo!(config, secrets, sink, { compress: false }) },
+      { compression: { level: 3 }, recipients: [keys.recipient], tools: { zstd: path.join(work, 'no-such-zstd') } },
+    );
+    const [outcome, result] = await Promise.all([drain(pipeline.stream), pipeline.done.then(() => 'resolved', (err: unknown) => err)]);
+    expect(outcome.ended).toBe(false);
+    expect(result).toMatchObject({ code: 'TOOL_NOT_FOUND' });
+    expect(await childProcesses(['zstd', 'age', 'pg_dump'])).toEqual([]);
+  });
+
   it('cancelling stops pg_dump, zstd and age; done rejects CANCELLED and nothing is stored', async () => {
     const { config, secrets } = sourceConfig();
     const root = path.join(work, 'cancel');
