@@ -15,22 +15,16 @@ import { createPruneScheduler, handlePruneJob } from './maintenance/prune-retent
 import { retryStaleCopies } from './maintenance/retry-copies';
 import { handleCopyJob } from './copies/run-copy';
 import { activeRuns, executeRun, HEARTBEAT_MS, type RunHandler, type StopReason } from './runner/execute-run';
+import { workerEnv } from './worker-env';
 
-// Two runs at once per worker: dumps are mostly I/O-bound, and this machine class has 2 cores.
-const CONCURRENCY = Number(process.env.LIFEBOAT_WORKER_CONCURRENCY ?? 2);
-// A run is declared dead after 30 s without a heartbeat (6 missed 5 s beats): quick recovery, no false alarms on GC pauses.
-const STALE_SECONDS = Number(process.env.LIFEBOAT_RUN_STALE_SECONDS ?? 30);
-// Sweep for dead runs every 10 s, so a dead worker's run is retried at most ~40 s after its last heartbeat.
-const SWEEP_MS = Number(process.env.LIFEBOAT_SWEEP_MS ?? 10_000);
-// On SIGTERM, let running jobs finish for 20 s, then hand them back to the queue (orchestrators kill at 30 s).
-const SHUTDOWN_GRACE_MS = Number(process.env.LIFEBOAT_SHUTDOWN_GRACE_SECONDS ?? 20) * 1000;
-// Prune each source with retention once an hour: backups land at most every few hours, so an hour-late deletion
-// costs nothing, while each prune re-reads every point of the source. 0 turns the periodic prune off: sources are
-// then pruned only on demand (`POST /sources/{id}/prune`), e.g. by the e2e suite, which must not race a sweep.
-const PRUNE_INTERVAL_SECONDS = Number(process.env.LIFEBOAT_PRUNE_INTERVAL_SECONDS ?? 3600);
-// Re-enqueue copies idle for 5 min: longer than a job's own retries with backoff (~75 s), so the sweep only picks up
-// copies whose job was lost or gave up.
-const COPY_RETRY_IDLE_SECONDS = Number(process.env.LIFEBOAT_COPY_RETRY_IDLE_SECONDS ?? 300);
+const {
+  LIFEBOAT_WORKER_CONCURRENCY: CONCURRENCY,
+  LIFEBOAT_RUN_STALE_SECONDS: STALE_SECONDS,
+  LIFEBOAT_SWEEP_MS: SWEEP_MS,
+  LIFEBOAT_PRUNE_INTERVAL_SECONDS: PRUNE_INTERVAL_SECONDS,
+  LIFEBOAT_COPY_RETRY_IDLE_SECONDS: COPY_RETRY_IDLE_SECONDS,
+} = workerEnv();
+const SHUTDOWN_GRACE_MS = workerEnv().LIFEBOAT_SHUTDOWN_GRACE_SECONDS * 1000;
 
 const HANDLERS: Record<RunJobName, RunHandler> = {
   'backup.run': runBackup,

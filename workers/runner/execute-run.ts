@@ -6,9 +6,10 @@ import { claimRun, finishRun, heartbeatRun, releaseRun, type ClaimedRun } from '
 import { RunContext } from './run-context';
 import { enqueue } from '@/server/jobs/producer';
 import { jobNameForRunKind } from '@/server/jobs/contracts';
+import { workerEnv } from '../worker-env';
 
 // Heartbeat every 5 s; the reaper declares a run dead after LIFEBOAT_RUN_STALE_SECONDS (default 30 s = 6 missed beats).
-export const HEARTBEAT_MS = Number(process.env.LIFEBOAT_HEARTBEAT_MS ?? 5_000);
+export const HEARTBEAT_MS = workerEnv().LIFEBOAT_HEARTBEAT_MS;
 
 export interface HandlerResult {
   onCommit?: (tx: Tx) => Promise<void>;
