@@ -277,10 +277,13 @@ describe('retention: prune job', () => {
   it('enqueues one job per source with retention per interval, however often the sweep runs', async () => {
     const withRules = await makeSource({ keepLast: 1 });
     const withoutRules = await makeSource();
+    // No keep rule, but tiers: the prune has storage class moves to make.
+    const tiersOnly = await makeSource({ tiers: [{ afterDays: 30, storageClass: 'STANDARD_IA' }] });
     const now = new Date();
     const first = await enqueueDuePrunes(3600, now);
     const second = await enqueueDuePrunes(3600, now);
     expect(first).toContain(withRules.sourceId);
+    expect(first).toContain(tiersOnly.sourceId);
     expect(first).not.toContain(withoutRules.sourceId);
     expect(second).toEqual(first);
     expect(await requestPrune(operator, withRules.sourceId)).toEqual({ sourceId: withRules.sourceId, queued: true });
