@@ -394,11 +394,14 @@ describe('per-destination retention: policy input', () => {
 });
 
 describe('per-destination retention: the periodic prune', () => {
-  it('is enqueued for a source whose only keep rule is a copy destination’s', async () => {
+  it('is enqueued for a source whose only keep rule (or only tiers) is a copy destination’s', async () => {
     const copyOnly = await makeSource(dest.primary, {}, [{ destinationId: dest.long, retention: { keepLast: 2 } }]);
-    const none = await makeSource(dest.primary, {}, [{ destinationId: dest.long, retention: { tiers: [{ afterDays: 1, storageClass: 'GLACIER' }] } }]);
+    // No keep rule but tiers: nothing to delete, storage class moves to make.
+    const tiersOnly = await makeSource(dest.primary, {}, [{ destinationId: dest.long, retention: { tiers: [{ afterDays: 1, storageClass: 'GLACIER' }] } }]);
+    const none = await makeSource(dest.primary, {}, [{ destinationId: dest.long, retention: {} }]);
     const due = await enqueueDuePrunes(3600, new Date());
     expect(due).toContain(copyOnly.sourceId);
+    expect(due).toContain(tiersOnly.sourceId);
     expect(due).not.toContain(none.sourceId);
 
     const connection = redisConnection('producer');
