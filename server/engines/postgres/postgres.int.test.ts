@@ -23,6 +23,7 @@ import { isEngineError, type EngineProgress } from '../engine';
 import { getEngine } from '../registry';
 import { createPostgresEngine, postgresEngine } from './index';
 import { findServerBinDir, startScramCluster, type ScramCluster } from '@/server/testing/scram-cluster';
+import { produceArtifact } from '@/workers/backup/produce-artifact';
 
 const SERVER = { host: '127.0.0.1', port: 5432 };
 const ADMIN_USER = 'postgres';
@@ -417,5 +418,24 @@ describe('postgres engine against a password-checking server (integration)', () 
       PASSWORD,
     );
     expect(exists).toBe(1);
+  });
+
+  it.skipIf(binDir === undefined)('the worker’s direct path (pg_dump writes into zstd) takes the password the same way', async () => {
+    const cfg = { host: '127.0.0.1', port, database: 'postgres', user: ADMIN_USER };
+    const produce = (password: string, key: string) =>
+      produceArtifact({ engine: postgresEngine, config: cfg, secrets: { password }, driver, key, compressionLevel: 3, recipients: [] });
+
+    const wrongKeys = keysFor('run-direct-wrong-password');
+    const err = await produce('definitely-wrong', wrongKeys.data).then(() => undefined, (e: unknown) => e);
+    expect(isEngineError(err, 'TOOL_FAILED'), String(err)).toBe(true);
+    expect((err as Error).message).toMatch(/^pg_dump failed: .*password authentication failed for user "postgres"/);
+    expect((err as Error).message).not.toContain('definitely-wrong');
+    expect(await driver.head(wrongKeys.data)).toBeNull();
+
+    const goodKeys = keysFor('run-direct-right-password');
+    const produced = await produce(PASSWORD, goodKeys.data);
+    expect(produced.codec).toBe('zstd');
+    expect(produced.rawBytes).toBeGreaterThan(0);
+    expect(await driver.head(goodKeys.data)).toMatchObject({ size: produced.stored.size });
   });
 });
