@@ -1,4 +1,4 @@
-import { Transform, type Readable } from 'node:stream';
+import { pipeline, Transform, type Readable } from 'node:stream';
 
 /**
  * Fault injection for tests only: LIFEBOAT_FAULT_THROTTLE_BPS slows the artifact stream to that many bytes per
@@ -16,6 +16,9 @@ export function maybeThrottle(stream: Readable): Readable {
       setTimeout(() => done(null, chunk), Math.max(0, due - Date.now()));
     },
   });
-  stream.on('error', (e) => throttle.destroy(e));
-  return stream.pipe(throttle);
+  // pipeline(), not pipe(): errors and destruction travel both ways (a storage driver that aborts destroys the
+  // throttle, which must stop the artifact stream too), and every stream has an error listener, so an abort that
+  // destroys the throttle with the signal's reason cannot crash the worker with an unhandled 'error' event.
+  pipeline(stream, throttle, () => undefined);
+  return throttle;
 }
