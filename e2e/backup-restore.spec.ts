@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { expect, test, type Page } from '@playwright/test';
-import pg from 'pg';
+import { server, withClient } from './fixtures';
 import { signIn as signInAsAdmin } from './session';
 
 // The path an operator must never see broken: register a database, back it up, restore it somewhere new, and get
@@ -14,30 +14,6 @@ const suffix = `${Date.now().toString(36)}_${crypto.randomBytes(3).toString('hex
 const sourceDb = `lb_e2e_src_${suffix}`;
 const restoredDb = `lb_e2e_restored_${suffix}`;
 const sourceName = `e2e-source-${suffix}`;
-
-function server() {
-  const raw = process.env.DATABASE_URL;
-  if (!raw) throw new Error('DATABASE_URL is not set');
-  const url = new URL(raw);
-  return {
-    host: url.hostname,
-    port: Number(url.port || 5432),
-    user: decodeURIComponent(url.username || 'postgres'),
-    password: decodeURIComponent(url.password),
-    adminDatabase: decodeURIComponent(url.pathname.slice(1)) || 'postgres',
-  };
-}
-
-async function withClient<T>(database: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const s = server();
-  const client = new pg.Client({ host: s.host, port: s.port, user: s.user, password: s.password || undefined, database });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 const quote = (ident: string) => `"${ident.replace(/"/g, '""')}"`;
 

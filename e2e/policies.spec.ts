@@ -1,8 +1,9 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import { expect, test, type APIRequestContext } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { createToken } from './cli';
+import { apiAs } from './fixtures';
 import { signIn } from './session';
 
 // The Policies page: create a policy with a copy destination, give it a retention and see it in words, get a bad
@@ -24,19 +25,6 @@ interface StoredPolicy {
   encrypt: boolean;
   retention: unknown;
   copies: Array<{ destinationId: string; destinationName: string; retention: unknown }>;
-}
-
-/** The API as an admin token (made through the real CLI); answers are checked, so a failed setup says why. */
-function apiAs(request: APIRequestContext, token: string) {
-  const headers = { Authorization: `Bearer ${token}` };
-  const check = async (res: Awaited<ReturnType<APIRequestContext['get']>>, what: string) => {
-    expect(res.ok(), `${what}: ${res.status()} ${await res.text()}`).toBe(true);
-    return res.json();
-  };
-  return {
-    get: async (p: string) => check(await request.get(`/api/v1${p}`, { headers }), `GET ${p}`),
-    post: async (p: string, data?: unknown) => check(await request.post(`/api/v1${p}`, { headers, data }), `POST ${p}`),
-  };
 }
 
 test('policies page: create, retention in words, a refused value, copy retention, remove', async ({ page, request }) => {

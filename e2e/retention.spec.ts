@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
-import { expect, test, type APIRequestContext } from '@playwright/test';
-import pg from 'pg';
+import { expect, test } from '@playwright/test';
 import { createToken } from './cli';
+import { apiAs, server, withClient } from './fixtures';
 import { signIn } from './session';
 
 // Retention from the source page: the policy in words, the dry run with its reasons, a legal hold that changes it, a
@@ -16,52 +16,14 @@ const POINTS = 5;
 const suffix = `${Date.now().toString(36)}_${crypto.randomBytes(3).toString('hex')}`;
 const sourceDb = `lb_e2e_retention_${suffix}`;
 
-function server() {
-  const raw = process.env.DATABASE_URL;
-  if (!raw) throw new Error('DATABASE_URL is not set');
-  const url = new URL(raw);
-  return {
-    host: url.hostname,
-    port: Number(url.port || 5432),
-    user: decodeURIComponent(url.username || 'postgres'),
-    password: decodeURIComponent(url.password),
-    adminDatabase: decodeURIComponent(url.pathname.slice(1)) || 'postgres',
-  };
-}
-
-async function sql(database: string, text: string) {
-  const s = server();
-  const client = new pg.Client({ host: s.host, port: s.port, user: s.user, password: s.password || undefined, database });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
-
 test.beforeAll(async () => {
-  await sql(server().adminDatabase, `CREATE DATABASE "${sourceDb}"`);
-  await sql(sourceDb, `CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t SELECT g, 'v' || g FROM generate_series(1, 50) g;`);
+  await withClient(server().adminDatabase, (c) => c.query(`CREATE DATABASE "${sourceDb}"`));
+  await withClient(sourceDb, (c) => c.query(`CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t SELECT g, 'v' || g FROM generate_series(1, 50) g;`));
 });
 
 test.afterAll(async () => {
-  await sql(server().adminDatabase, `DROP DATABASE IF EXISTS "${sourceDb}" WITH (FORCE)`);
+  await withClient(server().adminDatabase, (c) => c.query(`DROP DATABASE IF EXISTS "${sourceDb}" WITH (FORCE)`));
 });
-
-/** The API as an admin token (made through the real CLI); answers are checked, so a failed setup says why. */
-function apiAs(request: APIRequestContext, token: string) {
-  const headers = { Authorization: `Bearer ${token}` };
-  const check = async (res: Awaited<ReturnType<APIRequestContext['get']>>, what: string) => {
-    expect(res.ok(), `${what}: ${res.status()} ${await res.text()}`).toBe(true);
-    return res.json();
-  };
-  return {
-    get: async (path: string) => check(await request.get(`/api/v1${path}`, { headers }), `GET ${path}`),
-    post: async (path: string, data?: unknown) => check(await request.post(`/api/v1${path}`, { headers, data }), `POST ${path}`),
-    put: async (path: string, data: unknown) => check(await request.put(`/api/v1${path}`, { headers, data }), `PUT ${path}`),
-  };
-}
 
 test('retention on the source page: dry run, legal hold, refused delete, lock, prune now', async ({ page, request }) => {
   test.setTimeout(4 * STEP_MS);

@@ -6,6 +6,7 @@ import { ApiError, api } from '@/components/api/client';
 import { keys, useDestinations } from '@/components/api/queries';
 import type { Destination, Policy } from '@/components/api/types';
 import { Alert, ErrorAlert } from '@/components/ui/alert';
+import { FormActions } from '@/components/ui/form-actions';
 
 // zstd's levels without --ultra (create-policy.ts); 3 is the server's default.
 const LEVELS = Array.from({ length: 19 }, (_, i) => i + 1);
@@ -207,15 +208,13 @@ export function NewPolicyForm({ onCancel, onCreated }: { onCancel: () => void; o
           )}
         </fieldset>
         {create.error && <ErrorAlert title="The policy was not created" error={create.error} testId="create-policy-error" />}
-        <div className="form-actions">
-          <span className="spacer" />
-          <button type="button" className="btn btn-ghost" onClick={onCancel}>
-            Cancel
-          </button>
-          <button type="submit" className="btn btn-primary" disabled={create.isPending || primary === ''}>
-            {create.isPending ? 'Creating…' : 'Create policy'}
-          </button>
-        </div>
+        <FormActions
+          onCancel={onCancel}
+          submitLabel="Create policy"
+          pendingLabel="Creating…"
+          pending={create.isPending}
+          disabled={primary === ''}
+        />
       </form>
     </section>
   );

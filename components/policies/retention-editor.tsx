@@ -20,6 +20,7 @@ import {
   type TierDraft,
 } from './retention-draft';
 import { FOLLOWS_POINT, RetentionSummary } from './retention-summary';
+import { FormActions } from '@/components/ui/form-actions';
 
 // Suggestions only: any class the destination's provider knows is accepted (retention-policy.ts checks the spelling).
 const STORAGE_CLASSES = ['STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER_IR', 'GLACIER', 'DEEP_ARCHIVE'];
@@ -120,15 +121,7 @@ export function PolicyRetentionForm({ policy, onClose, onSaved }: { policy: Poli
       <RetentionFields draft={draft} onChange={setDraft} errors={errors} />
       <Preview draft={draft} scope="policy" />
       {save.error && <SaveError error={save.error} />}
-      <div className="form-actions">
-        <span className="spacer" />
-        <button type="button" className="btn btn-ghost" onClick={onClose}>
-          Cancel
-        </button>
-        <button type="submit" className="btn btn-primary" disabled={save.isPending}>
-          {save.isPending ? 'Saving…' : 'Save retention'}
-        </button>
-      </div>
+      <FormActions onCancel={onClose} submitLabel="Save retention" pendingLabel="Saving…" pending={save.isPending} />
     </form>
   );
 }
@@ -169,15 +162,7 @@ export function RemoveRetentionForm({
         )}
       </p>
       {save.error && <ErrorAlert title="The retention was not removed" error={save.error} />}
-      <div className="form-actions">
-        <span className="spacer" />
-        <button type="button" className="btn btn-ghost" onClick={onClose}>
-          Cancel
-        </button>
-        <button type="submit" className="btn btn-danger" disabled={save.isPending}>
-          {save.isPending ? 'Removing…' : 'Remove retention'}
-        </button>
-      </div>
+      <FormActions onCancel={onClose} submitLabel="Remove retention" pendingLabel="Removing…" pending={save.isPending} danger />
     </form>
   );
 }
@@ -258,16 +243,14 @@ export function CopyRetentionForm({
         </>
       )}
       {save.error && <SaveError error={save.error} />}
-      <div className="form-actions">
-        <span className="spacer" />
-        <button type="button" className="btn btn-ghost" onClick={onClose}>
-          Cancel
-        </button>
-        {/* Following already: saving null again would change nothing (but still be audited). */}
-        <button type="submit" className="btn btn-primary" disabled={save.isPending || (!own && copy.retention === null)}>
-          {save.isPending ? 'Saving…' : 'Save retention'}
-        </button>
-      </div>
+      {/* Following already: saving null again would change nothing (but still be audited). */}
+      <FormActions
+        onCancel={onClose}
+        submitLabel="Save retention"
+        pendingLabel="Saving…"
+        pending={save.isPending}
+        disabled={!own && copy.retention === null}
+      />
     </form>
   );
 }

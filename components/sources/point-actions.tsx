@@ -8,6 +8,7 @@ import type { DeleteResult, LegalHoldResult, LockResult, RecoveryPoint } from '@
 import { Alert, ErrorAlert } from '@/components/ui/alert';
 import { formatBytes, formatDate, formatDateTime } from '@/components/ui/format';
 import { Modal } from '@/components/ui/modal';
+import { FormActions } from '@/components/ui/form-actions';
 
 /** Which retention action is open, on which point. */
 export type PointAction = { kind: 'hold' | 'lock' | 'delete'; point: RecoveryPoint };
@@ -118,15 +119,13 @@ function HoldForm({ point, sourceId, onClose }: { point: RecoveryPoint; sourceId
       </p>
       <ReasonField id="hold-reason" value={reason} onChange={setReason} placeholder={placing ? 'e.g. litigation LEGAL-42' : 'e.g. case LEGAL-42 closed'} />
       {hold.error && <ErrorAlert title={placing ? 'The hold was not placed' : 'The hold was not released'} error={hold.error} />}
-      <div className="form-actions">
-        <span className="spacer" />
-        <button type="button" className="btn btn-ghost" onClick={onClose}>
-          Cancel
-        </button>
-        <button type="submit" className="btn btn-primary" disabled={hold.isPending || reason.trim() === ''}>
-          {hold.isPending ? 'Saving…' : placing ? 'Place hold' : 'Release hold'}
-        </button>
-      </div>
+      <FormActions
+        onCancel={onClose}
+        submitLabel={placing ? 'Place hold' : 'Release hold'}
+        pendingLabel="Saving…"
+        pending={hold.isPending}
+        disabled={reason.trim() === ''}
+      />
     </form>
   );
 }
@@ -209,15 +208,14 @@ function LockForm({ point, sourceId, onClose }: { point: RecoveryPoint; sourceId
           Fix the bucket, then lock again with the same date to retry.
         </Alert>
       )}
-      <div className="form-actions">
-        <span className="spacer" />
-        <button type="button" className="btn btn-ghost" onClick={onClose}>
-          {failures.length > 0 ? 'Close' : 'Cancel'}
-        </button>
-        <button type="submit" className="btn btn-primary" disabled={lock.isPending || !until || reason.trim() === ''}>
-          {lock.isPending ? 'Locking…' : 'Lock'}
-        </button>
-      </div>
+      <FormActions
+        onCancel={onClose}
+        cancelLabel={failures.length > 0 ? 'Close' : 'Cancel'}
+        submitLabel="Lock"
+        pendingLabel="Locking…"
+        pending={lock.isPending}
+        disabled={!until || reason.trim() === ''}
+      />
     </form>
   );
 }
@@ -267,15 +265,7 @@ function DeleteForm({
         </Alert>
       )}
       {remove.error && <ErrorAlert title="The recovery point was not deleted" error={remove.error} testId="delete-error" />}
-      <div className="form-actions">
-        <span className="spacer" />
-        <button type="button" className="btn btn-ghost" onClick={onClose}>
-          Cancel
-        </button>
-        <button type="submit" className="btn btn-danger" disabled={remove.isPending}>
-          {remove.isPending ? 'Deleting…' : 'Delete for good'}
-        </button>
-      </div>
+      <FormActions onCancel={onClose} submitLabel="Delete for good" pendingLabel="Deleting…" pending={remove.isPending} danger />
     </form>
   );
 }

@@ -12,6 +12,7 @@ import { Modal } from '@/components/ui/modal';
 import { TableStatus } from '@/components/ui/query-state';
 import { useNow } from '@/components/ui/use-now';
 import { planRows, pruneCounts, pruneSentence, type PlanRow } from './plan-rows';
+import { FormActions } from '@/components/ui/form-actions';
 
 // The prune runs in the worker; a small source is done in a second or two. Past a minute the worker is busy or down,
 // and the page stops refreshing on its own (the periodic prune, or another click, finishes the job).
@@ -178,15 +179,13 @@ export function PruningPlanCard({ sourceId, points }: { sourceId: string; points
               meantime is kept. Deleted objects cannot be recovered.
             </p>
             {prune.error && <ErrorAlert title="The prune was not started" error={prune.error} />}
-            <div className="form-actions">
-              <span className="spacer" />
-              <button type="button" className="btn btn-ghost" onClick={() => setConfirming(false)}>
-                Cancel
-              </button>
-              <button type="submit" className="btn btn-danger" disabled={prune.isPending}>
-                {prune.isPending ? 'Starting…' : 'Prune now'}
-              </button>
-            </div>
+            <FormActions
+              onCancel={() => setConfirming(false)}
+              submitLabel="Prune now"
+              pendingLabel="Starting…"
+              pending={prune.isPending}
+              danger
+            />
           </form>
         )}
       </Modal>

@@ -8,6 +8,7 @@ import type { RecoveryPoint, Run } from '@/components/api/types';
 import { ErrorAlert } from '@/components/ui/alert';
 import { formatBytes, formatDateTime } from '@/components/ui/format';
 import { Modal } from '@/components/ui/modal';
+import { FormActions } from '@/components/ui/form-actions';
 
 /** `orders_restore_20250101_1200`: unique enough per minute, and obviously a copy. Kept within 63 bytes. */
 function suggestName(database: string, at: Date): string {
@@ -56,15 +57,13 @@ export function RestoreDialog({ point, sourceDatabase, onClose }: { point: Recov
             <input id="restore-database" name="database" required maxLength={63} autoFocus value={database} onChange={(e) => setDatabase(e.target.value)} />
           </div>
           {restore.error && <ErrorAlert title="The restore was not started" error={restore.error} />}
-          <div className="form-actions">
-            <span className="spacer" />
-            <button type="button" className="btn btn-ghost" onClick={onClose}>
-              Cancel
-            </button>
-            <button type="submit" className="btn btn-primary" disabled={restore.isPending || restore.isSuccess || database.trim() === ''}>
-              {restore.isPending || restore.isSuccess ? 'Starting restore…' : 'Start restore'}
-            </button>
-          </div>
+          <FormActions
+            onCancel={onClose}
+            submitLabel="Start restore"
+            pendingLabel="Starting restore…"
+            pending={restore.isPending || restore.isSuccess}
+            disabled={database.trim() === ''}
+          />
         </form>
       )}
     </Modal>
