@@ -31,7 +31,7 @@ function levelLabel(n: number): string {
 }
 
 function destinationLabel(d: Destination): string {
-  const traits = [d.kind === 's3' ? 'S3' : 'local disk', d.offsite && 'offsite', d.immutable && 'immutable'].filter(Boolean);
+  const traits = [d.kindLabel, d.offsite && 'offsite', d.immutable && 'immutable'].filter(Boolean);
   return `${d.name} (${traits.join(', ')})`;
 }
 
@@ -101,7 +101,7 @@ export function NewPolicyForm({ onCancel, onCreated }: { onCancel: () => void; o
       <h2 id={`${ids}-heading`}>New policy</h2>
       {destinations.error && <ErrorAlert title="The destinations could not be loaded" error={destinations.error} />}
       {destinations.isSuccess && list.length === 0 && (
-        <Alert tone="warning">No destination yet: add one with POST /api/v1/destinations (docs/API.md), then come back.</Alert>
+        <Alert tone="warning">No destination yet: an admin adds one with POST /api/v1/destinations (docs/API.md), then come back.</Alert>
       )}
       <form
         className="form form-grid"

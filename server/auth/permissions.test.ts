@@ -13,6 +13,11 @@ describe('permissions', () => {
     expect(can(actor('APPROVER'), 'backup:run')).toBe(false);
     expect(can(actor('ADMIN'), 'restore:approve')).toBe(true);
   });
+  it('keeps destinations to admins: operators manage sources and policies only', () => {
+    expect(can(actor('OPERATOR'), 'inventory:write')).toBe(true);
+    for (const role of ['VIEWER', 'OPERATOR', 'APPROVER'] as const) expect(can(actor(role), 'destination:write')).toBe(false);
+    expect(can(actor('ADMIN'), 'destination:write')).toBe(true);
+  });
   it('throws coded errors', () => {
     expect(() => authorize(null, 'run:read')).toThrow(expect.objectContaining({ code: 'UNAUTHENTICATED' }));
     expect(() => authorize(actor('VIEWER'), 'token:manage')).toThrow(expect.objectContaining({ code: 'FORBIDDEN' }));

@@ -6,6 +6,7 @@ export type Role = (typeof ROLES)[number];
 export type Permission =
   | 'inventory:read'
   | 'inventory:write'
+  | 'destination:write'
   | 'backup:run'
   | 'restore:request'
   | 'restore:approve'
@@ -20,7 +21,11 @@ const VIEWER: Permission[] = ['inventory:read', 'run:read'];
 const OPERATOR: Permission[] = [...VIEWER, 'inventory:write', 'backup:run', 'restore:request', 'run:cancel'];
 // An approver reviews what operators ask for; approving is a separate duty, not a superset of operating.
 const APPROVER: Permission[] = [...VIEWER, 'restore:approve', 'audit:read'];
-const ADMIN: Permission[] = [...new Set<Permission>([...OPERATOR, ...APPROVER, 'token:manage', 'key:manage', 'user:manage'])];
+// Destinations are an admin's alone: a destination decides where workers write and prune on their machines, so
+// an operator keeps sources and policies (inventory:write) but cannot aim a worker at a directory of its choosing.
+const ADMIN: Permission[] = [
+  ...new Set<Permission>([...OPERATOR, ...APPROVER, 'destination:write', 'token:manage', 'key:manage', 'user:manage']),
+];
 
 const BY_ROLE: Record<Role, ReadonlySet<Permission>> = {
   VIEWER: new Set(VIEWER),

@@ -1,14 +1,12 @@
 import crypto from 'node:crypto';
+import path from 'node:path';
 import { z } from 'zod';
 import { authorize, type Actor } from '@/server/auth/permissions';
 import { recordAudit } from '@/server/audit/record-audit';
-import {
-  DESTINATION_SECRET_KEYS,
-  LocalDestinationConfig,
-  S3DestinationConfig,
-  destinationSecretContext,
-} from '@/server/storage/for-destination';
+import { DESTINATION_KINDS, getDestinationKind } from '@/server/storage/destination-kinds';
+import { destinationSecretContext } from '@/server/storage/for-destination';
 import { db } from '@/server/shared/db';
+import { env } from '@/server/shared/env';
 import { DomainError } from '@/server/shared/errors';
 import { isUniqueViolation } from '@/server/shared/prisma-errors';
 import { sealSecret } from '@/server/shared/secrets';
@@ -16,7 +14,7 @@ import { toDestinationDto } from './destination-dto';
 
 export const CreateDestinationInput = z.object({
   name: z.string().trim().min(1).max(100),
-  kind: z.enum(['local', 's3']),
+  kind: z.enum(DESTINATION_KINDS),
   config: z.record(z.string(), z.unknown()),
   /** Operator-declared: in another site or region than the production data. */
   offsite: z.boolean().default(false),
@@ -26,14 +24,32 @@ export const CreateDestinationInput = z.object({
 export type CreateDestinationInput = z.infer<typeof CreateDestinationInput>;
 
 /**
- * Registers a place to store backups. The config is validated by the kind's schema; secret settings (S3
+ * Parses a destination's settings with its kind's schema, then the kind's placement rules (where it may point).
+ * Refusals name the field under `config`, e.g. `config.path`.
+ */
+function parseDestinationConfig(kindName: string, raw: Record<string, unknown>): Record<string, unknown> {
+  const kind = getDestinationKind(kindName);
+  const config = z.object({ config: kind.configSchema }).parse({ config: raw }).config;
+  const issues = (kind.placementIssues?.(config, { dataDir: path.resolve(env().LIFEBOAT_DATA_DIR) }) ?? []).map((i) => ({
+    path: ['config', ...i.path],
+    message: i.message,
+  }));
+  if (issues.length > 0) {
+    throw new DomainError('VALIDATION', issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), { issues });
+  }
+  return config as Record<string, unknown>;
+}
+
+/**
+ * Registers a place to store backups: an admin's duty, since a destination decides where workers write (and
+ * later delete). The config is validated by the kind's schema and placement rules; secret settings (S3
  * credentials) are sealed with the master key, bound to the new row's id, and never returned or audited.
  */
 export async function createDestination(actor: Actor | null, raw: unknown) {
-  authorize(actor, 'inventory:write');
+  authorize(actor, 'destination:write');
   const input = CreateDestinationInput.parse(raw);
-  const parsed = (input.kind === 'local' ? LocalDestinationConfig : S3DestinationConfig).parse(input.config) as Record<string, unknown>;
-  const secretKeys = DESTINATION_SECRET_KEYS[input.kind] ?? [];
+  const parsed = parseDestinationConfig(input.kind, input.config);
+  const secretKeys = getDestinationKind(input.kind).secretKeys;
   const settings: Record<string, unknown> = {};
   const secrets: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(parsed)) {

@@ -31,13 +31,13 @@ export interface RunArtifactKeys {
   manifest: string;
 }
 
-/** `sources/<sourceId>/` — every backup of one source, for listing and retention. */
-export function sourcePrefix(sourceId: string): string {
+/** `sources/<sourceId>/` — every backup of one source. */
+function sourcePrefix(sourceId: string): string {
   return `${ROOT}/${checkId('sourceId', sourceId)}/`;
 }
 
 /** `sources/<sourceId>/<yyyy>/<mm>/<dd>/<runId>/` */
-export function runPrefix(parts: RunKeyParts): string {
+function runPrefix(parts: RunKeyParts): string {
   const { startedAt } = parts;
   if (!(startedAt instanceof Date) || Number.isNaN(startedAt.getTime())) throw new Error('layout: startedAt is not a valid date');
   const yyyy = String(startedAt.getUTCFullYear()).padStart(4, '0');
@@ -56,7 +56,7 @@ export function runArtifactKeys(parts: RunKeyParts, extension: string): RunArtif
   return { prefix, data: `${prefix}data.${extension}`, manifest: `${prefix}${MANIFEST_FILE}` };
 }
 
-export interface ParsedRunKey {
+interface ParsedRunKey {
   sourceId: string;
   runId: string;
   /** `yyyy-mm-dd`, UTC. */
@@ -65,8 +65,8 @@ export interface ParsedRunKey {
   file: string;
 }
 
-/** Inverse of `runArtifactKeys` for maintenance (orphan sweeps, reconciling storage with the database). */
-export function parseRunKey(key: string): ParsedRunKey | null {
+/** Inverse of `runArtifactKeys`: which source and run a stored key belongs to, and which file of the run it is. */
+function parseRunKey(key: string): ParsedRunKey | null {
   const parts = key.split('/');
   if (parts.length !== 7 || parts[0] !== ROOT) return null;
   const [, sourceId, yyyy, mm, dd, runId, file] = parts as [string, string, string, string, string, string, string];

@@ -8,7 +8,7 @@ import { buffer } from 'node:stream/consumers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { isStorageError, StorageError, type StorageDriver } from './driver';
-import { parseRunKey, runArtifactKeys, sourcePrefix } from './layout';
+import { manifestKeyForDataKey, runArtifactKeys } from './layout';
 import { createLocalDiskDriver } from './local-disk';
 
 let root: string;
@@ -192,9 +192,11 @@ describe('layout', () => {
     });
     await driver.put(keys.data, Readable.from(['d']));
     await driver.put(keys.manifest, Readable.from(['{}']));
-    expect(await driver.list(sourcePrefix('src_1'))).toEqual([keys.data, keys.manifest]);
-    expect(parseRunKey(keys.data)).toEqual({ sourceId: 'src_1', runId: 'run-abc', date: '2024-03-05', file: 'data.pgdump' });
-    expect(parseRunKey('sources/src_1/2024/03/05/run-abc/other.txt')).toBeNull();
+    expect(await driver.list('sources/src_1/')).toEqual([keys.data, keys.manifest]);
+    expect(manifestKeyForDataKey(keys.data)).toBe(keys.manifest);
+    expect(manifestKeyForDataKey(keys.manifest)).toBeNull();
+    expect(manifestKeyForDataKey('sources/src_1/2024/03/05/run-abc/other.txt')).toBeNull();
+    expect(manifestKeyForDataKey('sources/../2024/03/05/run-abc/data.pgdump')).toBeNull();
   });
 
   it('refuses ids that could change the shape of a key', () => {
