@@ -220,7 +220,9 @@ e2e() {
   run 120 npx tsx prisma/seed.ts || return 1
   local rc=0 exited=$LIFEBOAT_DATA_DIR/worker.exited
   rm -f "$exited" "$LIFEBOAT_DATA_DIR/worker.log"
-  run 480 npx playwright test || rc=$?
+  # PLAYWRIGHT_ARGS (e.g. "e2e/api.spec.ts") narrows the run to some specs while working on them.
+  # shellcheck disable=SC2086 # word splitting of PLAYWRIGHT_ARGS is the point
+  run 480 npx playwright test ${PLAYWRIGHT_ARGS:-} || rc=$?
   # playwright.config.ts: the file exists only if the worker quit by itself, which a passing suite can hide.
   if [[ -f $exited ]]; then
     echo "test: the worker exited during the e2e run (status $(cat "$exited"))" >&2

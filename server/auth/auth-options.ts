@@ -1,9 +1,12 @@
 import type { AuthOptions } from 'next-auth';
 import CredentialsProvider from 'next-auth/providers/credentials';
 import { z } from 'zod';
+import { noControlChars } from '@/server/shared/text';
 import { authenticatePassword } from './users';
 
-const Credentials = z.object({ email: z.string().min(1), password: z.string().min(1) });
+// The sign-in form is not behind route(); the shared check keeps a NUL in the email away from PostgreSQL (a failed
+// sign-in, not a 500). The password is only hashed, so any character may be in it.
+const Credentials = z.object({ email: z.string().min(1).refine(...noControlChars), password: z.string().min(1) });
 
 /** next-auth v4: credentials against the catalog's argon2 hashes, JWT sessions carrying the user id. */
 export const authOptions: AuthOptions = {

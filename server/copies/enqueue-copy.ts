@@ -1,10 +1,10 @@
 import { enqueueJob } from '@/server/jobs/producer';
+import { env } from '@/server/shared/env';
 import { logger } from '@/server/shared/logger';
 
-// Five deliveries per enqueue, 5 s × 2^n apart (5, 10, 20, 40 s): rides out a short outage of the copy destination
-// without hammering it. The sweep re-enqueues after that, up to COPY_MAX_ATTEMPTS claims in all.
+// Five deliveries per enqueue, LIFEBOAT_COPY_BACKOFF_MS × 2^n apart (server/shared/env.ts): rides out a short outage
+// of the copy destination. The sweep re-enqueues after that, up to COPY_MAX_ATTEMPTS claims in all.
 const COPY_JOB_ATTEMPTS = 5;
-const COPY_BACKOFF_MS = Number(process.env.LIFEBOAT_COPY_BACKOFF_MS ?? 5_000);
 /** Claims a copy may use in all (across BullMQ retries and sweeps) before it stays COPY_FAILED for an operator. */
 export const COPY_MAX_ATTEMPTS = 10;
 
@@ -15,7 +15,7 @@ export const COPY_MAX_ATTEMPTS = 10;
  */
 export async function enqueueCopy(copyId: string, attempts: number): Promise<void> {
   try {
-    await enqueueJob('copy.run', { copyId }, `copy-${copyId}-a${attempts}`, { attempts: COPY_JOB_ATTEMPTS, backoffMs: COPY_BACKOFF_MS });
+    await enqueueJob('copy.run', { copyId }, `copy-${copyId}-a${attempts}`, { attempts: COPY_JOB_ATTEMPTS, backoffMs: env().LIFEBOAT_COPY_BACKOFF_MS });
   } catch (e) {
     logger.warn({ err: e, copyId }, 'enqueue of copy failed; the sweep will pick it up');
   }

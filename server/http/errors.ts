@@ -12,12 +12,11 @@ const STATUS: Record<ErrorCode, number> = {
   INVALID_STATE: 409,
   VALIDATION: 422,
   CONNECTION_FAILED: 422,
+  METHOD_NOT_ALLOWED: 405,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
   INTERNAL: 500,
 };
-
-export interface ErrorBody {
-  error: { code: string; message: string; details?: unknown };
-}
 
 export function errorResponse(e: unknown): Response {
   if (e instanceof ZodError) {

@@ -4,8 +4,11 @@ import { authOptions } from '@/server/auth/auth-options';
 import { authenticateApiToken } from '@/server/auth/api-tokens';
 import { actorForUser } from '@/server/auth/users';
 import type { Actor } from '@/server/auth/permissions';
-import { DomainError } from '@/server/shared/errors';
+import { z } from 'zod';
+import { DomainError, notFound } from '@/server/shared/errors';
+import { assertCleanInput } from '@/server/shared/text';
 import { errorResponse, json } from './errors';
+import { readJsonBody } from './read-body';
 
 type Params = Record<string, string>;
 
@@ -14,14 +17,36 @@ export interface RouteContext<P extends Params> {
   /** Null when nobody is signed in: verbs decide (they throw UNAUTHENTICATED). */
   actor: Actor | null;
   params: P;
-  /** Parsed JSON body; a malformed body is a 400 before the handler runs. */
+  /** Parsed JSON body (`{}` when empty); see readJsonBody for what is refused before the handler runs. */
   body: () => Promise<unknown>;
   query: Record<string, string>;
 }
 
+/** Methods whose body is read (and refused when oversized, not JSON or unclean) before the handler runs. */
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+
+const Uuid = z.string().uuid();
+
 /**
- * Wraps a route handler: resolves the actor (bearer token or session cookie), parses the body on demand and maps
- * every error to `{ error: { code, message } }`. Permissions are checked by the verb the handler calls.
+ * Every id in this API's paths is a uuid (`[id]`, `[destinationId]`), so anything else names nothing: 404 here,
+ * before a verb hands it to PostgreSQL (whose uuid cast error would be a 500). The noun comes from the path: ids sit
+ * right after their collection (`/api/v1/recovery-points/{id}` → "recovery point").
+ */
+function assertIdParams(pathname: string, params: Record<string, string | string[]>): void {
+  for (const [name, value] of Object.entries(params)) {
+    if (name !== 'id' && !name.endsWith('Id')) continue;
+    if (typeof value === 'string' && Uuid.safeParse(value).success) continue;
+    const collection = pathname.split('/')[3] ?? 'resource';
+    const noun = name === 'id' ? collection.replace(/ies$/, 'y').replace(/s$/, '').replaceAll('-', ' ') : name.slice(0, -2);
+    throw notFound(noun, String(value));
+  }
+}
+
+/**
+ * Wraps a route handler: resolves the actor (bearer token or session cookie), refuses hostile input at the edge
+ * (control characters in any path parameter, query parameter or body string → 422 naming it, e.g. `query.targetId`;
+ * non-uuid ids → 404; bodies over 1 MiB → 413, not JSON → 415) and maps every error to `{ error: { code, message } }`.
+ * Permissions are checked by the verb the handler calls.
  */
 export function route<P extends Params = Params>(
   handler: (ctx: RouteContext<P>) => Promise<unknown>,
@@ -31,20 +56,18 @@ export function route<P extends Params = Params>(
     try {
       const actor = await resolveActor(req);
       const params = (await ctx.params) ?? ({} as P);
+      assertCleanInput(params, 'params');
+      assertIdParams(req.nextUrl.pathname, params);
+      const query = Object.fromEntries(req.nextUrl.searchParams.entries());
+      assertCleanInput(query, 'query');
+      // Read up front where a body belongs, so that handlers which ignore it still refuse a hostile one.
+      let body: Promise<unknown> | undefined = BODY_METHODS.has(req.method) ? Promise.resolve(await readJsonBody(req)) : undefined;
       const result = await handler({
         req,
         actor,
         params,
-        query: Object.fromEntries(req.nextUrl.searchParams.entries()),
-        body: async () => {
-          const text = await req.text();
-          if (!text) return {};
-          try {
-            return JSON.parse(text);
-          } catch {
-            throw new DomainError('BAD_REQUEST', 'request body is not valid JSON');
-          }
-        },
+        query,
+        body: () => (body ??= readJsonBody(req)),
       });
       if (result instanceof Response) return result;
       return json(result, opts.status ?? 200);

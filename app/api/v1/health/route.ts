@@ -1,5 +1,6 @@
 import { json } from '@/server/http/errors';
 import { checkHealth } from '@/server/health/check-health';
+import { otherMethods } from '@/server/http/fallbacks';
 
 export const dynamic = 'force-dynamic';
 
@@ -7,3 +8,5 @@ export async function GET() {
   const health = await checkHealth();
   return json(health, health.status === 'ok' ? 200 : 503);
 }
+
+export const { POST, PUT, PATCH, DELETE } = otherMethods('GET');

@@ -1,4 +1,7 @@
 import { route } from '@/server/http/route';
 import { listKeys } from '@/server/keys';
+import { otherMethods } from '@/server/http/fallbacks';
 
 export const GET = route(async ({ actor }) => ({ items: await listKeys(actor) }));
+
+export const { POST, PUT, PATCH, DELETE } = otherMethods('GET');

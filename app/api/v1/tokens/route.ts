@@ -1,14 +1,8 @@
 import { route } from '@/server/http/route';
-import { authorize, createApiToken, listApiTokens } from '@/server/auth';
-import { DomainError } from '@/server/shared/errors';
+import { createOwnApiToken, listApiTokens } from '@/server/auth';
+import { otherMethods } from '@/server/http/fallbacks';
 
 export const GET = route(async ({ actor }) => ({ items: await listApiTokens(actor) }));
-export const POST = route(
-  async ({ actor, body }) => {
-    authorize(actor, 'token:manage');
-    // A token belongs to a person; a token cannot mint further tokens.
-    if (actor.type !== 'user' || !actor.id) throw new DomainError('FORBIDDEN', 'API tokens are created by a signed-in admin');
-    return createApiToken(actor, actor.id, await body());
-  },
-  { status: 201 },
-);
+export const POST = route(async ({ actor, body }) => createOwnApiToken(actor, await body()), { status: 201 });
+
+export const { PUT, PATCH, DELETE } = otherMethods('GET', 'POST');

@@ -1,5 +1,6 @@
 import { route } from '@/server/http/route';
 import { exportRecoveryKit, readFormatDoc } from '@/server/keys';
+import { otherMethods } from '@/server/http/fallbacks';
 
 export const dynamic = 'force-dynamic';
 
@@ -13,3 +14,5 @@ export const GET = route(async ({ actor }) => {
     },
   });
 });
+
+export const { POST, PUT, PATCH, DELETE } = otherMethods('GET');

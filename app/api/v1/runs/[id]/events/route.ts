@@ -1,5 +1,6 @@
 import { route } from '@/server/http/route';
 import { watchRun } from '@/server/runs';
+import { otherMethods } from '@/server/http/fallbacks';
 
 export const dynamic = 'force-dynamic';
 
@@ -14,3 +15,5 @@ export const GET = route<{ id: string }>(async ({ actor, params, req }) => {
     },
   });
 });
+
+export const { POST, PUT, PATCH, DELETE } = otherMethods('GET');

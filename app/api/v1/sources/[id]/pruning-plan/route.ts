@@ -1,4 +1,7 @@
 import { route } from '@/server/http/route';
 import { planSourcePruning } from '@/server/retention';
+import { otherMethods } from '@/server/http/fallbacks';
 
 export const GET = route<{ id: string }>(async ({ actor, params }) => planSourcePruning(actor, params.id));
+
+export const { POST, PUT, PATCH, DELETE } = otherMethods('GET');
