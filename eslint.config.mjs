@@ -81,4 +81,22 @@ export default defineConfig(
       message: 'app/** must not touch Prisma or BullMQ directly (GUIDE layering rule 1): call a server/<domain> verb.',
     },
   ]),
+
+  // GUIDE "one process helper": every child of the app and the workers starts through server/process, which gives it
+  // an allow-listed environment (never the worker's secrets). Tests, test harnesses and benchmarks may spawn directly.
+  {
+    files: ['server/**/*.{ts,tsx,mts,cts}', 'workers/**/*.{ts,tsx,mts,cts}', 'app/**/*.{ts,tsx,mts,cts}'],
+    ignores: ['server/process/**', '**/testing/**', '**/*.test.ts', '**/*.bench.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['child_process', 'node:child_process'].map((name) => ({
+            name,
+            message: 'Start child processes through server/process (spawnProcess): argv only, an allow-listed environment, the exit checked.',
+          })),
+        },
+      ],
+    },
+  },
 );

@@ -18,4 +18,4 @@ export { createReadPipeline, validateReadOptions } from './read-pipeline';
 export type { ReadPipeline, ReadPipelineOptions, ReadResult } from './read-pipeline';
 export { verifyAndDecode, verifyStored } from './verify';
 export type { VerifyAndDecodeOptions, VerifyOptions } from './verify';
-export type { ArtifactTools } from './child-stage';
+export type { ArtifactTools } from './run-stages';

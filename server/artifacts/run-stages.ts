@@ -14,14 +14,70 @@
  * (report the tool's exit status).
  */
 import { createHash } from 'node:crypto';
+import path from 'node:path';
 import { finished, Transform, type Readable, type Writable } from 'node:stream';
 
-import { describeExit, failedOnItsOwn, spawnStage, summarizeStderr, type ChildStage, type StageExit, type StageSpec } from './child-stage';
+import { describeExit, failedOnItsOwn, spawnProcess, startFailure, type PipedChild, type ProcessExit } from '@/server/process';
+
 import { ArtifactError } from './errors';
 
 // Slack between the last stage and the consumer (a storage upload or pg_restore): smooths bursts without
 // holding much memory per run.
 const OUTPUT_BUFFER_BYTES = 1024 * 1024;
+// zstd and age hold no connections or locks: a tool that ignores SIGTERM this long is stuck, not finishing up.
+const STAGE_KILL_GRACE_MS = 2_000;
+
+export interface ArtifactTools {
+  /** Path or name of the zstd binary; default `zstd` from PATH. */
+  zstd?: string;
+  /** Path or name of the age binary; default `age` from PATH. */
+  age?: string;
+}
+
+/** One external tool in the pipeline (zstd, age), with both ends piped. */
+export interface StageSpec {
+  /** Name for messages, e.g. `zstd -d`. */
+  label: string;
+  command: string;
+  args: readonly string[];
+}
+
+export type StageExit = ProcessExit;
+
+export interface ChildStage {
+  spec: StageSpec;
+  child: PipedChild;
+  /** Settles (never rejects) once the process has exited and its stdout/stderr are closed, or it failed to start. */
+  exited: Promise<StageExit>;
+  /** Stops it and drops our ends of its pipes (see `SpawnedProcess.kill`). */
+  kill(): void;
+}
+
+/**
+ * Through the one process helper, which gives the tool nothing of the worker's environment: besides its secrets,
+ * zstd would read ZSTD_CLEVEL and ZSTD_NBTHREADS there, silently overriding the level recorded in the manifest.
+ */
+function spawnStage(spec: StageSpec): ChildStage {
+  const started = spawnProcess({ command: spec.command, args: spec.args, stdin: 'pipe', stdout: 'pipe', killGraceMs: STAGE_KILL_GRACE_MS });
+  // All three ends are pipes, so none is null.
+  return { spec, child: started.child as PipedChild, exited: started.exited, kill: started.kill };
+}
+
+/**
+ * The useful part of a tool's stderr as one line: its error lines without the `zstd:`/`age: error:` prefixes
+ * and without age's "report unexpected errors at …" footer, e.g. `no identity matched any of the recipients`.
+ */
+function summarizeStderr(stderrTail: string): string {
+  const lines = stderrTail
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0 && !/report unexpected or unhelpful errors/i.test(line));
+  // Three lines is enough to read in a UI.
+  return lines
+    .slice(-3)
+    .map((line) => line.replace(/^(zstd|age):\s*(error:\s*)?/i, '').replace(/\s+/g, ' '))
+    .join(' / ');
+}
 
 export interface StreamTotals {
   bytes: number;
@@ -60,8 +116,6 @@ export interface RunStagesOptions {
   maxInputBytes?: number;
   /** Last checks before the output may end, given the totals of both taps and how each stage exited. */
   verify?: (totals: RunTotals) => ArtifactError | undefined;
-  /** The environment every tool gets. */
-  env: Record<string, string>;
 }
 
 export interface RunTotals {
@@ -230,10 +284,8 @@ export function runStages(options: RunStagesOptions): RunningStages {
     const stage = stages[blamed];
     if (exit === undefined || stage === undefined) return undefined;
     if (exit.spawnError !== undefined) {
-      if (exit.spawnError.code === 'ENOENT') {
-        return new ArtifactError('TOOL_NOT_FOUND', `${stage.spec.command} not found on PATH; install it on the worker (Debian: apt-get install zstd age)`);
-      }
-      return new ArtifactError('TOOL_FAILED', `could not start ${stage.spec.label}: ${exit.spawnError.message}`, { cause: exit.spawnError });
+      const { code, message } = startFailure(path.basename(stage.spec.command), stage.spec.command, exit.spawnError, 'install it on the worker (Debian: apt-get install zstd age)');
+      return new ArtifactError(code, message, { cause: exit.spawnError });
     }
     const detail = summarizeStderr(exit.stderrTail);
     return new ArtifactError('TOOL_FAILED', `${stage.spec.label} failed (${describeExit(exit)})${detail ? `: ${detail}` : ''}`);
@@ -299,7 +351,7 @@ export function runStages(options: RunStagesOptions): RunningStages {
     }
     cleanup = prepared.cleanup;
     if (failure !== undefined) return; // cancelled while preparing: nothing to start; fail() runs the cleanup
-    stages = prepared.specs.map((spec) => spawnStage(spec, options.env));
+    stages = prepared.specs.map(spawnStage);
     stages.forEach((stage, index) => {
       // 'exit', not 'close': a stage whose unread output sits in a paused socket never closes until someone stops
       // the rest. A clean exit is judged in the output's flush, after the last byte; a failure is acted on at once.

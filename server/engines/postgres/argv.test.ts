@@ -4,7 +4,8 @@ import { isEngineError } from '../engine';
 import { buildConninfo, pgDumpArgs, pgRestoreArgs, pgRestoreListArgs, quoteConninfoValue, toolCommand, toolEnv } from './argv';
 import { PostgresConfig, PostgresRestoreTarget } from './config';
 import { postgresEngine } from './index';
-import { summarizeStderr } from './spawn-tool';
+import { summarizeStderr } from './run-tool';
+import { childEnv } from '@/server/process';
 
 const PASSWORD = "s3cr3t pa'ss\\word";
 
@@ -63,16 +64,14 @@ describe('postgres argv', () => {
     const all = [...pgDumpArgs(config), ...pgRestoreArgs(config, { database: 'x', noPrivileges: false })].join('\n');
     expect(all).not.toContain('s3cr3t');
     expect(all).not.toMatch(/password=/i);
-    expect(toolEnv({ PATH: '/usr/bin' }, secrets)).toEqual({ PATH: '/usr/bin', PGPASSWORD: PASSWORD });
-    expect(toolEnv({ PATH: '/usr/bin' }, {})).toEqual({ PATH: '/usr/bin' });
+    expect(toolEnv(secrets)).toEqual({ PGPASSWORD: PASSWORD });
+    expect(toolEnv({})).toEqual({});
   });
 
-  it("drops the worker's own PG* variables so they cannot redirect a backup", () => {
-    const env = toolEnv(
-      { PATH: '/bin', HOME: '/home/w', PGHOST: 'evil', PGPASSWORD: 'worker-pw', PGOPTIONS: '-c x=y', PGSERVICE: 's', pgdatabase: 'd', UNSET: undefined },
-      {},
-    );
-    expect(env).toEqual({ PATH: '/bin', HOME: '/home/w' });
+  it("drops the worker's own PG* variables so they cannot redirect a backup; only the source's password is passed", () => {
+    const worker = { PATH: '/bin', HOME: '/home/w', PGHOST: 'evil', PGPASSWORD: 'worker-pw', PGOPTIONS: '-c x=y', PGSERVICE: 's', pgdatabase: 'd', UNSET: undefined };
+    expect(childEnv(toolEnv({}), worker)).toEqual({ PATH: '/bin', HOME: '/home/w' });
+    expect(childEnv(toolEnv({ password: PASSWORD }), worker)).toEqual({ PATH: '/bin', HOME: '/home/w', PGPASSWORD: PASSWORD });
   });
 
   it.each([

@@ -6,7 +6,7 @@
  * option (a database named "-x" stays a name), and quoting means "my db; drop" or "a=b" stay names too —
  * a bare positional dbname containing "=" would be parsed as a connection string by libpq.
  * The password is never in argv: it goes to the child's environment (PGPASSWORD), which on Linux only
- * the same user and root can read.
+ * the same user and root can read; that environment holds nothing else of the worker's (server/process).
  */
 import path from 'node:path';
 
@@ -84,17 +84,12 @@ export function versionArgs(): string[] {
 }
 
 /**
- * Environment for a tool: the worker's environment minus every `PG*` variable (so an operator's PGHOST,
- * PGOPTIONS, PGSERVICE or PGPASSWORD can never redirect or alter a backup: the source's config is the only
- * input), plus the password if there is one.
+ * What a tool is given on purpose through its environment: the source's password, if there is one. The process
+ * helper adds only PATH, locale and HOME/TMPDIR/TZ, so the worker's own PGHOST, PGOPTIONS, PGSERVICE or PGPASSWORD
+ * can never redirect or alter a backup: the source's config is the only input.
  */
-export function toolEnv(baseEnv: Readonly<Record<string, string | undefined>>, secrets: PostgresSecrets): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(baseEnv)) {
-    if (value !== undefined && !key.toUpperCase().startsWith('PG')) env[key] = value;
-  }
-  if (secrets.password !== undefined) env.PGPASSWORD = secrets.password;
-  return env;
+export function toolEnv(secrets: PostgresSecrets): Record<string, string> {
+  return secrets.password === undefined ? {} : { PGPASSWORD: secrets.password };
 }
 
 /** The executable to run: from `binDir` when given (to pick a pg_dump matching the server's major), else PATH. */

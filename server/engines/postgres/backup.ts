@@ -2,11 +2,15 @@ import { readFile } from 'node:fs/promises';
 import { Transform, type Writable } from 'node:stream';
 
 import { EngineError, type EngineBackup, type EngineBackupResult, type EngineBackupTo, type EngineRunOptions } from '../engine';
-import { pgDumpArgs, toolCommand, toolEnv, versionArgs } from './argv';
+import { describeExit, type ProcessExit, type SpawnedProcess } from '@/server/process';
+
+import { pgDumpArgs, versionArgs } from './argv';
 import { withClient } from './client';
 import type { PostgresConfig, PostgresSecrets } from './config';
 import { createProgressReporter } from './progress';
-import { describeExit, spawnTool, summarizeStderr, type SpawnedTool, type ToolExit } from './spawn-tool';
+import { spawnFailure, spawnPgTool, summarizeStderr, type PostgresToolOptions } from './run-tool';
+
+export type { PostgresToolOptions } from './run-tool';
 
 /** Every `pg_dump -Fc` archive starts with these bytes; anything else is not a dump we can restore. */
 const CUSTOM_FORMAT_MAGIC = Buffer.from('PGDMP', 'ascii');
@@ -17,13 +21,6 @@ export const POSTGRES_DUMP_FORMAT = 'pg_dump-custom';
 const OUTPUT_BUFFER_BYTES = 1024 * 1024;
 // The size/version query is a nicety; never let it hold up reporting a finished dump for longer than this.
 const METADATA_TIMEOUT_MS = 10_000;
-
-export interface PostgresToolOptions {
-  /** Folder holding pg_dump/pg_restore; default: look them up on PATH. */
-  binDir?: string;
-  /** Environment the tools inherit (minus PG* variables). Default: the worker's own. */
-  baseEnv?: Readonly<Record<string, string | undefined>>;
-}
 
 interface SourceMetadata {
   serverVersion?: string;
@@ -49,7 +46,7 @@ export function backupPostgres(
   let failure: EngineError | undefined;
   // Declared before fail() (which kills it) and assigned only after the already-aborted check.
   // eslint-disable-next-line prefer-const
-  let dump: SpawnedTool | undefined;
+  let dump: SpawnedProcess | undefined;
   let metadataPromise: Promise<SourceMetadata | undefined> = Promise.resolve(undefined);
   let toolVersionPromise: Promise<string | undefined> = Promise.resolve(undefined);
   let resolveDone!: (result: EngineBackupResult) => void;
@@ -114,11 +111,11 @@ export function backupPostgres(
     return err;
   }
 
-  function exitedOrNow(): Promise<ToolExit | undefined> {
+  function exitedOrNow(): Promise<ProcessExit | undefined> {
     return dump?.exited ?? Promise.resolve(undefined);
   }
 
-  function outcomeError(exit: ToolExit | undefined): EngineError | undefined {
+  function outcomeError(exit: ProcessExit | undefined): EngineError | undefined {
     if (exit === undefined) return new EngineError('TOOL_FAILED', 'pg_dump was not started');
     if (exit.spawnError !== undefined) return spawnFailure('pg_dump', tools, exit.spawnError);
     if (exit.code !== 0) {
@@ -135,14 +132,7 @@ export function backupPostgres(
     return { stream: output, done };
   }
 
-  const env = toolEnv(tools.baseEnv ?? process.env, secrets);
-  dump = spawnTool({
-    command: toolCommand('pg_dump', tools.binDir),
-    args: pgDumpArgs(config, { compress: options.compress }),
-    env,
-    stdin: 'ignore',
-    stdout: 'pipe',
-  });
+  dump = spawnPgTool('pg_dump', pgDumpArgs(config, { compress: options.compress }), tools, secrets, { stdin: 'ignore', stdout: 'pipe' });
   dump.stdout?.pipe(output);
 
   void dump.exited.then((exit) => {
@@ -169,7 +159,7 @@ export function backupPostgres(
     progress.setEstimatedTotal(metadata?.sizeBytes);
     return metadata;
   });
-  toolVersionPromise = withTimeout(readToolVersion('pg_dump', tools, env), METADATA_TIMEOUT_MS);
+  toolVersionPromise = withTimeout(readToolVersion('pg_dump', tools), METADATA_TIMEOUT_MS);
 
   return { stream: output, done };
 }
@@ -198,14 +188,7 @@ export function backupPostgresTo(
     return { done, kill: () => undefined };
   }
 
-  const env = toolEnv(tools.baseEnv ?? process.env, secrets);
-  const dump = spawnTool({
-    command: toolCommand('pg_dump', tools.binDir),
-    args: pgDumpArgs(config, { compress: options.compress }),
-    env,
-    stdin: 'ignore',
-    stdout: sink,
-  });
+  const dump = spawnPgTool('pg_dump', pgDumpArgs(config, { compress: options.compress }), tools, secrets, { stdin: 'ignore', stdout: sink });
   let cancelled = false;
   const onAbort = () => {
     cancelled = true;
@@ -217,7 +200,7 @@ export function backupPostgresTo(
     progress.setEstimatedTotal(metadata?.sizeBytes);
     return metadata;
   });
-  const toolVersionPromise = withTimeout(readToolVersion('pg_dump', tools, env), METADATA_TIMEOUT_MS);
+  const toolVersionPromise = withTimeout(readToolVersion('pg_dump', tools), METADATA_TIMEOUT_MS);
 
   const sampler = dump.child.pid === undefined ? undefined : setInterval(() => void sampleWritten(dump.child.pid!), PROC_IO_SAMPLE_MS);
   sampler?.unref();
@@ -282,26 +265,14 @@ async function readSourceMetadata(config: PostgresConfig, secrets: PostgresSecre
   }
 }
 
-/** `pg_dump (PostgreSQL) 15.20 (Debian 15.20-0+deb12u1)` → the whole first line, or undefined. */
-export async function readToolVersion(
-  tool: 'pg_dump' | 'pg_restore',
-  tools: PostgresToolOptions,
-  env: Record<string, string>,
-): Promise<string | undefined> {
-  const child = spawnTool({ command: toolCommand(tool, tools.binDir), args: versionArgs(), env, stdin: 'ignore', stdout: 'pipe' });
+/** `pg_dump (PostgreSQL) 15.20 (Debian 15.20-0+deb12u1)` → the whole first line, or undefined. No password: it never connects. */
+export async function readToolVersion(tool: 'pg_dump' | 'pg_restore', tools: PostgresToolOptions): Promise<string | undefined> {
+  const child = spawnPgTool(tool, versionArgs(), tools, {}, { stdin: 'ignore', stdout: 'pipe' });
   const chunks: Buffer[] = [];
   child.stdout?.on('data', (chunk: Buffer) => chunks.push(chunk));
   const exit = await child.exited;
   if (exit.code !== 0) return undefined;
   return Buffer.concat(chunks).toString('utf8').split('\n')[0]?.trim() || undefined;
-}
-
-export function spawnFailure(tool: string, tools: PostgresToolOptions, err: NodeJS.ErrnoException): EngineError {
-  if (err.code === 'ENOENT') {
-    const where = tools.binDir === undefined ? 'on PATH' : `in ${tools.binDir}`;
-    return new EngineError('TOOL_NOT_FOUND', `${tool} not found ${where}; install the PostgreSQL client tools on the worker`);
-  }
-  return new EngineError('TOOL_FAILED', `could not start ${tool}: ${err.message}`, { cause: err });
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {

@@ -342,7 +342,7 @@ describe('postgres engine with a misbehaving pg_dump', () => {
     ['empty', 'EMPTY_OUTPUT', /produced no output/],
     ['garbage', 'EMPTY_OUTPUT', /not a custom-format archive/],
   ] as const)('%s output: done rejects with %s and storage keeps nothing', async (mode, code, message) => {
-    const engine = createPostgresEngine({ binDir, baseEnv: { PATH: process.env.PATH, FAKE_PG_DUMP: mode } });
+    const engine = createPostgresEngine({ binDir, env: { FAKE_PG_DUMP: mode } });
     const keys = keysFor(`run-fake-${mode}`);
     // The source must be reachable only for the best-effort metadata query; the dump itself is the script.
     const { stream, done } = engine.backup(sourceConfig, {});

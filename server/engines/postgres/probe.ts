@@ -1,5 +1,4 @@
 import { EngineError, type EngineProbeOptions, type EngineProbeResult } from '../engine';
-import { toolEnv } from './argv';
 import { readToolVersion, type PostgresToolOptions } from './backup';
 import { pgErrorMessage, withClient } from './client';
 import type { PostgresConfig, PostgresSecrets } from './config';
@@ -37,7 +36,7 @@ export async function probePostgres(
     return { ok: false, message: err instanceof EngineError ? err.message : `probe query failed: ${pgErrorMessage(err)}` };
   }
 
-  const toolVersion = await readToolVersion('pg_dump', tools, toolEnv(tools.baseEnv ?? process.env, {}));
+  const toolVersion = await readToolVersion('pg_dump', tools);
   if (toolVersion === undefined) {
     return { ok: true, version: server.version, message: 'connected; pg_dump is not installed on this machine, so backups must run on a worker that has it' };
   }

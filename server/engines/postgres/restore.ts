@@ -1,12 +1,13 @@
 import { Transform, type Readable } from 'node:stream';
 
 import { EngineError, type EngineRestoreOptions, type EngineRestoreResult } from '../engine';
-import { pgRestoreArgs, toolCommand, toolEnv } from './argv';
-import { spawnFailure, type PostgresToolOptions } from './backup';
+import { describeExit } from '@/server/process';
+
+import { pgRestoreArgs } from './argv';
 import { describeServer, pgErrorMessage, sqlState, withClient } from './client';
 import type { PostgresConfig, PostgresRestoreTarget, PostgresSecrets } from './config';
 import { createProgressReporter } from './progress';
-import { describeExit, spawnTool, summarizeStderr } from './spawn-tool';
+import { spawnFailure, spawnPgTool, summarizeStderr, type PostgresToolOptions } from './run-tool';
 
 // SQLSTATEs we act on (https://www.postgresql.org/docs/current/errcodes-appendix.html).
 const DUPLICATE_DATABASE = '42P04';
@@ -61,13 +62,7 @@ export async function restorePostgres(
     },
   });
 
-  const tool = spawnTool({
-    command: toolCommand('pg_restore', tools.binDir),
-    args: pgRestoreArgs(config, target),
-    env: toolEnv(tools.baseEnv ?? process.env, secrets),
-    stdin: 'pipe',
-    stdout: 'ignore',
-  });
+  const tool = spawnPgTool('pg_restore', pgRestoreArgs(config, target), tools, secrets, { stdin: 'pipe', stdout: 'ignore' });
   const onAbort = () => {
     tool.kill();
     input.destroy();

@@ -1,10 +1,11 @@
 import type { Readable } from 'node:stream';
 
 import { EngineError, type EngineRunOptions, type EngineVerifyResult } from '../engine';
-import { pgRestoreListArgs, toolCommand, toolEnv } from './argv';
-import { spawnFailure, type PostgresToolOptions } from './backup';
+import { describeExit } from '@/server/process';
+
+import { pgRestoreListArgs } from './argv';
 import { createProgressReporter } from './progress';
-import { describeExit, spawnTool, summarizeStderr } from './spawn-tool';
+import { spawnFailure, spawnPgTool, summarizeStderr, type PostgresToolOptions } from './run-tool';
 
 /** What `pg_restore --list` said about the archive, read line by line from its stdout. */
 interface TocSummary {
@@ -33,14 +34,8 @@ export async function verifyPostgres(
     throw new EngineError('CANCELLED', 'verification cancelled before it started');
   }
 
-  const tool = spawnTool({
-    command: toolCommand('pg_restore', tools.binDir),
-    args: pgRestoreListArgs(),
-    // No credentials: --list never connects. PG* variables are still stripped so nothing can redirect it.
-    env: toolEnv(tools.baseEnv ?? process.env, {}),
-    stdin: 'pipe',
-    stdout: 'pipe',
-  });
+  // No credentials: --list never connects.
+  const tool = spawnPgTool('pg_restore', pgRestoreListArgs(), tools, {}, { stdin: 'pipe', stdout: 'pipe' });
 
   const toc: TocSummary = { declared: null, listed: 0 };
   let partial = '';
