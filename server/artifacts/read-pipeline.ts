@@ -3,11 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 
-import { toolEnv, type ArtifactTools, type StageSpec } from './child-stage';
 import { codecSteps, type CodecStep } from './codec';
 import { ArtifactError } from './errors';
 import { assertIdentity } from './keys';
-import { runStages, type PreparedStages } from './run-stages';
+import { runStages, type ArtifactTools, type PreparedStages, type StageSpec } from './run-stages';
 
 export interface ReadPipelineOptions {
   /** As recorded in the manifest: `none`, `zstd`, `age` or `zstd+age`. */
@@ -58,7 +57,6 @@ export function createReadPipeline(stored: Readable, opts: ReadPipelineOptions):
     input: stored,
     prepare: () => prepareDecoders(steps, opts),
     passthrough: steps.length === 0,
-    env: toolEnv(),
     ...(opts.expectedStoredBytes !== undefined && { maxInputBytes: opts.expectedStoredBytes }),
     ...(opts.signal !== undefined && { signal: opts.signal }),
     verify: ({ input = NOTHING_READ, output }) => {

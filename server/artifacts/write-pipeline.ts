@@ -1,10 +1,9 @@
 import type { Readable } from 'node:stream';
 
-import { toolEnv, type ArtifactTools, type StageSpec } from './child-stage';
 import { codecOf, type Codec } from './codec';
 import { ArtifactError } from './errors';
 import { assertRecipient } from './keys';
-import { runStages, type StageProducer } from './run-stages';
+import { runStages, type ArtifactTools, type StageProducer, type StageSpec } from './run-stages';
 
 // zstd's own default: most of the ratio of the slow levels at several times their speed.
 export const DEFAULT_COMPRESSION_LEVEL = 3;
@@ -85,7 +84,6 @@ export function createWritePipeline(input: Readable | StageProducer, opts: Write
     ...(producer === undefined ? { input: input as Readable } : { producer }),
     prepare: () => Promise.resolve({ specs }),
     passthrough: specs.length === 0,
-    env: toolEnv(),
     ...(opts.signal !== undefined && { signal: opts.signal }),
   });
   const done = run.done.then(
