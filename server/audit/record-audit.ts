@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Actor } from '@/server/auth/permissions';
 import type { Tx } from '@/server/shared/db';
+import type { AuditAction } from './actions';
 
 /** The hash every chain starts from. */
 export const AUDIT_GENESIS = '0'.repeat(64);
@@ -8,7 +9,8 @@ export const AUDIT_GENESIS = '0'.repeat(64);
 const AUDIT_CHAIN_LOCK = 7_301_001;
 
 export interface AuditInput {
-  action: string; // entity.verb, e.g. source.create
+  /** One of the declared `entity.verb` names (server/audit/actions.ts); never a free string. */
+  action: AuditAction;
   targetType: string;
   targetId?: string | null;
   details?: Record<string, unknown>;
@@ -48,8 +50,8 @@ export async function recordAudit(tx: Tx, actor: Actor, input: AuditInput): Prom
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`;
   const last = await tx.auditEvent.findFirst({ orderBy: { id: 'desc' }, select: { hash: true } });
   const prevHash = last?.hash ?? AUDIT_GENESIS;
-  // Millisecond precision: what the timestamp(3) column keeps, so the hash can be recomputed from the row.
-  const at = new Date(Math.floor(Date.now()));
+  // A Date has millisecond precision, what the timestamp(3) column keeps, so the hash can be recomputed from the row.
+  const at = new Date();
   const fields: ChainedFields = {
     at,
     actorType: actor.type,

@@ -6,6 +6,7 @@ import { logger } from '@/server/shared/logger';
 import { driverForDestination } from '@/server/storage/for-destination';
 import { manifestKeyForDataKey } from '@/server/storage/layout';
 import { RecoveryPointId } from './ids';
+import { assertNotBeingRead, assertNotHeldOrLocked } from './prune-guards';
 
 export interface DeleteRecoveryPointOptions {
   /** Why the point goes, recorded in the audit event (the planner's reason when retention deletes it). */
@@ -28,8 +29,9 @@ interface PointState {
 
 /**
  * The one way a recovery point is deleted, by hand (`DELETE /recovery-points/{id}`) or by retention. Refuses with
- * INVALID_STATE while the point is under legal hold, locked, the source's newest verified point, or read by a
- * queued or running restore. Otherwise deletes the row with its audit event in one transaction, then the objects.
+ * INVALID_STATE (409) while the point is under legal hold, locked, the source's newest verified point, read by a
+ * queued or running restore/verify, or being copied (a copy job holds a live lease). Otherwise deletes the row with
+ * its audit event in one transaction, then the objects.
  */
 export async function deleteRecoveryPoint(
   actor: Actor | null,
@@ -103,13 +105,7 @@ export async function deleteRecoveryPoint(
 }
 
 async function assertDeletable(tx: Tx, point: PointState): Promise<void> {
-  if (point.legalHold) {
-    throw new DomainError('INVALID_STATE', `recovery point ${point.id} is under legal hold; release the hold first`);
-  }
-  // Always the real clock: no caller-supplied "now" may expire a lock early.
-  if (point.lockedUntil && point.lockedUntil.getTime() > Date.now()) {
-    throw new DomainError('INVALID_STATE', `recovery point ${point.id} is locked until ${point.lockedUntil.toISOString()}`);
-  }
+  assertNotHeldOrLocked(point);
   // Same order as the planner (newestFirst): the later createdAt, then the greater id.
   const newestVerified = await tx.recoveryPoint.findFirst({
     where: { sourceId: point.sourceId, verifiedAt: { not: null } },
@@ -122,11 +118,6 @@ async function assertDeletable(tx: Tx, point: PointState): Promise<void> {
       `recovery point ${point.id} is the newest verified backup of its source; it is kept until a newer one is verified`,
     );
   }
-  const reader = await tx.run.findFirst({
-    where: { inputPointId: point.id, status: { in: ['QUEUED', 'RUNNING'] } },
-    select: { id: true, kind: true },
-  });
-  if (reader) {
-    throw new DomainError('INVALID_STATE', `recovery point ${point.id} is being read by ${reader.kind.toLowerCase()} run ${reader.id}; try again when it has finished`);
-  }
+  // The same check as the partial prunes: a restore/verify reading it, or a copy job in flight.
+  await assertNotBeingRead(tx, point.id);
 }

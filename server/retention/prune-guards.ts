@@ -24,15 +24,21 @@ export interface LockedPoint {
 
 /**
  * Locks a recovery point's row (`SELECT … FOR UPDATE`) and re-checks what protects every object of it: legal
- * hold, a running retention lock (real clock), a queued or running restore/verify reading it, and a copy job in
- * flight (it may be reading the very object about to go). A hold or lock placed concurrently either committed
- * first (and is seen here) or waits for this transaction.
+ * hold, a running retention lock (real clock), and whatever is reading it right now (`assertNotBeingRead`). A hold
+ * or lock placed concurrently either committed first (and is seen here) or waits for this transaction.
  */
 export async function lockPointForPruning(tx: Tx, pointId: string): Promise<LockedPoint> {
   const rows = await tx.$queryRaw<LockedPoint[]>`
     SELECT id, "sourceId", "legalHold", "lockedUntil", "primaryDeletedAt" FROM "RecoveryPoint" WHERE id = ${pointId}::uuid FOR UPDATE`;
   const point = rows[0];
   if (!point) throw notFound('recovery point', pointId);
+  assertNotHeldOrLocked(point);
+  await assertNotBeingRead(tx, point.id);
+  return point;
+}
+
+/** Legal hold and a running retention lock protect every object of a point, whoever deletes. */
+export function assertNotHeldOrLocked(point: { id: string; legalHold: boolean; lockedUntil: Date | null }): void {
   if (point.legalHold) {
     throw new DomainError('INVALID_STATE', `recovery point ${point.id} is under legal hold; release the hold first`);
   }
@@ -40,21 +46,30 @@ export async function lockPointForPruning(tx: Tx, pointId: string): Promise<Lock
   if (point.lockedUntil && point.lockedUntil.getTime() > Date.now()) {
     throw new DomainError('INVALID_STATE', `recovery point ${point.id} is locked until ${point.lockedUntil.toISOString()}`);
   }
+}
+
+/**
+ * The one check of "something is reading this point's objects now", shared by the whole delete
+ * (`deleteRecoveryPoint`) and the partial prunes: a queued or running restore/verify, or a copy job in flight (a
+ * live lease on a copy that is not OK yet: the job may be reading the very object about to go, and would leave
+ * what it wrote behind). Called with the point's row locked, so a copy claim (which takes FOR KEY SHARE on the row)
+ * either committed before and is seen here, or waits and then finds the point gone.
+ */
+export async function assertNotBeingRead(tx: Tx, pointId: string): Promise<void> {
   const reader = await tx.run.findFirst({
-    where: { inputPointId: point.id, status: { in: ['QUEUED', 'RUNNING'] } },
+    where: { inputPointId: pointId, status: { in: ['QUEUED', 'RUNNING'] } },
     select: { id: true, kind: true },
   });
   if (reader) {
-    throw new DomainError('INVALID_STATE', `recovery point ${point.id} is being read by ${reader.kind.toLowerCase()} run ${reader.id}; try again when it has finished`);
+    throw new DomainError('INVALID_STATE', `recovery point ${pointId} is being read by ${reader.kind.toLowerCase()} run ${reader.id}; try again when it has finished`);
   }
   const copying = await tx.recoveryPointCopy.findFirst({
-    where: { recoveryPointId: point.id, status: { not: 'COPY_OK' }, leaseUntil: { gt: new Date() } },
+    where: { recoveryPointId: pointId, status: { not: 'COPY_OK' }, leaseUntil: { gt: new Date() } },
     select: { destination: { select: { name: true } } },
   });
   if (copying) {
-    throw new DomainError('INVALID_STATE', `recovery point ${point.id} is being copied to destination "${copying.destination.name}"; try again when the copy has finished`);
+    throw new DomainError('INVALID_STATE', `recovery point ${pointId}: a copy to destination "${copying.destination.name}" is in progress; try again after it finishes`);
   }
-  return point;
 }
 
 /** The destinations whose copies have their own retention under the source's current policy. */

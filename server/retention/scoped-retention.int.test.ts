@@ -20,7 +20,7 @@ import { startFaultProxy, type FaultProxy } from '@/server/storage/testing/fault
 import { startS3rver, type S3rverHarness } from '@/server/storage/testing/s3rver-harness';
 import { uniqueName } from '@/server/testing/pg';
 import { enqueueDuePrunes } from '@/workers/maintenance/prune-retention';
-import { restoreCandidates } from '@/workers/restore/run-restore';
+import { readableObjects } from '@/server/recovery-points/readable-objects';
 import { RETENTION_ACTOR } from './ids';
 import { planSourcePruning } from './plan-source-pruning';
 import { pruneCopy } from './prune-copy';
@@ -134,7 +134,7 @@ async function restoreLocations(pointId: string) {
     where: { id: pointId },
     include: { destination: true, copies: { where: { status: 'COPY_OK' }, include: { destination: true }, orderBy: { position: 'asc' } } },
   });
-  return restoreCandidates(point).map((c) => ({ label: c.label, destinationId: c.destination.id, location: c.location }));
+  return readableObjects(point).map((c) => ({ label: c.label, destinationId: c.destination.id, location: c.location }));
 }
 
 describe('per-destination retention: primary 1 point, long copy 3 points, mirror follows the point', () => {

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '@/server/auth/permissions';
 import { createDestination } from '@/server/inventory';
 import { createSource } from '@/server/inventory/create-source';
@@ -12,6 +12,7 @@ import { closeProducer } from '@/server/jobs/producer';
 import { enqueueCopy } from '@/server/copies/enqueue-copy';
 import { createPolicy } from '@/server/policies';
 import { requestVerify } from '@/server/recovery-points/request-verify';
+import { deleteRecoveryPoint } from '@/server/retention/delete-recovery-point';
 import { pruneSource } from '@/server/retention/prune-source';
 import { protectionStatus } from '@/server/recovery-points';
 import { requestRestore } from '@/server/restores/request-restore';
@@ -35,6 +36,8 @@ const WORKER_ENV = {
 };
 
 const operator: Actor = { type: 'system', id: null, label: 'copies test', role: 'OPERATOR' };
+// Destinations are an admin's to create.
+const admin: Actor = { type: 'system', id: null, label: 'copies test admin', role: 'ADMIN' };
 const sourceDb = uniqueName('lbt_copies');
 const databases: string[] = [sourceDb];
 let backupsDir: string;
@@ -81,6 +84,12 @@ async function s3Sha256(key: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** Every key under `prefix` in the test bucket (what an orphan sweep would find). */
+async function s3Keys(prefix: string): Promise<string[]> {
+  const out = await s3.client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: prefix }));
+  return (out.Contents ?? []).map((o) => o.Key ?? '').sort();
+}
+
 function s3DestinationConfig(bucket: string) {
   return { endpoint: s3.connection.endpoint, region: s3.connection.region, forcePathStyle: true, bucket, ...s3.connection.credentials };
 }
@@ -93,8 +102,8 @@ beforeAll(async () => {
   const [harness, spawned] = await Promise.all([startS3rver(), spawnWorker(WORKER_ENV), createDatabase(sourceDb, SAMPLE_SCHEMA_SQL)]);
   s3 = harness;
   worker = spawned;
-  localDest = await createDestination(operator, { name: uniqueName('local'), kind: 'local', config: { path: backupsDir } });
-  s3Dest = await createDestination(operator, { name: uniqueName('s3'), kind: 's3', config: s3DestinationConfig(s3.bucket), offsite: true, immutable: true });
+  localDest = await createDestination(admin, { name: uniqueName('local'), kind: 'local', config: { path: backupsDir } });
+  s3Dest = await createDestination(admin, { name: uniqueName('s3'), kind: 's3', config: s3DestinationConfig(s3.bucket), offsite: true, immutable: true });
 }, 60_000);
 
 afterAll(async () => {
@@ -160,7 +169,7 @@ describe('copies: 3-2-1-1-0', () => {
   });
 
   it('a failed copy is retried once the destination works again, without a new backup run', async () => {
-    const broken = await createDestination(operator, {
+    const broken = await createDestination(admin, {
       name: uniqueName('s3-broken'),
       kind: 's3',
       config: s3DestinationConfig(`missing-${crypto.randomBytes(4).toString('hex')}`),
@@ -223,7 +232,7 @@ describe('copies: 3-2-1-1-0', () => {
     // A new copy of the pruned point is made from the OK copy.
     const extraDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-copies-extra-'));
     try {
-      const extra = await createDestination(operator, { name: uniqueName('local-extra'), kind: 'local', config: { path: extraDir } });
+      const extra = await createDestination(admin, { name: uniqueName('local-extra'), kind: 'local', config: { path: extraDir } });
       const copy = await db().recoveryPointCopy.create({ data: { recoveryPointId: older.id, destinationId: extra.id, location: older.location, position: 1 } });
       await enqueueCopy(copy.id, 0);
       const done = await waitFor('copy from copy', () => db().recoveryPointCopy.findUniqueOrThrow({ where: { id: copy.id } }), (c) => c.status !== 'COPY_PENDING');
@@ -240,6 +249,97 @@ describe('copies: 3-2-1-1-0', () => {
     } finally {
       fs.rmSync(extraDir, { recursive: true, force: true });
     }
+  });
+
+  it('verify and copy step over a damaged primary to the next OK copy, as restore does (readableObjects)', async () => {
+    const policy = await createPolicy(operator, { name: uniqueName('policy'), destinationId: localDest.id, copyDestinationIds: [s3Dest.id] });
+    const source = await makeSource(policy.id);
+    const point = await backup(source.id);
+    await waitFor('copy ok', () => db().recoveryPointCopy.findUniqueOrThrow({ where: { id: point.copies[0]!.id } }), (c) => c.status === 'COPY_OK');
+    // One flipped byte in the primary: same size, only the sha256 can tell.
+    const file = path.join(backupsDir, point.location);
+    const bytes = fs.readFileSync(file);
+    bytes[Math.floor(bytes.length / 2)]! ^= 0x01;
+    fs.chmodSync(file, 0o600);
+    fs.writeFileSync(file, bytes);
+
+    const verify = await requestVerify(operator, point.id);
+    const verified = await waitForRun(verify.id);
+    expect(verified.status, verified.error ?? '').toBe('SUCCEEDED');
+    const logs = (await db().runLog.findMany({ where: { runId: verify.id }, orderBy: { id: 'asc' } })).map((l) => l.message).join('\n');
+    expect(logs).toMatch(/primary destination .* unusable \(checksum verification failed/);
+    expect(logs).toMatch(/decoding \(.*\) from copy on destination/);
+    const finish = await db().auditEvent.findFirst({ where: { action: 'run.finish', targetId: verify.id } });
+    expect(finish?.details).toMatchObject({ unusable: [expect.stringMatching(/^primary destination .*checksum verification failed/) as unknown] });
+
+    const extraDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-copies-fallback-'));
+    try {
+      const extra = await createDestination(admin, { name: uniqueName('local-extra'), kind: 'local', config: { path: extraDir } });
+      const copy = await db().recoveryPointCopy.create({ data: { recoveryPointId: point.id, destinationId: extra.id, location: point.location, position: 1 } });
+      expect(await handleCopyJob({ copyId: copy.id }, 'test-fallback')).toBe('ok');
+      expect(crypto.createHash('sha256').update(fs.readFileSync(path.join(extraDir, point.location))).digest('hex')).toBe(point.sha256);
+      const audit = await db().auditEvent.findFirst({ where: { action: 'copy.finish', targetId: copy.id } });
+      expect(audit?.details).toMatchObject({ status: 'COPY_OK', readFrom: expect.stringMatching(/^copy on destination/) as unknown });
+      expect(JSON.stringify(audit?.details)).toMatch(/primary destination .*sha256/);
+
+      // A missing primary is stepped over the same way.
+      fs.rmSync(file);
+      await db().recoveryPointCopy.update({ where: { id: copy.id }, data: { status: 'COPY_FAILED' } });
+      fs.rmSync(path.join(extraDir, point.location));
+      expect(await handleCopyJob({ copyId: copy.id }, 'test-fallback')).toBe('ok');
+      expect(crypto.createHash('sha256').update(fs.readFileSync(path.join(extraDir, point.location))).digest('hex')).toBe(point.sha256);
+    } finally {
+      fs.rmSync(extraDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  describe('deleting a point while a copy of it is being uploaded', () => {
+    /** A point and a copy of it to s3rver that the test runs in-process, slowed so the upload lasts ~4 s. */
+    async function startSlowCopy() {
+      // No copy destination in the policy, so the spawned worker never takes this copy.
+      const policy = await createPolicy(operator, { name: uniqueName('policy'), destinationId: localDest.id });
+      const source = await makeSource(policy.id);
+      const point = await backup(source.id);
+      const copy = await db().recoveryPointCopy.create({ data: { recoveryPointId: point.id, destinationId: s3Dest.id, location: point.location, position: 0 } });
+      // The artifact is one read chunk: the throttle holds it back for ~4 s before it reaches the destination.
+      process.env.LIFEBOAT_FAULT_THROTTLE_BPS = String(Math.max(1, Math.floor(Number(point.sizeBytes) / 4)));
+      const copying = handleCopyJob({ copyId: copy.id }, 'test-slow-copy').then(
+        (outcome) => outcome,
+        (err: unknown) => err,
+      );
+      await waitFor('copy claimed', () => db().recoveryPointCopy.findUniqueOrThrow({ where: { id: copy.id } }), (c) => c.leaseUntil !== null);
+      return { point, copyId: copy.id, copying, prefix: `sources/${source.id}/` };
+    }
+
+    afterEach(() => {
+      delete process.env.LIFEBOAT_FAULT_THROTTLE_BPS;
+    });
+
+    it('is refused while the copy holds a live lease (409), naming the destination', async () => {
+      const { point, copyId, copying } = await startSlowCopy();
+      const dest = await db().destination.findUniqueOrThrow({ where: { id: s3Dest.id } });
+      const refusal = deleteRecoveryPoint(operator, point.id);
+      await expect(refusal).rejects.toMatchObject({ code: 'INVALID_STATE' });
+      await expect(refusal).rejects.toThrow(new RegExp(`a copy to destination "${dest.name}" is in progress; try again after it finishes`));
+      expect(await db().recoveryPoint.count({ where: { id: point.id } })).toBe(1);
+      // The copy itself is unaffected, and once it finished the point may go.
+      expect(await copying).toBe('ok');
+      expect((await db().recoveryPointCopy.findUniqueOrThrow({ where: { id: copyId } })).status).toBe('COPY_OK');
+      await expect(deleteRecoveryPoint(operator, point.id)).resolves.toMatchObject({ objectsDeleted: true });
+    }, 60_000);
+
+    it('when the row vanishes anyway (the lease ran out), the copy deletes what it wrote: no orphan on the destination', async () => {
+      const { point, copyId, copying, prefix } = await startSlowCopy();
+      // The lease runs out while the upload is still slow; nothing protects the point any more, so it goes.
+      await db().recoveryPointCopy.update({ where: { id: copyId }, data: { leaseUntil: new Date(Date.now() - 1000) } });
+      const deleted = await deleteRecoveryPoint(operator, point.id);
+      expect(deleted.objectsDeleted).toBe(true);
+      expect(await db().recoveryPointCopy.count({ where: { id: copyId } })).toBe(0);
+      // The upload finishes after the delete: its object must not stay behind.
+      const outcome = await copying;
+      expect(await s3Keys(prefix)).toEqual([]);
+      expect(outcome).toBe('discarded');
+    }, 60_000);
   });
 
   it('reports what a local-only setup misses', async () => {

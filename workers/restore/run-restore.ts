@@ -1,13 +1,15 @@
 import { z } from 'zod';
 import { getEngine } from '@/server/engines/registry';
 import { openIdentity } from '@/server/keys/open-identity';
+import { nothingReadableMessage, readableObjects } from '@/server/recovery-points/readable-objects';
 import { driverForDestination } from '@/server/storage/for-destination';
 import { db } from '@/server/shared/db';
 import { openSecret } from '@/server/shared/secrets';
 import { errorMessage, type RunHandler } from '../runner/execute-run';
 import { restoreArtifact } from './restore-artifact';
 
-const RestoreParams = z.object({ target: z.object({ database: z.string() }) });
+// The target is the engine's business: its restore() parses it with its restoreTargetSchema (the verb did too).
+const RestoreParams = z.object({ target: z.record(z.string(), z.unknown()) });
 
 /**
  * restore.run: prove the stored artifact whole (size + sha256) before touching the target, then decrypt,
@@ -19,7 +21,7 @@ export const runRestore: RunHandler = async (claimed, ctx) => {
     include: {
       source: true,
       inputPoint: {
-        include: { destination: true, copies: { where: { status: 'COPY_OK' }, include: { destination: true }, orderBy: { position: 'asc' } } },
+        include: { destination: true, copies: { where: { status: 'COPY_OK' }, include: { destination: true } } },
       },
     },
   });
@@ -31,12 +33,10 @@ export const runRestore: RunHandler = async (claimed, ctx) => {
   const identities = point.keyId ? [await openIdentity(point.keyId)] : [];
   const storedBytes = Number(point.sizeBytes);
 
-  // The primary object first, then each verified copy in policy order. Falling back is safe only while nothing
-  // reached the target: a failure after the "restoring" phase began is final.
-  const candidates = restoreCandidates(point);
-  if (candidates.length === 0) {
-    throw new Error(`recovery point ${point.id} has no stored object left to restore from (primary pruned, no OK copy)`);
-  }
+  // The one reading order (readableObjects): the primary object, then each OK copy in policy order. Falling back is
+  // safe only while nothing reached the target: a failure after the "restoring" phase began is final.
+  const candidates = readableObjects(point);
+  if (candidates.length === 0) throw new Error(nothingReadableMessage(point, 'restore from'));
   if (point.primaryDeletedAt) {
     await ctx.log('info', `the primary object was pruned by retention on ${point.primaryDeletedAt.toISOString()}; restoring from a copy`);
   }
@@ -49,7 +49,7 @@ export const runRestore: RunHandler = async (claimed, ctx) => {
         engine,
         config: run.source.config,
         secrets,
-        target: { database: params.target.database },
+        target: params.target,
         driver: driverForDestination(candidate.destination),
         location: candidate.location,
         codec: point.codec,
@@ -61,7 +61,7 @@ export const runRestore: RunHandler = async (claimed, ctx) => {
         onPhase: (phase) => {
           if (phase === 'restoring') restoring = true;
           ctx.progress({ phase, bytesDone: 0, bytesTotal: phase === 'verifying' ? storedBytes : point.rawBytes === null ? null : Number(point.rawBytes) });
-          if (phase === 'restoring') void ctx.log('info', `checksum verified; restoring from ${candidate.label} into new database "${params.target.database}"`);
+          if (phase === 'restoring') void ctx.log('info', `checksum verified; restoring from ${candidate.label} into ${JSON.stringify(params.target)}`);
         },
         onProgress: (p) => ctx.progress({ bytesDone: p.bytes }),
       });
@@ -75,25 +75,3 @@ export const runRestore: RunHandler = async (claimed, ctx) => {
   await ctx.log('info', `restored ${result.bytes} bytes into ${result.target} in ${Math.round(result.durationMs / 1000)} s`);
   return { details: { target: result.target, recoveryPointId: point.id } };
 };
-
-interface CandidateSource {
-  primaryDeletedAt: Date | null;
-  location: string;
-  destination: { name: string };
-  copies: ReadonlyArray<{ location: string; destination: { name: string } }>;
-}
-
-/**
- * Where a restore of the point may read from, in order: the primary object unless retention pruned it
- * (`primaryDeletedAt`), then each OK copy in policy order (the caller passes only COPY_OK copies, sorted).
- */
-export function restoreCandidates<P extends CandidateSource>(
-  point: P,
-): Array<{ label: string; destination: P['destination'] | P['copies'][number]['destination']; location: string }> {
-  return [
-    ...(point.primaryDeletedAt === null
-      ? [{ label: `primary destination "${point.destination.name}"`, destination: point.destination, location: point.location }]
-      : []),
-    ...point.copies.map((c) => ({ label: `copy on destination "${c.destination.name}"`, destination: c.destination, location: c.location })),
-  ];
-}

@@ -7,6 +7,7 @@ import type { EngineVerifyResult } from '@/server/engines/engine';
 import { getEngine } from '@/server/engines/registry';
 import { openIdentity } from '@/server/keys/open-identity';
 import { markPointVerified, recordVerifyFailure } from '@/server/recovery-points';
+import { nothingReadableMessage, readableObjects, type ReadableObject } from '@/server/recovery-points/readable-objects';
 import { db } from '@/server/shared/db';
 import { logger } from '@/server/shared/logger';
 import { isStorageError, type StorageDriver } from '@/server/storage/driver';
@@ -31,7 +32,7 @@ export const runVerify: RunHandler = async (claimed, ctx) => {
         include: {
           destination: true,
           key: { select: { name: true } },
-          copies: { where: { status: 'COPY_OK' }, include: { destination: true }, orderBy: { position: 'asc' } },
+          copies: { where: { status: 'COPY_OK' }, include: { destination: true } },
         },
       },
     },
@@ -40,14 +41,16 @@ export const runVerify: RunHandler = async (claimed, ctx) => {
   if (!point) throw new Error('verify run has no recovery point');
 
   try {
-    const target = objectToVerify(point);
+    // The one reading order (readableObjects): the primary, unless retention pruned it, then OK copies by position.
+    const candidates = readableObjects(point);
+    if (candidates.length === 0) throw new Error(nothingReadableMessage(point, 'verify'));
     if (point.primaryDeletedAt) {
-      await ctx.log('info', `the primary object was pruned by retention; verifying the copy on destination "${target.destination.name}"`);
+      await ctx.log('info', `the primary object was pruned by retention; verifying the copy on destination "${candidates[0]!.destination.name}"`);
     }
-    const { result, raw } = await verifyPoint(target, ctx.signal, {
+    const { result, raw, unusable } = await verifyPoint(point, candidates, ctx.signal, {
       phase: (phase, bytesTotal) => ctx.progress({ phase, bytesDone: 0, bytesTotal }),
       bytes: (bytesDone) => ctx.progress({ bytesDone }),
-      log: (message) => ctx.log('info', message),
+      log: (level, message) => ctx.log(level, message),
     });
     await ctx.log('info', `verified ${point.location}: ${result.summary}`);
     // Backups on the direct path (pg_dump → zstd) record no raw hash; this pass has just decoded and hashed the whole
@@ -61,7 +64,9 @@ export const runVerify: RunHandler = async (claimed, ctx) => {
           await tx.recoveryPoint.updateMany({ where: { id: point.id, rawSha256: null }, data: { rawSha256: raw.sha256, rawBytes: BigInt(raw.bytes) } });
         }
       },
-      details: { recoveryPointId: point.id, structural: result.summary },
+      // A damaged or missing object the verification stepped over is reported, not hidden: the point is restorable,
+      // but it has one object fewer than the catalog says.
+      details: { recoveryPointId: point.id, structural: result.summary, ...(unusable.length > 0 ? { unusable } : {}) },
     };
   } catch (err) {
     // Cancelled, shut down or taken over: nothing was learnt about the point itself.
@@ -74,19 +79,6 @@ export const runVerify: RunHandler = async (claimed, ctx) => {
   }
 };
 
-/**
- * The stored object a verification reads: the primary, or once retention pruned it (`primaryDeletedAt`) the first
- * OK copy in policy order (same bytes: a copy is only OK once its size and sha256 matched the point's).
- */
-function objectToVerify<P extends PointToVerify & { id: string; primaryDeletedAt: Date | null; copies: Array<{ location: string; destination: PointToVerify['destination'] }> }>(
-  point: P,
-): PointToVerify {
-  if (point.primaryDeletedAt === null) return point;
-  const copy = point.copies[0];
-  if (!copy) throw new Error(`recovery point ${point.id} has no stored object left to verify (primary pruned, no OK copy)`);
-  return { ...point, location: copy.location, destination: copy.destination };
-}
-
 interface PointToVerify {
   engine: string;
   location: string;
@@ -96,41 +88,57 @@ interface PointToVerify {
   rawBytes: bigint | null;
   rawSha256: string | null;
   keyId: string | null;
-  destination: { kind: string; name: string; config: unknown };
 }
+
+type VerifyDestination = { kind: string; name: string; config: unknown };
 
 interface VerifyHooks {
   phase: (phase: 'checksum' | 'decoding', bytesTotal: number | null) => void;
   bytes: (bytesDone: number) => void;
-  log: (message: string) => Promise<void>;
+  log: (level: 'info' | 'warn', message: string) => Promise<void>;
 }
 
+/**
+ * Checks size and sha256 of each candidate in turn until one matches (a missing or damaged object is stepped over,
+ * named in `unusable`, while nothing has been decoded yet), then decodes that one. A failure while decoding is final:
+ * every candidate holds the same bytes, so the next one would fail the same way.
+ */
 async function verifyPoint(
   point: PointToVerify,
+  candidates: ReadonlyArray<ReadableObject<VerifyDestination>>,
   signal: AbortSignal,
   hooks: VerifyHooks,
-): Promise<{ result: EngineVerifyResult; raw: { bytes: number; sha256: string } }> {
+): Promise<{ result: EngineVerifyResult; raw: { bytes: number; sha256: string }; unusable: string[] }> {
   const engine = getEngine(point.engine);
-  const driver = driverForDestination(point.destination);
   const storedBytes = Number(point.sizeBytes);
   // Before reading gigabytes: a shredded key makes the point unreadable whatever the bytes say.
   const identities = point.keyId ? [await openIdentity(point.keyId)] : [];
 
-  hooks.phase('checksum', storedBytes);
-  await hooks.log(`checking size and sha256 of ${point.location} (${storedBytes} bytes, ${point.codec})`);
-  const stored = await openStored(driver, point);
-  try {
-    await verifyStored(stored, point.sha256, storedBytes, { signal, onProgress: hooks.bytes });
-  } catch (err) {
-    if (isArtifactError(err, 'CHECKSUM_MISMATCH') || isArtifactError(err, 'SIZE_MISMATCH')) {
-      throw new Error(`checksum verification failed: ${err.message}`, { cause: err });
+  const unusable: string[] = [];
+  let chosen: { candidate: ReadableObject<VerifyDestination>; driver: StorageDriver } | undefined;
+  for (const [i, candidate] of candidates.entries()) {
+    const driver = driverForDestination(candidate.destination);
+    hooks.phase('checksum', storedBytes);
+    await hooks.log('info', `checking size and sha256 of ${candidate.location} on ${candidate.label} (${storedBytes} bytes, ${point.codec})`);
+    try {
+      await verifyStored(await openStored(driver, candidate), point.sha256, storedBytes, { signal, onProgress: hooks.bytes });
+      chosen = { candidate, driver };
+      break;
+    } catch (err) {
+      const checksum = isArtifactError(err, 'CHECKSUM_MISMATCH') || isArtifactError(err, 'SIZE_MISMATCH');
+      const failure = checksum ? new Error(`checksum verification failed: ${errorMessage(err)}`, { cause: err }) : err;
+      // Only a missing or damaged object is stepped over; cancellation and other errors end the run.
+      if (signal.aborted || !(checksum || err instanceof MissingObject) || i === candidates.length - 1) throw failure;
+      unusable.push(`${candidate.label}: ${errorMessage(failure)}`);
+      await hooks.log('warn', `${candidate.label} unusable (${errorMessage(failure)}); trying the next copy`);
     }
-    throw err;
   }
+  if (!chosen) throw new Error('no stored object of the recovery point could be read');
+  const { candidate, driver } = chosen;
 
   hooks.phase('decoding', point.rawBytes === null ? null : Number(point.rawBytes));
-  await hooks.log(`checksum verified; decoding (${point.codec}) and checking the archive's structure`);
-  const decoded = createReadPipeline(await openStored(driver, point), {
+  await hooks.log('info', `checksum verified; decoding (${point.codec}) from ${candidate.label} and checking the archive's structure`);
+  const decoded = createReadPipeline(await openStored(driver, candidate), {
     codec: point.codec,
     identities,
     expectedStoredSha256: point.sha256,
@@ -145,16 +153,20 @@ async function verifyPoint(
     ? engine.verify(decoded.stream, { signal, onProgress: (p) => hooks.bytes(p.bytes) })
     : drain(decoded.stream, `${point.engine} has no structural check; the artifact decodes and its checksums match`);
   const [result, read] = await allOrRootCause([check, decoded.done]);
-  return { result, raw: { bytes: read.rawBytes, sha256: read.rawSha256 } };
+  return { result, raw: { bytes: read.rawBytes, sha256: read.rawSha256 }, unusable };
+}
+
+class MissingObject extends Error {
+  override name = 'MissingObject';
 }
 
 /** The stored object, or a readable "missing" error naming where it should be. */
-async function openStored(driver: StorageDriver, point: PointToVerify): Promise<Readable> {
+async function openStored(driver: StorageDriver, object: ReadableObject<VerifyDestination>): Promise<Readable> {
   try {
-    return await driver.get(point.location);
+    return await driver.get(object.location);
   } catch (err) {
     if (isStorageError(err, 'NOT_FOUND')) {
-      throw new Error(`the stored object ${point.location} is missing from destination ${point.destination.name}`, { cause: err });
+      throw new MissingObject(`the stored object ${object.location} is missing from destination ${object.destination.name}`, { cause: err });
     }
     throw err;
   }

@@ -1,0 +1,49 @@
+import { z } from 'zod';
+
+/**
+ * Every audit action, `entity.verb`. `recordAudit` accepts only these, so notifications, reports and metrics can
+ * subscribe to a name and be sure it exists (a typo or a renamed action fails to compile, not silently never fires).
+ * docs/ARCHITECTURE.md ("Audit trail", the "Actions:" list) names exactly these; `actions.test.ts` checks both ways.
+ * Adding an action: add it here and to that list.
+ */
+export const AUDIT_ACTIONS = [
+  'source.create',
+  'source.prune',
+  'destination.create',
+  'policy.create',
+  'policy.retention-set',
+  'policy.copy-retention-set',
+  'backup.request',
+  'restore.request',
+  'verify.request',
+  'run.cancel',
+  'run.retry',
+  'run.finish',
+  'copy.finish',
+  'recovery-point.verify-failed',
+  'recovery-point.hold',
+  'recovery-point.release',
+  'recovery-point.lock',
+  'recovery-point.object-lock',
+  'recovery-point.delete',
+  'recovery-point.primary-pruned',
+  'recovery-point.copy-pruned',
+  'recovery-point.transition',
+  'token.create',
+  'user.create',
+  'key.create',
+  'key.rotate',
+  'key.shred',
+  'key.export',
+] as const;
+
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** For parsing an action at an edge (a query filter, a subscription): stored rows hold plain strings. */
+export const AuditAction = z.enum(AUDIT_ACTIONS);
+
+const KNOWN: ReadonlySet<string> = new Set(AUDIT_ACTIONS);
+
+export function isAuditAction(value: string): value is AuditAction {
+  return KNOWN.has(value);
+}

@@ -1,0 +1,47 @@
+/**
+ * Where the stored bytes of a recovery point may be read from, in order. The one rule for restore, verify and copy:
+ *
+ * 1. the primary object, unless retention pruned it (`primaryDeletedAt`);
+ * 2. then each copy whose status is `COPY_OK` (its size and sha256 matched the point's when it was made), by its
+ *    policy `position` (ties: by id, so the order never depends on how the rows were loaded).
+ *
+ * Every candidate holds the same bytes (same size and sha256 as the point), so a reader may move on to the next one
+ * only while nothing it read has been used: a missing object, or one that fails its size/sha256 check, before any byte
+ * was decoded, restored or stored as final. Pending and failed copies are never candidates.
+ */
+export interface ReadableObject<D> {
+  role: 'primary' | 'copy';
+  /** For logs and errors: `primary destination "name"` or `copy on destination "name"`. */
+  label: string;
+  destination: D;
+  /** The object's key on that destination (a copy uses the same key as the primary). */
+  location: string;
+  /** The RecoveryPointCopy row, for a copy. */
+  copyId: string | null;
+}
+
+export interface ReadablePoint<D extends { name: string }> {
+  primaryDeletedAt: Date | null;
+  location: string;
+  destination: D;
+  copies: ReadonlyArray<{ id: string; status: string; position: number; location: string; destination: D }>;
+}
+
+export function readableObjects<D extends { name: string }>(point: ReadablePoint<D>): Array<ReadableObject<D>> {
+  const primary: Array<ReadableObject<D>> =
+    point.primaryDeletedAt === null
+      ? [{ role: 'primary', label: `primary destination "${point.destination.name}"`, destination: point.destination, location: point.location, copyId: null }]
+      : [];
+  const copies = point.copies
+    .filter((c) => c.status === 'COPY_OK')
+    .sort((a, b) => a.position - b.position || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map((c): ReadableObject<D> => ({ role: 'copy', label: `copy on destination "${c.destination.name}"`, destination: c.destination, location: c.location, copyId: c.id }));
+  return [...primary, ...copies];
+}
+
+/** The error message of a reader (`purpose`: "restore from", "verify", "copy from") that `readableObjects` left empty. */
+export function nothingReadableMessage(point: { id: string; primaryDeletedAt: Date | null }, purpose: string): string {
+  return point.primaryDeletedAt === null
+    ? `recovery point ${point.id} has no object left to ${purpose}`
+    : `recovery point ${point.id} has no object left to ${purpose}: its primary was pruned by retention on ${point.primaryDeletedAt.toISOString()} and it has no other OK copy`;
+}
