@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { authorize, type Actor } from '@/server/auth/permissions';
-import { db } from '@/server/shared/db';
+import { authorize } from '@/server/auth/permissions';
+import { readerOf, type VerbContext } from '@/server/shared/context';
 
 export const ListAuditEventsInput = z.object({
   targetType: z.string().optional(),
@@ -11,10 +11,10 @@ export const ListAuditEventsInput = z.object({
 });
 export type ListAuditEventsInput = z.infer<typeof ListAuditEventsInput>;
 
-export async function listAuditEvents(actor: Actor | null, raw: unknown) {
-  authorize(actor, 'audit:read');
+export async function listAuditEvents(ctx: VerbContext, raw: unknown) {
+  authorize(ctx.actor, 'audit:read');
   const input = ListAuditEventsInput.parse(raw);
-  const rows = await db().auditEvent.findMany({
+  const rows = await readerOf(ctx).auditEvent.findMany({
     where: {
       targetType: input.targetType,
       targetId: input.targetId,

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { z } from 'zod';
 import { recordAudit } from '@/server/audit/record-audit';
+import { readerOf, withTransaction, type VerbContext } from '@/server/shared/context';
 import { db } from '@/server/shared/db';
 import { DomainError } from '@/server/shared/errors';
 import { authorize, ROLES, type Actor } from './permissions';
@@ -20,11 +21,12 @@ export type CreateApiTokenInput = z.infer<typeof CreateApiTokenInput>;
 const hashToken = (token: string): string => crypto.createHash('sha256').update(token).digest('hex');
 
 /** Creates an API token; the returned `token` is shown once and never stored. */
-export async function createApiToken(actor: Actor | null, ownerId: string, raw: unknown) {
+export async function createApiToken(ctx: VerbContext, ownerId: string, raw: unknown) {
+  const { actor } = ctx;
   authorize(actor, 'token:manage');
   const input = CreateApiTokenInput.parse(raw);
   const token = TOKEN_PREFIX + crypto.randomBytes(TOKEN_BYTES).toString('base64url');
-  const created = await db().$transaction(async (tx) => {
+  const created = await withTransaction(ctx, async (tx) => {
     const owner = await tx.user.findUnique({ where: { id: ownerId }, select: { id: true } });
     if (!owner) throw new DomainError('NOT_FOUND', `user ${ownerId} not found`);
     const row = await tx.apiToken.create({
@@ -48,9 +50,9 @@ export async function createApiToken(actor: Actor | null, ownerId: string, raw: 
   return { id: created.id, name: created.name, role: created.role, prefix: created.prefix, token, expiresAt: created.expiresAt };
 }
 
-export async function listApiTokens(actor: Actor | null) {
-  authorize(actor, 'token:manage');
-  const rows = await db().apiToken.findMany({ orderBy: { createdAt: 'desc' }, include: { owner: { select: { email: true } } } });
+export async function listApiTokens(ctx: VerbContext) {
+  authorize(ctx.actor, 'token:manage');
+  const rows = await readerOf(ctx).apiToken.findMany({ orderBy: { createdAt: 'desc' }, include: { owner: { select: { email: true } } } });
   return rows.map((t) => ({
     id: t.id,
     name: t.name,

@@ -8,13 +8,13 @@ describe('createOwnApiToken', () => {
   it('refuses a token (or system) actor, even an admin one, before touching anything', async () => {
     const token: Actor = { type: 'token', id: 't1', label: 'token x', role: 'ADMIN' };
     const system: Actor = { type: 'system', id: null, label: 'system', role: 'ADMIN' };
-    expect(await code(createOwnApiToken(token, { name: 'n', role: 'viewer' }))).toBe('FORBIDDEN');
-    expect(await code(createOwnApiToken(system, { name: 'n', role: 'viewer' }))).toBe('FORBIDDEN');
+    expect(await code(createOwnApiToken({ actor: token }, { name: 'n', role: 'viewer' }))).toBe('FORBIDDEN');
+    expect(await code(createOwnApiToken({ actor: system }, { name: 'n', role: 'viewer' }))).toBe('FORBIDDEN');
   });
 
   it('refuses a signed-in user without token:manage', async () => {
     const operator: Actor = { type: 'user', id: 'u1', label: 'op', role: 'OPERATOR' };
-    expect(await code(createOwnApiToken(operator, { name: 'n', role: 'viewer' }))).toBe('FORBIDDEN');
-    expect(await code(createOwnApiToken(null, {}))).toBe('UNAUTHENTICATED');
+    expect(await code(createOwnApiToken({ actor: operator }, { name: 'n', role: 'viewer' }))).toBe('FORBIDDEN');
+    expect(await code(createOwnApiToken({ actor: null }, {}))).toBe('UNAUTHENTICATED');
   });
 });

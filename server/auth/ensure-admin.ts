@@ -15,6 +15,6 @@ export async function ensureAdmin(): Promise<{ created: boolean; email: string; 
   const given = process.env.LIFEBOAT_ADMIN_PASSWORD;
   // 18 random bytes → 24 base64url characters: strong, and short enough to type.
   const password = given && given.length > 0 ? given : crypto.randomBytes(18).toString('base64url');
-  await createUser(SYSTEM_ACTOR, { email: DEFAULT_ADMIN_EMAIL, name: 'Administrator', password, role: 'ADMIN' });
+  await createUser({ actor: SYSTEM_ACTOR }, { email: DEFAULT_ADMIN_EMAIL, name: 'Administrator', password, role: 'ADMIN' });
   return { created: true, email: DEFAULT_ADMIN_EMAIL, password, generated: !given };
 }

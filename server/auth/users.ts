@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { recordAudit } from '@/server/audit/record-audit';
+import { withTransaction, type VerbContext } from '@/server/shared/context';
 import { db } from '@/server/shared/db';
 import { DomainError } from '@/server/shared/errors';
 import { isUniqueViolation } from '@/server/shared/prisma-errors';
@@ -15,12 +16,13 @@ export const CreateUserInput = z.object({
 });
 export type CreateUserInput = z.infer<typeof CreateUserInput>;
 
-export async function createUser(actor: Actor | null, raw: unknown) {
+export async function createUser(ctx: VerbContext, raw: unknown) {
+  const { actor } = ctx;
   authorize(actor, 'user:manage');
   const input = CreateUserInput.parse(raw);
   const passwordHash = await hashPassword(input.password);
   try {
-    return await db().$transaction(async (tx) => {
+    return await withTransaction(ctx, async (tx) => {
       const user = await tx.user.create({ data: { email: input.email, name: input.name, role: input.role, passwordHash } });
       await recordAudit(tx, actor, {
         action: 'user.create',

@@ -32,7 +32,7 @@ token
       ? await db().user.findUnique({ where: { email: opts.owner.toLowerCase() } })
       : await db().user.findFirst({ where: { role: 'ADMIN' }, orderBy: { createdAt: 'asc' } });
     if (!owner) throw new Error(opts.owner ? `no user with email ${opts.owner}` : 'no admin user exists; run the seed first');
-    const created = await createApiToken(cliActor, owner.id, { name: opts.name, role: opts.role, expiresInDays: opts.expiresInDays });
+    const created = await createApiToken({ actor: cliActor }, owner.id, { name: opts.name, role: opts.role, expiresInDays: opts.expiresInDays });
     console.log(`Created token "${created.name}" (${created.role.toLowerCase()}) for ${owner.email}. It is shown once:`);
     console.log(created.token);
   });
@@ -47,7 +47,7 @@ user
   .action(async (opts: { email: string; name: string; role: Role; password?: string }) => {
     const password = opts.password ?? process.env.LIFEBOAT_NEW_USER_PASSWORD;
     if (!password) throw new Error('give --password or set LIFEBOAT_NEW_USER_PASSWORD');
-    const created = await createUser(cliActor, { email: opts.email, name: opts.name, role: opts.role, password });
+    const created = await createUser({ actor: cliActor }, { email: opts.email, name: opts.name, role: opts.role, password });
     console.log(`Created ${created.role.toLowerCase()} ${created.email}`);
   });
 

@@ -4,6 +4,7 @@ import { authOptions } from '@/server/auth/auth-options';
 import { authenticateApiToken } from '@/server/auth/api-tokens';
 import { actorForUser } from '@/server/auth/users';
 import type { Actor } from '@/server/auth/permissions';
+import type { VerbContext } from '@/server/shared/context';
 import { z } from 'zod';
 import { DomainError, notFound } from '@/server/shared/errors';
 import { assertCleanInput } from '@/server/shared/text';
@@ -16,6 +17,8 @@ export interface RouteContext<P extends Params> {
   req: NextRequest;
   /** Null when nobody is signed in: verbs decide (they throw UNAUTHENTICATED). */
   actor: Actor | null;
+  /** What to pass a verb as its first argument: `{ actor }`, so each verb opens its own transaction. */
+  verb: VerbContext;
   params: P;
   /** Parsed JSON body (`{}` when empty); see readJsonBody for what is refused before the handler runs. */
   body: () => Promise<unknown>;
@@ -65,6 +68,7 @@ export function route<P extends Params = Params>(
       const result = await handler({
         req,
         actor,
+        verb: { actor },
         params,
         query,
         body: () => (body ??= readJsonBody(req)),

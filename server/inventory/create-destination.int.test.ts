@@ -51,20 +51,20 @@ const s3 = (config: Record<string, unknown>) => ({
 });
 
 async function created(raw: unknown) {
-  const dto = await createDestination(admin, raw);
+  const dto = await createDestination({ actor: admin }, raw);
   createdIds.push(dto.id);
   return dto;
 }
 
 describe('createDestination: who may', () => {
   it('refuses an operator (403): destinations are an admin duty', async () => {
-    const r = await refusal(createDestination(operator, local(tmp)));
+    const r = await refusal(createDestination({ actor: operator }, local(tmp)));
     expect(r).toMatchObject({ status: 403, code: 'FORBIDDEN' });
   });
 
   it('refuses a viewer and an approver as well', async () => {
     for (const role of ['VIEWER', 'APPROVER'] as const) {
-      const r = await refusal(createDestination({ ...operator, role }, local(tmp)));
+      const r = await refusal(createDestination({ actor: { ...operator, role } }, local(tmp)));
       expect(r.status).toBe(403);
     }
   });
@@ -91,7 +91,7 @@ describe('createDestination: local paths', () => {
 
   it('refuses system directories, relative paths and Lifeboat’s own data directory with 422 naming config.path', async () => {
     for (const p of refusedPaths()) {
-      const r = await refusal(createDestination(admin, local(p)));
+      const r = await refusal(createDestination({ actor: admin }, local(p)));
       expect({ p, status: r.status, code: r.code, fields: r.fields }).toEqual({ p, status: 422, code: 'VALIDATION', fields: ['config.path'] });
       expect(r.message).toMatch(/config\.path/);
     }
@@ -100,7 +100,7 @@ describe('createDestination: local paths', () => {
   it('refuses a path that reaches a system directory through a symbolic link', async () => {
     const link = path.join(tmp, 'to-etc');
     fs.symlinkSync('/etc', link);
-    const r = await refusal(createDestination(admin, local(path.join(link, 'lifeboat'))));
+    const r = await refusal(createDestination({ actor: admin }, local(path.join(link, 'lifeboat'))));
     expect(r).toMatchObject({ status: 422, code: 'VALIDATION', fields: ['config.path'] });
   });
 
@@ -132,7 +132,7 @@ describe('createDestination: S3 settings', () => {
 
   it('refuses non-http(s) endpoints, bad bucket names and escaping prefixes with 422 naming the field', async () => {
     for (const [config, field] of refused) {
-      const r = await refusal(createDestination(admin, s3(config)));
+      const r = await refusal(createDestination({ actor: admin }, s3(config)));
       expect({ config, status: r.status, code: r.code, fields: r.fields }).toEqual({ config, status: 422, code: 'VALIDATION', fields: [field] });
     }
   });
@@ -147,7 +147,7 @@ describe('createDestination: S3 settings', () => {
   });
 
   it('refuses an unknown kind with 422 naming kind', async () => {
-    const r = await refusal(createDestination(admin, { name: uniqueName('dest'), kind: 'ftp', config: {} }));
+    const r = await refusal(createDestination({ actor: admin }, { name: uniqueName('dest'), kind: 'ftp', config: {} }));
     expect(r).toMatchObject({ status: 422, code: 'VALIDATION', fields: ['kind'] });
   });
 });

@@ -1,11 +1,11 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
-import { authorize, type Actor } from '@/server/auth/permissions';
+import { authorize } from '@/server/auth/permissions';
 import { recordAudit } from '@/server/audit/record-audit';
 import { DESTINATION_KINDS, getDestinationKind } from '@/server/storage/destination-kinds';
 import { destinationSecretContext } from '@/server/storage/for-destination';
-import { db } from '@/server/shared/db';
+import { withTransaction, type VerbContext } from '@/server/shared/context';
 import { env } from '@/server/shared/env';
 import { DomainError } from '@/server/shared/errors';
 import { isUniqueViolation } from '@/server/shared/prisma-errors';
@@ -45,7 +45,8 @@ function parseDestinationConfig(kindName: string, raw: Record<string, unknown>):
  * later delete). The config is validated by the kind's schema and placement rules; secret settings (S3
  * credentials) are sealed with the master key, bound to the new row's id, and never returned or audited.
  */
-export async function createDestination(actor: Actor | null, raw: unknown) {
+export async function createDestination(ctx: VerbContext, raw: unknown) {
+  const { actor } = ctx;
   authorize(actor, 'destination:write');
   const input = CreateDestinationInput.parse(raw);
   const parsed = parseDestinationConfig(input.kind, input.config);
@@ -58,7 +59,7 @@ export async function createDestination(actor: Actor | null, raw: unknown) {
   }
   const id = crypto.randomUUID();
   try {
-    const created = await db().$transaction(async (tx) => {
+    const created = await withTransaction(ctx, async (tx) => {
       const row = await tx.destination.create({
         data: {
           id,

@@ -1,9 +1,9 @@
-import { authorize, type Actor } from '@/server/auth/permissions';
-import { db } from '@/server/shared/db';
+import { authorize } from '@/server/auth/permissions';
+import { readerOf, type VerbContext } from '@/server/shared/context';
 import { toDestinationDto } from './destination-dto';
 
-export async function listDestinations(actor: Actor | null) {
-  authorize(actor, 'inventory:read');
-  const rows = await db().destination.findMany({ orderBy: { name: 'asc' } });
+export async function listDestinations(ctx: VerbContext) {
+  authorize(ctx.actor, 'inventory:read');
+  const rows = await readerOf(ctx).destination.findMany({ orderBy: { name: 'asc' } });
   return rows.map((d) => toDestinationDto(d));
 }

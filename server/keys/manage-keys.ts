@@ -1,15 +1,15 @@
 import { z } from 'zod';
-import { authorize, type Actor } from '@/server/auth/permissions';
+import { authorize } from '@/server/auth/permissions';
 import { recordAudit } from '@/server/audit/record-audit';
-import { db } from '@/server/shared/db';
+import { readerOf, withTransaction, type VerbContext } from '@/server/shared/context';
 import { DomainError, notFound } from '@/server/shared/errors';
 import { openSecret } from '@/server/shared/secrets';
 import { createActiveKey } from './ensure-active-key';
 import { toKeyDto } from './key-dto';
 
-export async function listKeys(actor: Actor | null) {
-  authorize(actor, 'key:manage');
-  const keys = await db().encryptionKey.findMany({
+export async function listKeys(ctx: VerbContext) {
+  authorize(ctx.actor, 'key:manage');
+  const keys = await readerOf(ctx).encryptionKey.findMany({
     orderBy: { createdAt: 'desc' },
     include: { _count: { select: { recoveryPoints: true } } },
   });
@@ -17,9 +17,10 @@ export async function listKeys(actor: Actor | null) {
 }
 
 /** New backups go to a fresh key pair; points encrypted to older keys stay readable. */
-export async function rotateKey(actor: Actor | null) {
+export async function rotateKey(ctx: VerbContext) {
+  const { actor } = ctx;
   authorize(actor, 'key:manage');
-  const key = await db().$transaction((tx) => createActiveKey(tx, actor, 'rotation requested'));
+  const key = await withTransaction(ctx, (tx) => createActiveKey(tx, actor, 'rotation requested'));
   return toKeyDto(key);
 }
 
@@ -33,12 +34,13 @@ export type ShredKeyInput = z.infer<typeof ShredKeyInput>;
  * Crypto-shredding: deletes a key's identity so every recovery point encrypted to it becomes unreadable (for GDPR
  * erasure of specific points). The active key cannot be shredded; rotate first.
  */
-export async function shredKey(actor: Actor | null, rawId: unknown, raw: unknown) {
+export async function shredKey(ctx: VerbContext, rawId: unknown, raw: unknown) {
+  const { actor } = ctx;
   authorize(actor, 'key:manage');
   const id = z.string().uuid().safeParse(rawId);
   if (!id.success) throw notFound('encryption key', String(rawId));
   const input = ShredKeyInput.parse(raw);
-  const key = await db().$transaction(async (tx) => {
+  const key = await withTransaction(ctx, async (tx) => {
     const key = await tx.encryptionKey.findUnique({ where: { id: id.data }, include: { recoveryPoints: { select: { id: true } } } });
     if (!key) throw notFound('encryption key', id.data);
     if (input.confirm !== key.name) throw new DomainError('VALIDATION', `confirm must be the key name "${key.name}"`);
@@ -64,17 +66,20 @@ export async function shredKey(actor: Actor | null, rawId: unknown, raw: unknown
  * The recovery kit: every readable identity plus the instructions to restore without Lifeboat. Whoever holds it can
  * read every backup, so the download is audited and the text says to keep it offline.
  */
-export async function exportRecoveryKit(actor: Actor | null, formatDoc: string) {
+export async function exportRecoveryKit(ctx: VerbContext, formatDoc: string) {
+  const { actor } = ctx;
   authorize(actor, 'key:manage');
-  const keys = await db().encryptionKey.findMany({ where: { sealedIdentity: { not: null } }, orderBy: { createdAt: 'asc' } });
-  await db().$transaction((tx) =>
-    recordAudit(tx, actor, {
+  // Read in the audited transaction: the event lists exactly the keys the kit holds.
+  const keys = await withTransaction(ctx, async (tx) => {
+    const readable = await tx.encryptionKey.findMany({ where: { sealedIdentity: { not: null } }, orderBy: { createdAt: 'asc' } });
+    await recordAudit(tx, actor, {
       action: 'key.export',
       targetType: 'encryption_key',
       targetId: null,
-      details: { keys: keys.map((k) => k.id) },
-    }),
-  );
+      details: { keys: readable.map((k) => k.id) },
+    });
+    return readable;
+  });
   const lines = [
     '# Lifeboat recovery kit',
     `# Generated ${new Date().toISOString()}.`,

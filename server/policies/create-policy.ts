@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { authorize, type Actor } from '@/server/auth/permissions';
+import { authorize } from '@/server/auth/permissions';
 import { recordAudit } from '@/server/audit/record-audit';
 import { parseRetentionPolicy, RetentionPolicy } from '@/server/retention/retention-policy';
-import { db } from '@/server/shared/db';
+import { withTransaction, type VerbContext } from '@/server/shared/context';
 import { DomainError } from '@/server/shared/errors';
 import { Prisma } from '@/server/shared/generated/prisma/client';
 import { isUniqueViolation } from '@/server/shared/prisma-errors';
@@ -39,7 +39,8 @@ export const CreatePolicyInput = z
 export type CreatePolicyInput = z.infer<typeof CreatePolicyInput>;
 
 /** Creates a backup policy: a primary destination, optional copy destinations, codec settings and retention. */
-export async function createPolicy(actor: Actor | null, raw: unknown) {
+export async function createPolicy(ctx: VerbContext, raw: unknown) {
+  const { actor } = ctx;
   authorize(actor, 'inventory:write');
   const input = CreatePolicyInput.parse(raw);
   const copies = input.copies ?? (input.copyDestinationIds ?? []).map((destinationId) => ({ destinationId, retention: null }));
@@ -48,7 +49,7 @@ export async function createPolicy(actor: Actor | null, raw: unknown) {
   if (copyIds.includes(input.destinationId)) throw new DomainError('VALIDATION', 'a copy destination cannot be the primary destination');
   const retention = input.retention === undefined || input.retention === null ? null : parseRetentionPolicy(input.retention);
   try {
-    const policy = await db().$transaction(async (tx) => {
+    const policy = await withTransaction(ctx, async (tx) => {
       const wanted = [input.destinationId, ...copyIds];
       const found = await tx.destination.findMany({ where: { id: { in: wanted } }, select: { id: true } });
       const missing = wanted.filter((id) => !found.some((f) => f.id === id));

@@ -1,6 +1,7 @@
-import { authorize, type Actor } from '@/server/auth/permissions';
+import { authorize } from '@/server/auth/permissions';
 import { SourceId } from '@/server/inventory/get-source';
-import { db } from '@/server/shared/db';
+import { readerOf, type VerbContext } from '@/server/shared/context';
+import { db, type Tx } from '@/server/shared/db';
 import { notFound } from '@/server/shared/errors';
 import { isVerified } from './ids';
 import type { RetentionPlan } from './plan-retention';
@@ -60,16 +61,19 @@ export interface SourcePruningPlan {
 }
 
 /** The dry-run view: what a prune of this source would keep and delete right now, per scope, and why. Changes nothing. */
-export async function planSourcePruning(actor: Actor | null, rawSourceId: unknown, now = new Date()): Promise<SourcePruningPlan> {
-  authorize(actor, 'inventory:read');
+export async function planSourcePruning(ctx: VerbContext, rawSourceId: unknown, now = new Date()): Promise<SourcePruningPlan> {
+  authorize(ctx.actor, 'inventory:read');
   const id = SourceId.safeParse(rawSourceId);
   if (!id.success) throw notFound('source', String(rawSourceId));
-  return loadSourcePlan(id.data, now);
+  return loadSourcePlan(id.data, now, readerOf(ctx));
 }
 
-/** Loads a source's points and policy and runs the pure planner. No permission check: callers have done it. */
-export async function loadSourcePlan(sourceId: string, now: Date): Promise<SourcePruningPlan> {
-  const source = await db().source.findUnique({
+/**
+ * Loads a source's points and policy and runs the pure planner. No permission check: callers have done it. `client`
+ * is a caller's transaction when the plan must see its uncommitted changes.
+ */
+export async function loadSourcePlan(sourceId: string, now: Date, client: Tx = db()): Promise<SourcePruningPlan> {
+  const source = await client.source.findUnique({
     where: { id: sourceId },
     select: {
       id: true,
@@ -83,7 +87,7 @@ export async function loadSourcePlan(sourceId: string, now: Date): Promise<Sourc
     },
   });
   if (!source) throw notFound('source', sourceId);
-  const points = await db().recoveryPoint.findMany({
+  const points = await client.recoveryPoint.findMany({
     where: { sourceId },
     select: {
       id: true,

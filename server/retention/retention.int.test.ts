@@ -58,7 +58,7 @@ async function makeSource(retention?: RetentionPolicyInput) {
   created.policies.push(policy.id);
   const source = await db().source.create({ data: { name: uniqueName('src'), kind: 'postgres', config: {}, policyId: policy.id } });
   created.sources.push(source.id);
-  if (retention !== undefined) await setPolicyRetention(operator, policy.id, retention);
+  if (retention !== undefined) await setPolicyRetention({ actor: operator }, policy.id, retention);
   return { sourceId: source.id, policyId: policy.id };
 }
 
@@ -106,13 +106,13 @@ describe('retention: dry-run plan', () => {
     const { sourceId, policyId } = await makeSource();
     const points = [await addPoint(sourceId, 1), await addPoint(sourceId, 2), await addPoint(sourceId, 3), await addPoint(sourceId, 4)];
 
-    const none = await planSourcePruning(viewer, sourceId);
+    const none = await planSourcePruning({ actor: viewer }, sourceId);
     expect(none.retention).toBeNull();
     expect(none.delete).toEqual([]);
     expect(none.keep.map((k) => k.reasons)).toEqual(Array(4).fill(['no retention rule']));
 
-    await setPolicyRetention(operator, policyId, { keepLast: 2 });
-    const plan = await planSourcePruning(viewer, sourceId);
+    await setPolicyRetention({ actor: operator }, policyId, { keepLast: 2 });
+    const plan = await planSourcePruning({ actor: viewer }, sourceId);
     expect(plan.retention).toMatchObject({ keepLast: 2, timezone: 'UTC' });
     expect(plan.keep.map((k) => [k.id, k.reasons])).toEqual([
       [points[0]!.id, ['keep-last 2']],
@@ -127,8 +127,8 @@ describe('retention: dry-run plan', () => {
     // The dry run changed nothing.
     expect(await remainingIds(sourceId)).toHaveLength(4);
 
-    await expect(setPolicyRetention(operator, policyId, { keepLast: 0 })).rejects.toMatchObject({ code: 'VALIDATION' });
-    await setPolicyRetention(operator, policyId, null);
+    await expect(setPolicyRetention({ actor: operator }, policyId, { keepLast: 0 })).rejects.toMatchObject({ code: 'VALIDATION' });
+    await setPolicyRetention({ actor: operator }, policyId, null);
     expect((await db().policy.findUniqueOrThrow({ where: { id: policyId } })).retention).toBeNull();
     const audits = await db().auditEvent.count({ where: { action: 'policy.retention-set', targetId: policyId } });
     expect(audits).toBe(2);
@@ -139,7 +139,7 @@ describe('retention: pruning', () => {
   it('deletes exactly the planned points and their files, one audit event each', async () => {
     const { sourceId } = await makeSource({ keepLast: 2 });
     const points = [await addPoint(sourceId, 1), await addPoint(sourceId, 2), await addPoint(sourceId, 3), await addPoint(sourceId, 4)];
-    const plan = await planSourcePruning(viewer, sourceId);
+    const plan = await planSourcePruning({ actor: viewer }, sourceId);
 
     const result = await pruneSource(sourceId);
     expect(result.refused).toEqual([]);
@@ -167,14 +167,14 @@ describe('retention: pruning', () => {
     const { sourceId } = await makeSource({ keepLast: 1 });
     await addPoint(sourceId, 1);
     const held = await addPoint(sourceId, 2);
-    await setLegalHold(approver, held.id, { hold: true, reason: 'case 42' });
+    await setLegalHold({ actor: approver }, held.id, { hold: true, reason: 'case 42' });
 
     await pruneSource(sourceId);
     expect(await remainingIds(sourceId)).toContain(held.id);
     await expect(deleteRecoveryPoint(operator, held.id)).rejects.toMatchObject({ code: 'INVALID_STATE', message: expect.stringMatching(/legal hold/) });
     expect(fs.existsSync(held.data)).toBe(true);
 
-    await setLegalHold(approver, held.id, { hold: false, reason: 'case closed' });
+    await setLegalHold({ actor: approver }, held.id, { hold: false, reason: 'case closed' });
     const actions = await db().auditEvent.findMany({ where: { targetId: held.id }, orderBy: { id: 'asc' }, select: { action: true } });
     expect(actions.map((a) => a.action)).toEqual(['recovery-point.hold', 'recovery-point.release']);
     await deleteRecoveryPoint(operator, held.id);
@@ -187,14 +187,14 @@ describe('retention: pruning', () => {
     await addPoint(sourceId, 1);
     const locked = await addPoint(sourceId, 2);
     const until = new Date(Date.now() + 1500);
-    await lockRecoveryPoint(approver, locked.id, { until: until.toISOString(), reason: 'regulator' });
-    await expect(lockRecoveryPoint(approver, locked.id, { until: new Date(Date.now() + 1000).toISOString(), reason: 'oops' })).rejects.toMatchObject({
+    await lockRecoveryPoint({ actor: approver }, locked.id, { until: until.toISOString(), reason: 'regulator' });
+    await expect(lockRecoveryPoint({ actor: approver }, locked.id, { until: new Date(Date.now() + 1000).toISOString(), reason: 'oops' })).rejects.toMatchObject({
       code: 'INVALID_STATE',
       message: expect.stringMatching(/a retention lock can only be extended/),
     });
-    await expect(lockRecoveryPoint(approver, locked.id, { until: '2000-01-01T00:00:00Z', reason: 'past' })).rejects.toMatchObject({ code: 'VALIDATION' });
+    await expect(lockRecoveryPoint({ actor: approver }, locked.id, { until: '2000-01-01T00:00:00Z', reason: 'past' })).rejects.toMatchObject({ code: 'VALIDATION' });
     // Re-locking at the same date is allowed (not a shortening).
-    await lockRecoveryPoint(approver, locked.id, { until: until.toISOString(), reason: 'same date' });
+    await lockRecoveryPoint({ actor: approver }, locked.id, { until: until.toISOString(), reason: 'same date' });
 
     await pruneSource(sourceId);
     expect(await remainingIds(sourceId)).toContain(locked.id);
@@ -249,16 +249,16 @@ describe('retention: permissions', () => {
   it('lets viewers read the plan and nothing else; holds and locks are an approver duty', async () => {
     const { sourceId, policyId } = await makeSource({ keepLast: 1 });
     const point = await addPoint(sourceId, 1);
-    await expect(planSourcePruning(viewer, sourceId)).resolves.toMatchObject({ sourceId });
+    await expect(planSourcePruning({ actor: viewer }, sourceId)).resolves.toMatchObject({ sourceId });
     const forbidden = { code: 'FORBIDDEN' };
-    await expect(setPolicyRetention(viewer, policyId, { keepLast: 3 })).rejects.toMatchObject(forbidden);
+    await expect(setPolicyRetention({ actor: viewer }, policyId, { keepLast: 3 })).rejects.toMatchObject(forbidden);
     await expect(deleteRecoveryPoint(viewer, point.id)).rejects.toMatchObject(forbidden);
     await expect(requestPrune(viewer, sourceId)).rejects.toMatchObject(forbidden);
-    await expect(setLegalHold(viewer, point.id, { hold: true, reason: 'x' })).rejects.toMatchObject(forbidden);
-    await expect(lockRecoveryPoint(viewer, point.id, { until: '2100-01-01T00:00:00Z', reason: 'x' })).rejects.toMatchObject(forbidden);
-    await expect(setLegalHold(operator, point.id, { hold: true, reason: 'x' })).rejects.toMatchObject(forbidden);
-    await expect(setPolicyRetention(approver, policyId, { keepLast: 3 })).rejects.toMatchObject(forbidden);
-    await expect(planSourcePruning(null, sourceId)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(setLegalHold({ actor: viewer }, point.id, { hold: true, reason: 'x' })).rejects.toMatchObject(forbidden);
+    await expect(lockRecoveryPoint({ actor: viewer }, point.id, { until: '2100-01-01T00:00:00Z', reason: 'x' })).rejects.toMatchObject(forbidden);
+    await expect(setLegalHold({ actor: operator }, point.id, { hold: true, reason: 'x' })).rejects.toMatchObject(forbidden);
+    await expect(setPolicyRetention({ actor: approver }, policyId, { keepLast: 3 })).rejects.toMatchObject(forbidden);
+    await expect(planSourcePruning({ actor: null }, sourceId)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
     expect(await remainingIds(sourceId)).toEqual([point.id]);
   });
 });

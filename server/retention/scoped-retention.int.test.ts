@@ -76,7 +76,7 @@ afterAll(async () => {
 
 /** A source whose policy stores on `primary`, keeps `retention` there and copies to `copies` (in order). */
 async function makeSource(primary: string, retention: RetentionPolicyInput, copies: Array<{ destinationId: string; retention?: RetentionPolicyInput }>) {
-  const policy = await createPolicy(operator, { name: uniqueName('policy'), destinationId: primary, retention, copies });
+  const policy = await createPolicy({ actor: operator }, { name: uniqueName('policy'), destinationId: primary, retention, copies });
   created.policies.push(policy.id);
   const source = await db().source.create({ data: { name: uniqueName('src'), kind: 'postgres', config: {}, policyId: policy.id } });
   created.sources.push(source.id);
@@ -157,7 +157,7 @@ describe('per-destination retention: primary 1 point, long copy 3 points, mirror
 
   it('dry run: per-scope decisions with destination ids and names', async () => {
     const [p0, p1, p2, p3] = points.map((p) => p.id);
-    const plan = await planSourcePruning(viewer, src.sourceId);
+    const plan = await planSourcePruning({ actor: viewer }, src.sourceId);
     expect(plan.keep.map((k) => k.id)).toEqual([p0]);
     const long = { destinationId: dest.long, destinationName: names.long };
     expect(plan.delete.map((d) => [d.id, d.outcome, d.keptBy])).toEqual([
@@ -245,11 +245,11 @@ describe('per-destination retention: primary 1 point, long copy 3 points, mirror
 
   it('a copy-scope prune deletes the copy, and the point with its last copy', async () => {
     const [p0, p1, p2] = points as [StoredPoint, StoredPoint, StoredPoint];
-    const set = await setPolicyCopyRetention(operator, src.policyId, dest.long, { keepLast: 1 });
+    const set = await setPolicyCopyRetention({ actor: operator }, src.policyId, dest.long, { keepLast: 1 });
     expect(set).toEqual({ policyId: src.policyId, destinationId: dest.long, destinationName: names.long, retention: { keepLast: 1, timezone: 'UTC' } });
     expect(await db().auditEvent.count({ where: { action: 'policy.copy-retention-set', targetId: src.policyId } })).toBe(1);
 
-    const plan = await planSourcePruning(viewer, src.sourceId);
+    const plan = await planSourcePruning({ actor: viewer }, src.sourceId);
     expect(plan.copyScopes[0]!.delete.map((d) => [d.id, d.outcome])).toEqual([
       [p1.id, 'prune-last-copy'],
       [p2.id, 'prune-last-copy'],
@@ -281,15 +281,15 @@ describe('per-destination retention: protections win in every scope', () => {
     const { sourceId } = await makeSource(dest.primary, { keepLast: 1 }, [{ destinationId: dest.long, retention: { keepLast: 5 } }]);
     await addPoint(sourceId, 1, dest.primary, [dest.long]);
     const old = await addPoint(sourceId, 2, dest.primary, [dest.long]);
-    const plan = await planSourcePruning(viewer, sourceId);
+    const plan = await planSourcePruning({ actor: viewer }, sourceId);
     expect(plan.actions.prunePrimaries.map((p) => p.id)).toEqual([old.id]);
     const prune = () => prunePrimary(RETENTION_ACTOR, old.id, { reason: 'test', keptBy: [dest.long] });
 
-    await setLegalHold(approver, old.id, { hold: true, reason: 'case 7' });
+    await setLegalHold({ actor: approver }, old.id, { hold: true, reason: 'case 7' });
     await expect(prune()).rejects.toMatchObject({ code: 'INVALID_STATE', message: expect.stringMatching(/legal hold/) as unknown });
-    await setLegalHold(approver, old.id, { hold: false, reason: 'case closed' });
+    await setLegalHold({ actor: approver }, old.id, { hold: false, reason: 'case closed' });
 
-    await lockRecoveryPoint(approver, old.id, { until: new Date(Date.now() + HOUR_MS).toISOString(), reason: 'regulator' });
+    await lockRecoveryPoint({ actor: approver }, old.id, { until: new Date(Date.now() + HOUR_MS).toISOString(), reason: 'regulator' });
     await expect(prune()).rejects.toMatchObject({ code: 'INVALID_STATE', message: expect.stringMatching(/locked until/) as unknown });
     await expect(pruneCopy(RETENTION_ACTOR, old.id, dest.long, { reason: 'test' })).rejects.toMatchObject({ code: 'INVALID_STATE' });
     // A "now" past the lock only changes the plan; the prune itself checks the real clock.
@@ -317,7 +317,7 @@ describe('per-destination retention: protections win in every scope', () => {
     await addPoint(sourceId, 1, dest.primary, [dest.long, dest.mirror]);
     const verified = await addPoint(sourceId, 2, dest.primary, [dest.long, dest.mirror], { verified: true });
 
-    const plan = await planSourcePruning(viewer, sourceId);
+    const plan = await planSourcePruning({ actor: viewer }, sourceId);
     expect(plan.keep.find((k) => k.id === verified.id)?.reasons).toEqual(['newest verified']);
     expect(plan.copyScopes[0]!.keep.find((k) => k.id === verified.id)?.reasons).toEqual(['newest verified']);
     await expect(pruneCopy(RETENTION_ACTOR, verified.id, dest.long, { reason: 'test' })).rejects.toMatchObject({
@@ -363,7 +363,7 @@ describe('per-destination retention: storage failures', () => {
 
 describe('per-destination retention: policy input', () => {
   it('answers 422 naming the copy and the field for bad copy retention, and sets copy retention with an audit event', async () => {
-    const bad = await createPolicy(operator, {
+    const bad = await createPolicy({ actor: operator }, {
       name: uniqueName('policy'),
       destinationId: dest.primary,
       copies: [{ destinationId: dest.long, retention: { keepLast: 0, keepWithin: 'forever' } }],
@@ -375,18 +375,18 @@ describe('per-destination retention: policy input', () => {
     expect(body.error.message).toContain('copies.0.retention.keepLast: keepLast must be at least 1');
     expect(body.error.message).toContain('copies.0.retention.keepWithin');
 
-    const both = await createPolicy(operator, { name: uniqueName('policy'), destinationId: dest.primary, copies: [], copyDestinationIds: [] }).catch((e: unknown) => e);
+    const both = await createPolicy({ actor: operator }, { name: uniqueName('policy'), destinationId: dest.primary, copies: [], copyDestinationIds: [] }).catch((e: unknown) => e);
     expect(errorResponse(both).status).toBe(422);
 
     const { policyId } = await makeSource(dest.primary, { keepLast: 1 }, [{ destinationId: dest.long }]);
-    await expect(setPolicyCopyRetention(operator, policyId, dest.long, { keepDaily: 0 })).rejects.toMatchObject({
+    await expect(setPolicyCopyRetention({ actor: operator }, policyId, dest.long, { keepDaily: 0 })).rejects.toMatchObject({
       code: 'VALIDATION',
       message: 'keepDaily: keepDaily must be at least 1 (omit it to disable the rule)',
     });
-    await expect(setPolicyCopyRetention(operator, policyId, dest.mirror, { keepLast: 1 })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(setPolicyCopyRetention(viewer, policyId, dest.long, { keepLast: 1 })).rejects.toMatchObject({ code: 'FORBIDDEN' });
-    await setPolicyCopyRetention(operator, policyId, dest.long, { keepYearly: 7 });
-    await setPolicyCopyRetention(operator, policyId, dest.long, null);
+    await expect(setPolicyCopyRetention({ actor: operator }, policyId, dest.mirror, { keepLast: 1 })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(setPolicyCopyRetention({ actor: viewer }, policyId, dest.long, { keepLast: 1 })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await setPolicyCopyRetention({ actor: operator }, policyId, dest.long, { keepYearly: 7 });
+    await setPolicyCopyRetention({ actor: operator }, policyId, dest.long, null);
     const events = await db().auditEvent.findMany({ where: { action: 'policy.copy-retention-set', targetId: policyId }, orderBy: { id: 'asc' } });
     expect(events.map((e) => (e.details as { retention: unknown }).retention)).toEqual([{ keepYearly: 7, timezone: 'UTC' }, null]);
     expect((await db().policyCopy.findFirstOrThrow({ where: { policyId } })).retention).toBeNull();

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { authorize, type Actor } from '@/server/auth/permissions';
+import { authorize } from '@/server/auth/permissions';
 import { recordAudit } from '@/server/audit/record-audit';
-import { db } from '@/server/shared/db';
+import { withTransaction, type VerbContext } from '@/server/shared/context';
 import { DomainError, notFound } from '@/server/shared/errors';
 import { Prisma } from '@/server/shared/generated/prisma/client';
 import { PolicyId } from './ids';
@@ -14,7 +14,8 @@ const DestinationId = z.string().uuid({ message: 'not a valid destination id' })
  * rules, those copies are planned on their own (e.g. kept a year while the primary keeps 14 days); with `null` they
  * follow their point again. Stored as parsed, like the policy's own retention.
  */
-export async function setPolicyCopyRetention(actor: Actor | null, rawPolicyId: unknown, rawDestinationId: unknown, raw: unknown) {
+export async function setPolicyCopyRetention(ctx: VerbContext, rawPolicyId: unknown, rawDestinationId: unknown, raw: unknown) {
+  const { actor } = ctx;
   authorize(actor, 'inventory:write');
   const policyId = PolicyId.safeParse(rawPolicyId);
   if (!policyId.success) throw notFound('policy', String(rawPolicyId));
@@ -22,7 +23,7 @@ export async function setPolicyCopyRetention(actor: Actor | null, rawPolicyId: u
   if (!destinationId.success) throw notFound('copy destination', String(rawDestinationId));
   const retention = raw === null ? null : parseRetentionPolicy(raw);
 
-  return db().$transaction(async (tx) => {
+  return withTransaction(ctx, async (tx) => {
     const copy = await tx.policyCopy.findUnique({
       where: { policyId_destinationId: { policyId: policyId.data, destinationId: destinationId.data } },
       select: { id: true, retention: true, policy: { select: { id: true, name: true } }, destination: { select: { id: true, name: true } } },

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { authorize, type Actor } from '@/server/auth/permissions';
+import { authorize } from '@/server/auth/permissions';
 import { recordAudit } from '@/server/audit/record-audit';
-import { db } from '@/server/shared/db';
+import { withTransaction, type VerbContext } from '@/server/shared/context';
 import { notFound } from '@/server/shared/errors';
 import { Reason, RecoveryPointId } from './ids';
 
@@ -15,13 +15,14 @@ export type SetLegalHoldInput = z.infer<typeof SetLegalHoldInput>;
  * Places or releases a legal hold. A held point is never deleted, by retention or by hand. A governance duty, so it
  * needs `restore:approve` (approvers and admins), not the operator's inventory rights.
  */
-export async function setLegalHold(actor: Actor | null, rawPointId: unknown, raw: unknown) {
+export async function setLegalHold(ctx: VerbContext, rawPointId: unknown, raw: unknown) {
+  const { actor } = ctx;
   authorize(actor, 'restore:approve');
   const id = RecoveryPointId.safeParse(rawPointId);
   if (!id.success) throw notFound('recovery point', String(rawPointId));
   const input = SetLegalHoldInput.parse(raw);
 
-  return db().$transaction(async (tx) => {
+  return withTransaction(ctx, async (tx) => {
     const point = await tx.recoveryPoint.findUnique({ where: { id: id.data }, select: { id: true, sourceId: true, legalHold: true } });
     if (!point) throw notFound('recovery point', id.data);
     const updated = await tx.recoveryPoint.update({

@@ -1,6 +1,6 @@
-import { authorize, type Actor } from '@/server/auth/permissions';
+import { authorize } from '@/server/auth/permissions';
 import { recordAudit } from '@/server/audit/record-audit';
-import { db } from '@/server/shared/db';
+import { withTransaction, type VerbContext } from '@/server/shared/context';
 import { notFound } from '@/server/shared/errors';
 import { Prisma } from '@/server/shared/generated/prisma/client';
 import { PolicyId } from './ids';
@@ -10,13 +10,14 @@ import { parseRetentionPolicy } from './retention-policy';
  * Sets (or, with `null`, clears) the retention rules of a policy. The stored JSON is the parsed policy (time zone
  * filled in and normalised), so what the planner reads back is exactly what was validated here.
  */
-export async function setPolicyRetention(actor: Actor | null, rawPolicyId: unknown, raw: unknown) {
+export async function setPolicyRetention(ctx: VerbContext, rawPolicyId: unknown, raw: unknown) {
+  const { actor } = ctx;
   authorize(actor, 'inventory:write');
   const id = PolicyId.safeParse(rawPolicyId);
   if (!id.success) throw notFound('policy', String(rawPolicyId));
   const retention = raw === null ? null : parseRetentionPolicy(raw);
 
-  return db().$transaction(async (tx) => {
+  return withTransaction(ctx, async (tx) => {
     const policy = await tx.policy.findUnique({ where: { id: id.data }, select: { id: true, name: true, retention: true } });
     if (!policy) throw notFound('policy', id.data);
     await tx.policy.update({

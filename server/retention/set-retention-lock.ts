@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { authorize, type Actor } from '@/server/auth/permissions';
+import { authorize } from '@/server/auth/permissions';
 import { recordAudit } from '@/server/audit/record-audit';
+import { afterCommit, withTransaction, type VerbContext } from '@/server/shared/context';
 import { db } from '@/server/shared/db';
 import { DomainError, notFound } from '@/server/shared/errors';
 import { logger } from '@/server/shared/logger';
@@ -28,15 +29,18 @@ export interface ObjectLockResult {
  * After the commit, the same retention is set on the stored objects (data and manifest) of the primary and of every
  * OK copy whose destination has `objectLock` configured. The catalog lock stands whatever the storage answers: a
  * failure is logged, audited and returned in `objectLocks`, so an operator can fix the bucket and lock again.
+ * In a caller's transaction (`ctx.tx`, opened by `withTransaction`), the object locks wait for its commit (an S3
+ * lock cannot be undone if it rolled back) and `objectLocks` is filled then.
  */
-export async function lockRecoveryPoint(actor: Actor | null, rawPointId: unknown, raw: unknown) {
+export async function lockRecoveryPoint(ctx: VerbContext, rawPointId: unknown, raw: unknown) {
+  const { actor } = ctx;
   authorize(actor, 'restore:approve');
   const id = RecoveryPointId.safeParse(rawPointId);
   if (!id.success) throw notFound('recovery point', String(rawPointId));
   const input = LockRecoveryPointInput.parse(raw);
   if (input.until.getTime() <= Date.now()) throw new DomainError('VALIDATION', 'until must be in the future');
 
-  const locked = await db().$transaction(async (tx) => {
+  const locked = await withTransaction(ctx, async (tx) => {
     const point = await tx.recoveryPoint.findUnique({ where: { id: id.data }, select: { id: true, sourceId: true, lockedUntil: true } });
     if (!point) throw notFound('recovery point', id.data);
     // Conditional update: a concurrent extension that commits first makes this one fail instead of shortening it.
@@ -60,8 +64,11 @@ export async function lockRecoveryPoint(actor: Actor | null, rawPointId: unknown
     return { id: point.id, sourceId: point.sourceId };
   });
 
-  const objectLocks = await applyObjectLocks(locked.id, input.until);
-  if (objectLocks.length > 0) {
+  const objectLocks: ObjectLockResult[] = [];
+  await afterCommit(ctx, async () => {
+    objectLocks.push(...(await applyObjectLocks(locked.id, input.until)));
+    if (objectLocks.length === 0) return;
+    // Its own transaction: the catalog lock has committed, and the storage's answer is recorded whatever it was.
     await db().$transaction((tx) =>
       recordAudit(tx, actor, {
         action: 'recovery-point.object-lock',
@@ -70,7 +77,7 @@ export async function lockRecoveryPoint(actor: Actor | null, rawPointId: unknown
         details: { sourceId: locked.sourceId, until: input.until.toISOString(), results: objectLocks.map((r) => ({ ...r })) },
       }),
     );
-  }
+  });
   return { id: locked.id, lockedUntil: input.until.toISOString(), objectLocks };
 }
 

@@ -75,7 +75,7 @@ async function makeSource(primary: string, copies: string[] = []) {
   created.policies.push(policy.id);
   const source = await db().source.create({ data: { name: uniqueName('src'), kind: 'postgres', config: {}, policyId: policy.id } });
   created.sources.push(source.id);
-  await setPolicyRetention(operator, policy.id, { keepLast: 10, tiers: TIERS });
+  await setPolicyRetention({ actor: operator }, policy.id, { keepLast: 10, tiers: TIERS });
   policyOf.set(source.id, policy.id);
   return source.id;
 }
@@ -158,7 +158,7 @@ describe('retention: storage class transitions', () => {
 
   it('moves a copy with its own retention by its own tiers; copies without follow the primary', async () => {
     const sourceId = await makeSource(dest.primary, [dest.copy, dest.local]);
-    await setPolicyCopyRetention(operator, policyOf.get(sourceId), dest.copy, { tiers: [{ afterDays: 30, storageClass: 'GLACIER' }] });
+    await setPolicyCopyRetention({ actor: operator }, policyOf.get(sourceId), dest.copy, { tiers: [{ afterDays: 30, storageClass: 'GLACIER' }] });
     const aged = await addPoint(sourceId, 40, dest.primary, [dest.copy, dest.local]);
 
     const result = await pruneSource(sourceId);
@@ -215,7 +215,7 @@ describe('retention locks: S3 Object Lock', () => {
     const until = new Date(Math.ceil((Date.now() + 400 * DAY_MS) / 1000) * 1000);
 
     // s3rver implements no object lock: the request reaches it and is refused, like a bucket without Object Lock.
-    const result = await lockRecoveryPoint(approver, point.id, { until: until.toISOString(), reason: 'regulator' });
+    const result = await lockRecoveryPoint({ actor: approver }, point.id, { until: until.toISOString(), reason: 'regulator' });
     expect(result.lockedUntil).toBe(until.toISOString());
     expect(result.objectLocks).toEqual([{ destinationId: dest.locking, ok: false, error: expect.stringMatching(/HTTP 4\d\d|HTTP 5\d\d/) as unknown }]);
 
@@ -237,7 +237,7 @@ describe('retention locks: S3 Object Lock', () => {
     const until = new Date(Math.ceil((Date.now() + 30 * DAY_MS) / 1000) * 1000);
     proxy.failNext(10, 501, ({ method, url }) => method === 'PUT' && url.includes('retention'));
 
-    const refused = await lockRecoveryPoint(approver, point.id, { until: until.toISOString(), reason: 'audit' });
+    const refused = await lockRecoveryPoint({ actor: approver }, point.id, { until: until.toISOString(), reason: 'audit' });
     expect(refused.objectLocks).toEqual([{ destinationId: dest.locking, ok: false, error: expect.stringContaining('HTTP 501') as unknown }]);
     expect(retentionRequests(proxy.log).map((r) => r.outcome)).toEqual(['failed']);
     expect((await db().recoveryPoint.findUniqueOrThrow({ where: { id: point.id } })).lockedUntil?.getTime()).toBe(until.getTime());

@@ -4,8 +4,8 @@ import { otherMethods } from '@/server/http/fallbacks';
 
 export const dynamic = 'force-dynamic';
 
-export const GET = route(async ({ actor }) => {
-  const kit = await exportRecoveryKit(actor, await readFormatDoc());
+export const GET = route(async ({ verb }) => {
+  const kit = await exportRecoveryKit(verb, await readFormatDoc());
   return new Response(kit, {
     headers: {
       'content-type': 'text/plain; charset=utf-8',

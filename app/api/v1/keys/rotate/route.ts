@@ -2,6 +2,6 @@ import { route } from '@/server/http/route';
 import { rotateKey } from '@/server/keys';
 import { otherMethods } from '@/server/http/fallbacks';
 
-export const POST = route(async ({ actor }) => rotateKey(actor), { status: 201 });
+export const POST = route(async ({ verb }) => rotateKey(verb), { status: 201 });
 
 export const { GET, PUT, PATCH, DELETE } = otherMethods('POST');
