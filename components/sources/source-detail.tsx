@@ -216,7 +216,7 @@ export function SourceDetail({ id }: { id: string }) {
 
       <RestoreDialog
         point={restoring}
-        sourceDatabase={typeof s.config.database === 'string' ? s.config.database : s.name}
+        sourceConfig={s.config}
         onClose={() => setRestoring(null)}
       />
       <PointActionDialog action={pointAction} sourceId={id} onClose={() => setPointAction(null)} onDeleted={setDeleted} />
@@ -281,23 +281,45 @@ function ProtectionChips({ status }: { status: Protection | undefined }) {
   );
 }
 
-/** "verified <time>" after the last successful verification, "verify failed" (reason on hover) after a failed one. */
+/**
+ * "verified <time>" after the last successful verification, "verify failed" (reason on hover) after a failed one;
+ * below it, each stored object whose last check failed ("copy on destination "eu": sha256 mismatch at last verify"),
+ * also when another object kept the point restorable: a damaged object is never hidden.
+ */
 function VerifyBadge({ point }: { point: RecoveryPoint }) {
-  if (point.verifyError !== null) {
-    return (
+  const damaged = point.damagedObjects;
+  let badge;
+  if (point.verifiedAt === null && point.verifyError !== null) {
+    badge = (
       <span className="badge badge-danger badge-inline" title={point.verifyError} data-testid="verify-badge" data-state="failed">
         verify failed
       </span>
     );
-  }
-  if (point.verifiedAt !== null) {
-    return (
-      <span className="badge badge-success badge-inline" title={`verified ${formatDateTime(point.verifiedAt)}`} data-testid="verify-badge" data-state="verified">
+  } else if (point.verifiedAt !== null) {
+    badge = (
+      <span
+        className={`badge ${damaged.length > 0 ? 'badge-warning' : 'badge-success'} badge-inline`}
+        title={`verified ${formatDateTime(point.verifiedAt)}${damaged.length > 0 ? ' (restorable; see the damaged objects below)' : ''}`}
+        data-testid="verify-badge"
+        data-state={damaged.length > 0 ? 'damaged' : 'verified'}
+      >
         verified {formatDateTime(point.verifiedAt)}
       </span>
     );
+  } else {
+    badge = <span className="muted">—</span>;
   }
-  return <span className="muted">—</span>;
+  if (damaged.length === 0) return badge;
+  return (
+    <span className="badge-stack">
+      {badge}
+      {damaged.map((d) => (
+        <span key={d.label} className="small danger-text" title={d.error} data-testid="damaged-object">
+          {d.label}: {d.summary} at last verify
+        </span>
+      ))}
+    </span>
+  );
 }
 
 function rank(key: string): number {

@@ -2,7 +2,7 @@ import { authorize, type Actor } from '@/server/auth/permissions';
 import { RecoveryPointId } from '@/server/retention/ids';
 import { db } from '@/server/shared/db';
 import { notFound } from '@/server/shared/errors';
-import { toRecoveryPointDto } from './recovery-point-dto';
+import { recoveryPointDtoInclude, toRecoveryPointDto } from './recovery-point-dto';
 
 /** One recovery point, as the list shows it (manifest, hashes, copies, hold/lock, verification). */
 export async function getRecoveryPoint(actor: Actor | null, rawPointId: unknown) {
@@ -11,10 +11,7 @@ export async function getRecoveryPoint(actor: Actor | null, rawPointId: unknown)
   if (!id.success) throw notFound('recovery point', String(rawPointId));
   const point = await db().recoveryPoint.findUnique({
     where: { id: id.data },
-    include: {
-      destination: { select: { name: true } },
-      copies: { select: { status: true, destination: { select: { name: true } } }, orderBy: { position: 'asc' } },
-    },
+    include: recoveryPointDtoInclude,
   });
   if (!point) throw notFound('recovery point', id.data);
   return toRecoveryPointDto(point);

@@ -2,7 +2,7 @@ import { authorize, type Actor } from '@/server/auth/permissions';
 import { db } from '@/server/shared/db';
 import { notFound } from '@/server/shared/errors';
 import { SourceId } from '@/server/inventory/get-source';
-import { toRecoveryPointDto } from './recovery-point-dto';
+import { recoveryPointDtoInclude, toRecoveryPointDto } from './recovery-point-dto';
 
 export async function listRecoveryPoints(actor: Actor | null, rawSourceId: unknown) {
   authorize(actor, 'inventory:read');
@@ -13,10 +13,7 @@ export async function listRecoveryPoints(actor: Actor | null, rawSourceId: unkno
   const points = await db().recoveryPoint.findMany({
     where: { sourceId: id.data },
     orderBy: { createdAt: 'desc' },
-    include: {
-      destination: { select: { name: true } },
-      copies: { select: { status: true, destination: { select: { name: true } } }, orderBy: { position: 'asc' } },
-    },
+    include: recoveryPointDtoInclude,
   });
   return points.map(toRecoveryPointDto);
 }

@@ -39,6 +39,18 @@ describe('computeProtection', () => {
     expect(computeProtection('src', point([local, s3], { verifiedAt: null }), now).zeroErrors).toBe(false);
   });
 
+  it('a damaged object is an error even while another one keeps the point restorable, named by its destination', () => {
+    const copyDamaged = computeProtection('src', point([local, { ...s3, damaged: 'sha256 mismatch' }]), now);
+    expect(copyDamaged).toMatchObject({ copies: 3, zeroErrors: false });
+    expect(copyDamaged.storedCopies.map((c) => c.damaged)).toEqual([null, 'sha256 mismatch']);
+    expect(copyDamaged.rule321110.reasons).toEqual(['copy on destination "eu": sha256 mismatch at the last verification']);
+    const primaryDamaged = computeProtection('src', point([{ ...local, damaged: 'missing' }, s3], { verifyError: 'the stored object … is missing' }), now);
+    expect(primaryDamaged.rule321110).toMatchObject({ zero: false, reasons: ['primary destination "local": missing at the last verification'] });
+    // A pruned primary's old fault no longer counts: the object is gone on purpose.
+    const pruned = computeProtection('src', point([{ ...local, ok: false, pruned: true, damaged: 'missing' }, s3]), now);
+    expect(pruned.rule321110.zero).toBe(true);
+  });
+
   it('does not count a primary object pruned by retention, and says so', () => {
     const s = computeProtection('src', point([{ ...local, ok: false, pruned: true }, s3]), now);
     expect(s).toMatchObject({ copies: 2, media: 1, offsite: true, immutable: true });

@@ -2,6 +2,8 @@ import { authorize, type Actor } from '@/server/auth/permissions';
 import { SourceId } from '@/server/inventory/get-source';
 import { db } from '@/server/shared/db';
 import { notFound } from '@/server/shared/errors';
+import { faultWords } from './object-fault';
+import { objectLabel } from './readable-objects';
 
 /** One stored copy of a recovery point, as far as protection is concerned. */
 export interface StoredCopyFacts {
@@ -14,6 +16,8 @@ export interface StoredCopyFacts {
   primary: boolean;
   /** The primary object was deleted by retention (`primaryDeletedAt`): it no longer counts. */
   pruned?: boolean;
+  /** How this object failed its last verification ("sha256 mismatch"); absent while its last check passed. */
+  damaged?: string;
 }
 
 export interface PointFacts {
@@ -42,6 +46,8 @@ export interface ProtectionStatus {
     kind: string;
     /** PRUNED: the primary object was deleted by retention while copies keep the point. */
     status: 'OK' | 'NOT_OK' | 'PRUNED';
+    /** How the object failed its last verification ("sha256 mismatch"); null while its last check passed. */
+    damaged: string | null;
     primary: boolean;
     offsite: boolean;
     immutable: boolean;
@@ -66,14 +72,22 @@ export function computeProtection(sourceId: string, point: PointFacts | null, no
   const offsite = okStored.some((s) => s.offsite);
   const locked = point?.lockedUntil ? point.lockedUntil.getTime() > now.getTime() : false;
   const immutable = okStored.some((s) => s.immutable) || locked;
-  const zeroErrors = point !== null && point.verifiedAt !== null && point.verifyError === null;
+  // "0 errors" needs the point proved restorable AND no object that exists failing its last check: a copy that
+  // kept the point restorable does not make a damaged primary (or a damaged copy) an error-free state.
+  const damaged = point ? point.stored.filter((s) => s.damaged !== undefined && !s.pruned && (s.ok || s.primary)) : [];
+  const zeroErrors = point !== null && point.verifiedAt !== null && point.verifyError === null && damaged.length === 0;
   const reasons: string[] = [];
   if (!point) reasons.push('no recovery point yet');
   if (copies < 3) reasons.push(`${copies} of 3 copies (production data plus ${okStored.length} stored): add a copy destination to the policy`);
   if (media < 2) reasons.push(`${media} of 2 kinds of media among stored copies: copy to a different destination kind`);
   if (!offsite) reasons.push('no OK copy on an offsite destination');
   if (!immutable) reasons.push('no OK copy on an immutable destination and no retention lock on the point');
-  if (!zeroErrors) reasons.push(point?.verifyError ? `the newest point failed verification: ${point.verifyError}` : 'the newest point has not been verified');
+  if (!point || point.verifiedAt === null || (point.verifyError !== null && damaged.length === 0)) {
+    // Never proved restorable, or an error without a recorded object fault (a point-level failure).
+    if (!zeroErrors) reasons.push(point?.verifyError ? `the newest point failed verification: ${point.verifyError}` : 'the newest point has not been verified');
+  } else {
+    for (const s of damaged) reasons.push(`${objectLabel(s.primary ? 'primary' : 'copy', s.destinationName)}: ${s.damaged} at the last verification`);
+  }
   const rule = { three: copies >= 3, two: media >= 2, one: offsite, oneImmutable: immutable, zero: zeroErrors };
   return {
     sourceId,
@@ -92,6 +106,7 @@ export function computeProtection(sourceId: string, point: PointFacts | null, no
       primary: s.primary,
       offsite: s.offsite,
       immutable: s.immutable,
+      damaged: s.damaged ?? null,
     })),
     rule321110: { ...rule, ok: Object.values(rule).every(Boolean), reasons },
   };
@@ -116,12 +131,18 @@ export async function protectionStatus(actor: Actor | null, rawSourceId: unknown
       primaryDeletedAt: true,
       verifiedAt: true,
       verifyError: true,
+      verifyFault: true,
       destination: { select: destinationFields },
-      copies: { select: { status: true, destination: { select: destinationFields } }, orderBy: { position: 'asc' } },
+      copies: { select: { status: true, verifyError: true, verifyFault: true, destination: { select: destinationFields } }, orderBy: { position: 'asc' } },
     },
   });
   if (!point) return computeProtection(id.data, null, now);
-  const fact = (d: { id: string; name: string; kind: string; offsite: boolean; immutable: boolean }, ok: boolean, primary: boolean): StoredCopyFacts => ({
+  const fact = (
+    d: { id: string; name: string; kind: string; offsite: boolean; immutable: boolean },
+    ok: boolean,
+    primary: boolean,
+    damaged: string | undefined,
+  ): StoredCopyFacts => ({
     destinationId: d.id,
     destinationName: d.name,
     kind: d.kind,
@@ -129,6 +150,7 @@ export async function protectionStatus(actor: Actor | null, rawSourceId: unknown
     immutable: d.immutable,
     ok,
     primary,
+    ...(damaged !== undefined ? { damaged } : {}),
   });
   return computeProtection(
     id.data,
@@ -136,8 +158,12 @@ export async function protectionStatus(actor: Actor | null, rawSourceId: unknown
       ...point,
       // Only objects that exist count: a primary pruned by retention is listed, but not as OK.
       stored: [
-        { ...fact(point.destination, point.primaryDeletedAt === null, true), pruned: point.primaryDeletedAt !== null },
-        ...point.copies.map((c) => fact(c.destination, c.status === 'COPY_OK', false)),
+        {
+          // The primary's own fault, not a point-level error (that one leaves verifiedAt null and is reported as such).
+          ...fact(point.destination, point.primaryDeletedAt === null, true, point.verifyFault === null ? undefined : faultWords(point.verifyFault)),
+          pruned: point.primaryDeletedAt !== null,
+        },
+        ...point.copies.map((c) => fact(c.destination, c.status === 'COPY_OK', false, c.verifyError === null ? undefined : faultWords(c.verifyFault))),
       ],
     },
     now,

@@ -27,15 +27,20 @@ export interface ReadablePoint<D extends { name: string }> {
   copies: ReadonlyArray<{ id: string; status: string; position: number; location: string; destination: D }>;
 }
 
+/** How logs, errors and the dashboard name one stored object of a point. */
+export function objectLabel(role: 'primary' | 'copy', destinationName: string): string {
+  return role === 'primary' ? `primary destination "${destinationName}"` : `copy on destination "${destinationName}"`;
+}
+
 export function readableObjects<D extends { name: string }>(point: ReadablePoint<D>): Array<ReadableObject<D>> {
   const primary: Array<ReadableObject<D>> =
     point.primaryDeletedAt === null
-      ? [{ role: 'primary', label: `primary destination "${point.destination.name}"`, destination: point.destination, location: point.location, copyId: null }]
+      ? [{ role: 'primary', label: objectLabel('primary', point.destination.name), destination: point.destination, location: point.location, copyId: null }]
       : [];
   const copies = point.copies
     .filter((c) => c.status === 'COPY_OK')
     .sort((a, b) => a.position - b.position || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-    .map((c): ReadableObject<D> => ({ role: 'copy', label: `copy on destination "${c.destination.name}"`, destination: c.destination, location: c.location, copyId: c.id }));
+    .map((c): ReadableObject<D> => ({ role: 'copy', label: objectLabel('copy', c.destination.name), destination: c.destination, location: c.location, copyId: c.id }));
   return [...primary, ...copies];
 }
 

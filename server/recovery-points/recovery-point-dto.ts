@@ -1,9 +1,31 @@
 import type { RecoveryPoint } from '@/server/shared/generated/prisma/client';
+import { faultWords } from './object-fault';
+import { objectLabel } from './readable-objects';
 
-export function toRecoveryPointDto(
-  p: RecoveryPoint & { destination?: { name: string } | null; copies?: { status: string; destination: { name: string } }[] },
-) {
+/** What `toRecoveryPointDto` needs loaded with a point (get and list use this one include). */
+export const recoveryPointDtoInclude = {
+  destination: { select: { name: true } },
+  copies: {
+    select: { status: true, verifiedAt: true, verifyError: true, verifyFault: true, destination: { select: { name: true } } },
+    orderBy: { position: 'asc' },
+  },
+} as const;
+
+type CopyFields = { status: string; verifiedAt: Date | null; verifyError: string | null; verifyFault: string | null; destination: { name: string } };
+
+export function toRecoveryPointDto(p: RecoveryPoint & { destination?: { name: string } | null; copies?: CopyFields[] }) {
   const copies = p.copies ?? [];
+  const primaryName = p.destination?.name ?? 'primary';
+  // Every object that exists (primary unless pruned, OK copies) whose last verification failed. A damaged object
+  // is never hidden behind a point that another object keeps restorable.
+  const damagedObjects = [
+    ...(p.primaryDeletedAt === null && p.verifyFault !== null
+      ? [{ role: 'primary' as const, destinationName: primaryName, fault: p.verifyFault, error: p.verifyError ?? '' }]
+      : []),
+    ...copies
+      .filter((c) => c.status === 'COPY_OK' && c.verifyError !== null)
+      .map((c) => ({ role: 'copy' as const, destinationName: c.destination.name, fault: c.verifyFault, error: c.verifyError ?? '' })),
+  ].map((o) => ({ ...o, label: objectLabel(o.role, o.destinationName), summary: faultWords(o.fault) }));
   return {
     id: p.id,
     sourceId: p.sourceId,
@@ -22,19 +44,31 @@ export function toRecoveryPointDto(
     lockedUntil: p.lockedUntil?.toISOString() ?? null,
     /** Set when retention deleted the primary object: the point is read from its OK copies only. */
     primaryDeletedAt: p.primaryDeletedAt?.toISOString() ?? null,
+    /** When a verification last proved the point restorable (one object intact and decoded). */
     verifiedAt: p.verifiedAt?.toISOString() ?? null,
+    /**
+     * The last verification's error: with `verifiedAt` null the point failed verification; with it set, the primary
+     * object failed while a copy kept the point restorable (then it is also in `damagedObjects`).
+     */
     verifyError: p.verifyError,
+    /** Stored objects (primary, OK copies) whose last verification failed: `summary` is a few words ("sha256 mismatch"). */
+    damagedObjects,
     manifest: p.manifest,
     createdAt: p.createdAt.toISOString(),
     /**
      * Stored copies: the primary plus each extra copy; `ok` counts the primary (unless retention pruned it, see
-     * `primaryPruned`) and the copies with status COPY_OK.
+     * `primaryPruned`) and the copies with status COPY_OK. Each extra copy carries its own last verification.
      */
     storedCopies: {
       total: 1 + copies.length,
       ok: (p.primaryDeletedAt === null ? 1 : 0) + copies.filter((c) => c.status === 'COPY_OK').length,
       primaryPruned: p.primaryDeletedAt !== null,
-      extra: copies.map((c) => ({ destinationName: c.destination.name, status: c.status })),
+      extra: copies.map((c) => ({
+        destinationName: c.destination.name,
+        status: c.status,
+        verifiedAt: c.verifiedAt?.toISOString() ?? null,
+        verifyError: c.verifyError,
+      })),
     },
   };
 }

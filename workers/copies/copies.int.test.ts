@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '@/server/auth/permissions';
 import { createDestination } from '@/server/inventory';
@@ -14,7 +14,7 @@ import { createPolicy } from '@/server/policies';
 import { requestVerify } from '@/server/recovery-points/request-verify';
 import { deleteRecoveryPoint } from '@/server/retention/delete-recovery-point';
 import { pruneSource } from '@/server/retention/prune-source';
-import { protectionStatus } from '@/server/recovery-points';
+import { getRecoveryPoint, protectionStatus } from '@/server/recovery-points';
 import { requestRestore } from '@/server/restores/request-restore';
 import { requestBackup } from '@/server/runs/request-backup';
 import { db, disconnectDb } from '@/server/shared/db';
@@ -77,11 +77,22 @@ async function backup(sourceId: string) {
   return db().recoveryPoint.findUniqueOrThrow({ where: { runId: run.id }, include: { copies: true } });
 }
 
-async function s3Sha256(key: string): Promise<string> {
+async function s3Bytes(key: string): Promise<Buffer> {
   const out = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }));
-  const hash = crypto.createHash('sha256');
-  for await (const chunk of out.Body as Readable) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+  const chunks: Buffer[] = [];
+  for await (const chunk of out.Body as Readable) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+async function s3Sha256(key: string): Promise<string> {
+  return crypto.createHash('sha256').update(await s3Bytes(key)).digest('hex');
+}
+
+/** One flipped byte in the middle: same size, only the sha256 can tell. */
+function flipped(bytes: Buffer): Buffer {
+  const out = Buffer.from(bytes);
+  out[Math.floor(out.length / 2)]! ^= 0x01;
+  return out;
 }
 
 /** Every key under `prefix` in the test bucket (what an orphan sweep would find). */
@@ -102,8 +113,8 @@ beforeAll(async () => {
   const [harness, spawned] = await Promise.all([startS3rver(), spawnWorker(WORKER_ENV), createDatabase(sourceDb, SAMPLE_SCHEMA_SQL)]);
   s3 = harness;
   worker = spawned;
-  localDest = await createDestination(admin, { name: uniqueName('local'), kind: 'local', config: { path: backupsDir } });
-  s3Dest = await createDestination(admin, { name: uniqueName('s3'), kind: 's3', config: s3DestinationConfig(s3.bucket), offsite: true, immutable: true });
+  localDest = await createDestination({ actor: admin }, { name: uniqueName('local'), kind: 'local', config: { path: backupsDir } });
+  s3Dest = await createDestination({ actor: admin }, { name: uniqueName('s3'), kind: 's3', config: s3DestinationConfig(s3.bucket), offsite: true, immutable: true });
 }, 60_000);
 
 afterAll(async () => {
@@ -128,7 +139,7 @@ describe('copies: 3-2-1-1-0', () => {
   });
 
   it('copies a backup to s3rver: COPY_OK, same sha256 as the primary, audited', async () => {
-    const policy = await createPolicy(operator, { name: uniqueName('policy'), destinationId: localDest.id, copyDestinationIds: [s3Dest.id] });
+    const policy = await createPolicy({ actor: operator }, { name: uniqueName('policy'), destinationId: localDest.id, copyDestinationIds: [s3Dest.id] });
     expect(policy.copyDestinationIds).toEqual([s3Dest.id]);
     const source = await makeSource(policy.id);
     sourceId = source.id;
@@ -169,12 +180,12 @@ describe('copies: 3-2-1-1-0', () => {
   });
 
   it('a failed copy is retried once the destination works again, without a new backup run', async () => {
-    const broken = await createDestination(admin, {
+    const broken = await createDestination({ actor: admin }, {
       name: uniqueName('s3-broken'),
       kind: 's3',
       config: s3DestinationConfig(`missing-${crypto.randomBytes(4).toString('hex')}`),
     });
-    const policy = await createPolicy(operator, { name: uniqueName('policy'), destinationId: localDest.id, copyDestinationIds: [broken.id] });
+    const policy = await createPolicy({ actor: operator }, { name: uniqueName('policy'), destinationId: localDest.id, copyDestinationIds: [broken.id] });
     const source = await makeSource(policy.id);
     const point = await backup(source.id);
     const copyId = point.copies[0]!.id;
@@ -194,7 +205,7 @@ describe('copies: 3-2-1-1-0', () => {
 
   it('per-destination retention: after the primary is pruned, restore, verify and new copies read an OK copy', async () => {
     // The primary keeps 1 point; the S3 copy keeps 5.
-    const policy = await createPolicy(operator, {
+    const policy = await createPolicy({ actor: operator }, {
       name: uniqueName('policy'),
       destinationId: localDest.id,
       retention: { keepLast: 1 },
@@ -232,7 +243,7 @@ describe('copies: 3-2-1-1-0', () => {
     // A new copy of the pruned point is made from the OK copy.
     const extraDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-copies-extra-'));
     try {
-      const extra = await createDestination(admin, { name: uniqueName('local-extra'), kind: 'local', config: { path: extraDir } });
+      const extra = await createDestination({ actor: admin }, { name: uniqueName('local-extra'), kind: 'local', config: { path: extraDir } });
       const copy = await db().recoveryPointCopy.create({ data: { recoveryPointId: older.id, destinationId: extra.id, location: older.location, position: 1 } });
       await enqueueCopy(copy.id, 0);
       const done = await waitFor('copy from copy', () => db().recoveryPointCopy.findUniqueOrThrow({ where: { id: copy.id } }), (c) => c.status !== 'COPY_PENDING');
@@ -252,7 +263,7 @@ describe('copies: 3-2-1-1-0', () => {
   });
 
   it('verify and copy step over a damaged primary to the next OK copy, as restore does (readableObjects)', async () => {
-    const policy = await createPolicy(operator, { name: uniqueName('policy'), destinationId: localDest.id, copyDestinationIds: [s3Dest.id] });
+    const policy = await createPolicy({ actor: operator }, { name: uniqueName('policy'), destinationId: localDest.id, copyDestinationIds: [s3Dest.id] });
     const source = await makeSource(policy.id);
     const point = await backup(source.id);
     await waitFor('copy ok', () => db().recoveryPointCopy.findUniqueOrThrow({ where: { id: point.copies[0]!.id } }), (c) => c.status === 'COPY_OK');
@@ -272,9 +283,25 @@ describe('copies: 3-2-1-1-0', () => {
     const finish = await db().auditEvent.findFirst({ where: { action: 'run.finish', targetId: verify.id } });
     expect(finish?.details).toMatchObject({ unusable: [expect.stringMatching(/^primary destination .*checksum verification failed/) as unknown] });
 
+    // The damaged primary is recorded on the point, not only logged: the point is restorable (verifiedAt, from the
+    // copy) but its primary object failed, and 3-2-1-1-0's "0 errors" says so, naming the destination.
+    const localName = (await db().destination.findUniqueOrThrow({ where: { id: localDest.id } })).name;
+    const recorded = await getRecoveryPoint(operator, point.id);
+    expect(recorded.verifiedAt).not.toBeNull();
+    expect(recorded.verifyError).toMatch(/checksum verification failed: the stored object has sha256/);
+    expect(recorded.storedCopies.extra).toEqual([expect.objectContaining({ status: 'COPY_OK', verifiedAt: expect.any(String) as unknown, verifyError: null })]);
+    expect(recorded.damagedObjects).toEqual([
+      expect.objectContaining({ role: 'primary', destinationName: localName, fault: 'SHA256_MISMATCH', summary: 'sha256 mismatch' }),
+    ]);
+    expect(logs).toMatch(/1 of 2 stored objects failed/);
+    const status = await protectionStatus(operator, source.id);
+    expect(status.zeroErrors).toBe(false);
+    expect(status.rule321110.zero).toBe(false);
+    expect(status.rule321110.reasons).toContainEqual(expect.stringContaining(`primary destination "${localName}": sha256 mismatch at the last verification`));
+
     const extraDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-copies-fallback-'));
     try {
-      const extra = await createDestination(admin, { name: uniqueName('local-extra'), kind: 'local', config: { path: extraDir } });
+      const extra = await createDestination({ actor: admin }, { name: uniqueName('local-extra'), kind: 'local', config: { path: extraDir } });
       const copy = await db().recoveryPointCopy.create({ data: { recoveryPointId: point.id, destinationId: extra.id, location: point.location, position: 1 } });
       expect(await handleCopyJob({ copyId: copy.id }, 'test-fallback')).toBe('ok');
       expect(crypto.createHash('sha256').update(fs.readFileSync(path.join(extraDir, point.location))).digest('hex')).toBe(point.sha256);
@@ -293,11 +320,68 @@ describe('copies: 3-2-1-1-0', () => {
     }
   }, 60_000);
 
+  it('a damaged copy beside a good primary: the copy records the error, the point stays verified, 0 errors is unmet', async () => {
+    const policy = await createPolicy({ actor: operator }, { name: uniqueName('policy'), destinationId: localDest.id, copyDestinationIds: [s3Dest.id] });
+    const source = await makeSource(policy.id);
+    const point = await backup(source.id);
+    const copyId = point.copies[0]!.id;
+    await waitFor('copy ok', () => db().recoveryPointCopy.findUniqueOrThrow({ where: { id: copyId } }), (c) => c.status === 'COPY_OK');
+    const good = await s3Bytes(point.location);
+    await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: point.location, Body: flipped(good) }));
+
+    const verify = await requestVerify(operator, point.id);
+    const verified = await waitForRun(verify.id);
+    expect(verified.status, verified.error ?? '').toBe('SUCCEEDED');
+    const logs = (await db().runLog.findMany({ where: { runId: verify.id }, orderBy: { id: 'asc' } }))
+      .map((l) => `${l.level} ${l.message}`)
+      .join('\n');
+    expect(logs).toMatch(/warn .*1 of 2 stored objects failed.*copy on destination/);
+    const copy = await db().recoveryPointCopy.findUniqueOrThrow({ where: { id: copyId } });
+    expect(copy.status).toBe('COPY_OK');
+    expect(copy.verifiedAt).toBeNull();
+    expect(copy.verifyError).toMatch(/checksum verification failed: the stored object has sha256/);
+    const row = await db().recoveryPoint.findUniqueOrThrow({ where: { id: point.id } });
+    expect(row.verifiedAt).not.toBeNull();
+    expect(row.verifyError).toBeNull();
+
+    const s3Name = (await db().destination.findUniqueOrThrow({ where: { id: s3Dest.id } })).name;
+    const dto = await getRecoveryPoint(operator, point.id);
+    expect(dto.damagedObjects).toEqual([expect.objectContaining({ role: 'copy', destinationName: s3Name, summary: 'sha256 mismatch' })]);
+    const status = await protectionStatus(operator, source.id);
+    expect(status.rule321110.zero).toBe(false);
+    expect(status.rule321110.reasons).toEqual([`copy on destination "${s3Name}": sha256 mismatch at the last verification`]);
+
+    // Once the copy is sound again, the next verification clears its error and 0 errors holds.
+    await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: point.location, Body: good }));
+    const again = await waitForRun((await requestVerify(operator, point.id)).id);
+    expect(again.status, again.error ?? '').toBe('SUCCEEDED');
+    const healed = await db().recoveryPointCopy.findUniqueOrThrow({ where: { id: copyId } });
+    expect(healed.verifyError).toBeNull();
+    expect(healed.verifiedAt).not.toBeNull();
+    expect((await getRecoveryPoint(operator, point.id)).damagedObjects).toEqual([]);
+    expect((await protectionStatus(operator, source.id)).rule321110).toMatchObject({ zero: true, ok: true, reasons: [] });
+
+    // Nothing intact: the run fails naming every object, the point is no longer verified, each object is recorded.
+    await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: point.location, Body: flipped(good) }));
+    fs.rmSync(path.join(backupsDir, point.location));
+    const failed = await waitForRun((await requestVerify(operator, point.id)).id);
+    expect(failed.status).toBe('FAILED');
+    expect(failed.error).toMatch(/no stored object of the recovery point is intact: primary destination .* is missing .*; copy on destination .*checksum verification failed/);
+    const lost = await getRecoveryPoint(operator, point.id);
+    expect(lost).toMatchObject({ verifiedAt: null, verifyError: failed.error });
+    expect(lost.damagedObjects.map((d) => [d.role, d.summary])).toEqual([
+      ['primary', 'missing'],
+      ['copy', 'sha256 mismatch'],
+    ]);
+    const audit = await db().auditEvent.findFirst({ where: { action: 'recovery-point.verify-failed', targetId: point.id }, orderBy: { id: 'desc' } });
+    expect(audit?.details).toMatchObject({ runId: failed.id, error: failed.error });
+  }, 60_000);
+
   describe('deleting a point while a copy of it is being uploaded', () => {
     /** A point and a copy of it to s3rver that the test runs in-process, slowed so the upload lasts ~4 s. */
     async function startSlowCopy() {
       // No copy destination in the policy, so the spawned worker never takes this copy.
-      const policy = await createPolicy(operator, { name: uniqueName('policy'), destinationId: localDest.id });
+      const policy = await createPolicy({ actor: operator }, { name: uniqueName('policy'), destinationId: localDest.id });
       const source = await makeSource(policy.id);
       const point = await backup(source.id);
       const copy = await db().recoveryPointCopy.create({ data: { recoveryPointId: point.id, destinationId: s3Dest.id, location: point.location, position: 0 } });
@@ -343,7 +427,7 @@ describe('copies: 3-2-1-1-0', () => {
   });
 
   it('reports what a local-only setup misses', async () => {
-    const policy = await createPolicy(operator, { name: uniqueName('policy'), destinationId: localDest.id });
+    const policy = await createPolicy({ actor: operator }, { name: uniqueName('policy'), destinationId: localDest.id });
     const source = await makeSource(policy.id);
     await backup(source.id);
     const status = await protectionStatus(operator, source.id);

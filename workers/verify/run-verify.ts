@@ -7,6 +7,7 @@ import type { EngineVerifyResult } from '@/server/engines/engine';
 import { getEngine } from '@/server/engines/registry';
 import { openIdentity } from '@/server/keys/open-identity';
 import { markPointVerified, recordVerifyFailure } from '@/server/recovery-points';
+import type { ObjectCheck, ObjectFault } from '@/server/recovery-points/object-fault';
 import { nothingReadableMessage, readableObjects, type ReadableObject } from '@/server/recovery-points/readable-objects';
 import { db } from '@/server/shared/db';
 import { logger } from '@/server/shared/logger';
@@ -15,14 +16,18 @@ import { driverForDestination } from '@/server/storage/for-destination';
 import { errorMessage, type RunHandler } from '../runner/execute-run';
 
 /**
- * verify.run: proves a recovery point still restorable without restoring it.
+ * verify.run: proves a recovery point still restorable without restoring it, and checks every object it is stored as.
  *
- *   checksum:  one full read of the stored object; size and sha256 must match the recorded ones
- *   decoding:  a second read through age -d (the point's key) → zstd -d, raw sha256 checked when recorded,
- *              into the engine's structural check (postgres: pg_restore --list)
+ *   checksum:  one full read of EVERY readable object (readableObjects: the primary unless pruned, then each OK
+ *              copy); size and sha256 must match the recorded ones. A missing, damaged or unreadable object is
+ *              recorded, never only logged: on the point for its primary, on the copy's row for a copy.
+ *   decoding:  a second read of the first intact object through age -d (the point's key) → zstd -d, raw sha256
+ *              checked when recorded, into the engine's structural check (postgres: pg_restore --list)
  *
- * Success marks the point verified in the run's own finishing transaction. A failure is recorded on the point
- * (`verifyError`, audited) before the run ends FAILED with the same message.
+ * Success (one object intact and decoded) marks the point verified and records each object's result in the run's
+ * own finishing transaction; a damaged object beside it leaves a warning in the log and shows in the point's
+ * `damagedObjects` and 3-2-1-1-0's "0 errors". A failure (nothing intact, or the intact object does not decode) is
+ * recorded on the point and its copies (`verifyError`, audited) before the run ends FAILED with the same message.
  */
 export const runVerify: RunHandler = async (claimed, ctx) => {
   const run = await db().run.findUniqueOrThrow({
@@ -40,39 +45,46 @@ export const runVerify: RunHandler = async (claimed, ctx) => {
   const point = run.inputPoint;
   if (!point) throw new Error('verify run has no recovery point');
 
+  // Filled as objects are checked, so that a failure still records what was learnt about each one.
+  const checks: ObjectCheck[] = [];
   try {
     // The one reading order (readableObjects): the primary, unless retention pruned it, then OK copies by position.
     const candidates = readableObjects(point);
     if (candidates.length === 0) throw new Error(nothingReadableMessage(point, 'verify'));
     if (point.primaryDeletedAt) {
-      await ctx.log('info', `the primary object was pruned by retention; verifying the copy on destination "${candidates[0]!.destination.name}"`);
+      await ctx.log('info', `the primary object was pruned by retention; verifying the ${candidates.length === 1 ? 'copy' : 'copies'}, decoding from ${candidates[0]!.label}`);
     }
-    const { result, raw, unusable } = await verifyPoint(point, candidates, ctx.signal, {
+    const { result, raw, unusable } = await verifyPoint(point, candidates, ctx.signal, checks, {
       phase: (phase, bytesTotal) => ctx.progress({ phase, bytesDone: 0, bytesTotal }),
       bytes: (bytesDone) => ctx.progress({ bytesDone }),
       log: (level, message) => ctx.log(level, message),
     });
     await ctx.log('info', `verified ${point.location}: ${result.summary}`);
+    if (unusable.length > 0) {
+      await ctx.log(
+        'warn',
+        `${unusable.length} of ${checks.length} stored objects failed their check: ${unusable.join('; ')}. The point is restorable ` +
+          `from the others; the failure is recorded on the point and counts against "0 errors" until a verification finds the object intact`,
+      );
+    }
     // Backups on the direct path (pg_dump → zstd) record no raw hash; this pass has just decoded and hashed the whole
     // raw stream, so from now on restores check it too. Conditional: a value already recorded is never replaced.
     const learnRaw = point.rawSha256 === null;
     if (learnRaw) await ctx.log('info', `recorded the raw stream's sha256 ${raw.sha256} (${raw.bytes} bytes), which the backup did not compute`);
     return {
       onCommit: async (tx) => {
-        await markPointVerified(tx, point.id);
+        await markPointVerified(tx, point.id, checks);
         if (learnRaw) {
           await tx.recoveryPoint.updateMany({ where: { id: point.id, rawSha256: null }, data: { rawSha256: raw.sha256, rawBytes: BigInt(raw.bytes) } });
         }
       },
-      // A damaged or missing object the verification stepped over is reported, not hidden: the point is restorable,
-      // but it has one object fewer than the catalog says.
       details: { recoveryPointId: point.id, structural: result.summary, ...(unusable.length > 0 ? { unusable } : {}) },
     };
   } catch (err) {
     // Cancelled, shut down or taken over: nothing was learnt about the point itself.
     if (ctx.signal.aborted) throw err;
     const message = errorMessage(err);
-    await recordVerifyFailure(SYSTEM_ACTOR, { pointId: point.id, runId: run.id, error: message }).catch((e: unknown) =>
+    await recordVerifyFailure(SYSTEM_ACTOR, { pointId: point.id, runId: run.id, error: message, objects: checks }).catch((e: unknown) =>
       logger.error({ err: e, runId: run.id, pointId: point.id }, 'could not record the failed verification on the point'),
     );
     throw err;
@@ -99,14 +111,15 @@ interface VerifyHooks {
 }
 
 /**
- * Checks size and sha256 of each candidate in turn until one matches (a missing or damaged object is stepped over,
- * named in `unusable`, while nothing has been decoded yet), then decodes that one. A failure while decoding is final:
- * every candidate holds the same bytes, so the next one would fail the same way.
+ * Checks size and sha256 of every candidate (each result pushed to `checks`; a missing, damaged or unreadable one is
+ * named in `unusable`), then decodes the first intact one. Nothing intact fails the run; so does a failure while
+ * decoding: every candidate holds the same bytes, so another one would fail the same way.
  */
 async function verifyPoint(
   point: PointToVerify,
   candidates: ReadonlyArray<ReadableObject<VerifyDestination>>,
   signal: AbortSignal,
+  checks: ObjectCheck[],
   hooks: VerifyHooks,
 ): Promise<{ result: EngineVerifyResult; raw: { bytes: number; sha256: string }; unusable: string[] }> {
   const engine = getEngine(point.engine);
@@ -115,25 +128,37 @@ async function verifyPoint(
   const identities = point.keyId ? [await openIdentity(point.keyId)] : [];
 
   const unusable: string[] = [];
+  const failures: unknown[] = [];
   let chosen: { candidate: ReadableObject<VerifyDestination>; driver: StorageDriver } | undefined;
+  // One progress bar over all the objects read.
+  hooks.phase('checksum', storedBytes * candidates.length);
   for (const [i, candidate] of candidates.entries()) {
     const driver = driverForDestination(candidate.destination);
-    hooks.phase('checksum', storedBytes);
     await hooks.log('info', `checking size and sha256 of ${candidate.location} on ${candidate.label} (${storedBytes} bytes, ${point.codec})`);
     try {
-      await verifyStored(await openStored(driver, candidate), point.sha256, storedBytes, { signal, onProgress: hooks.bytes });
-      chosen = { candidate, driver };
-      break;
+      await verifyStored(await openStored(driver, candidate), point.sha256, storedBytes, {
+        signal,
+        onProgress: (bytes) => hooks.bytes(i * storedBytes + bytes),
+      });
+      checks.push(candidate.role === 'primary' ? { role: 'primary', copyId: null, ok: true } : { role: 'copy', copyId: candidate.copyId!, ok: true });
+      chosen ??= { candidate, driver };
     } catch (err) {
-      const checksum = isArtifactError(err, 'CHECKSUM_MISMATCH') || isArtifactError(err, 'SIZE_MISMATCH');
-      const failure = checksum ? new Error(`checksum verification failed: ${errorMessage(err)}`, { cause: err }) : err;
-      // Only a missing or damaged object is stepped over; cancellation and other errors end the run.
-      if (signal.aborted || !(checksum || err instanceof MissingObject) || i === candidates.length - 1) throw failure;
-      unusable.push(`${candidate.label}: ${errorMessage(failure)}`);
-      await hooks.log('warn', `${candidate.label} unusable (${errorMessage(failure)}); trying the next copy`);
+      // Cancellation ends the run at once; anything else is this object's failure, recorded, and the others are checked.
+      if (signal.aborted) throw err;
+      const { fault, failure } = objectFailure(err);
+      const error = errorMessage(failure);
+      checks.push(candidate.role === 'primary' ? { role: 'primary', copyId: null, ok: false, fault, error } : { role: 'copy', copyId: candidate.copyId!, ok: false, fault, error });
+      failures.push(failure);
+      unusable.push(`${candidate.label}: ${error}`);
+      const more = i < candidates.length - 1 ? '; checking the next one' : '';
+      await hooks.log('warn', `${candidate.label} unusable (${error})${more}`);
     }
   }
-  if (!chosen) throw new Error('no stored object of the recovery point could be read');
+  if (!chosen) {
+    // One object: its own error, as it always read. Several: each one's, so none is hidden behind the last.
+    if (failures.length === 1) throw failures[0];
+    throw new Error(`no stored object of the recovery point is intact: ${unusable.join('; ')}`);
+  }
   const { candidate, driver } = chosen;
 
   hooks.phase('decoding', point.rawBytes === null ? null : Number(point.rawBytes));
@@ -154,6 +179,16 @@ async function verifyPoint(
     : drain(decoded.stream, `${point.engine} has no structural check; the artifact decodes and its checksums match`);
   const [result, read] = await allOrRootCause([check, decoded.done]);
   return { result, raw: { bytes: read.rawBytes, sha256: read.rawSha256 }, unusable };
+}
+
+/** What went wrong with one object, as a recorded fault and the error the run would end with. */
+function objectFailure(err: unknown): { fault: ObjectFault; failure: unknown } {
+  const sha = isArtifactError(err, 'CHECKSUM_MISMATCH');
+  if (sha || isArtifactError(err, 'SIZE_MISMATCH')) {
+    return { fault: sha ? 'SHA256_MISMATCH' : 'SIZE_MISMATCH', failure: new Error(`checksum verification failed: ${errorMessage(err)}`, { cause: err }) };
+  }
+  if (err instanceof MissingObject) return { fault: 'MISSING', failure: err };
+  return { fault: 'UNREADABLE', failure: err };
 }
 
 class MissingObject extends Error {
