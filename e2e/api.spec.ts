@@ -182,6 +182,16 @@ test('create a source, back it up, restore it: 201/202 and the run lifecycle ove
   const rows = await admin_pg('SELECT count(*)::int AS n FROM t', restoredDb);
   expect(rows.rows[0].n).toBe(100);
 
+  // Checked when requested (defect 9): an existing database is 409, a reserved name 422, and no run is queued.
+  const again = await request.post(`/api/v1/recovery-points/${point.id}/restores`, { headers: auth(operator), data: { target: { database: restoredDb } } });
+  expect(again.status()).toBe(409);
+  expect((await again.json()).error.code).toBe('CONFLICT');
+  const reserved = await request.post(`/api/v1/recovery-points/${point.id}/restores`, { headers: auth(operator), data: { target: { database: 'template1' } } });
+  expect(reserved.status()).toBe(422);
+  expect((await reserved.json()).error.message).toMatch(/target\.database/);
+  const engines = await (await request.get('/api/v1/engines', { headers: auth(viewer) })).json();
+  expect(engines.items).toContainEqual(expect.objectContaining({ kind: 'postgres', backupTypes: ['full'], restoreModes: [expect.objectContaining({ mode: 'new', destructive: false })] }));
+
   const cancelDone = await request.post(`/api/v1/runs/${backup.id}/cancel`, { headers: auth(operator) });
   expect(cancelDone.status()).toBe(409);
   expect((await cancelDone.json()).error.code).toBe('INVALID_STATE');

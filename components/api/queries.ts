@@ -6,6 +6,7 @@ import {
   isActive,
   type ApiToken,
   type Destination,
+  type EngineInfo,
   type EncryptionKeyDto,
   type Items,
   type Policy,
@@ -32,6 +33,7 @@ export const keys = {
   destinations: ['destinations'] as const,
   tokens: ['tokens'] as const,
   encryptionKeys: ['encryption-keys'] as const,
+  engines: ['engines'] as const,
 };
 
 export function useSources() {
@@ -118,5 +120,14 @@ export function useEncryptionKeys(enabled: boolean) {
     queryKey: keys.encryptionKeys,
     queryFn: ({ signal }) => api<Items<EncryptionKeyDto>>('/keys', { signal }).then((r) => r.items),
     enabled,
+  });
+}
+
+/** The registered engines (kinds, labels, form fields, restore modes). They change only with a deployment. */
+export function useEngines() {
+  return useQuery({
+    queryKey: keys.engines,
+    queryFn: ({ signal }) => api<Items<EngineInfo>>('/engines', { signal }).then((r) => r.items),
+    staleTime: Infinity,
   });
 }

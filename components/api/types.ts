@@ -68,3 +68,6 @@ export const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['SUCCEEDED', 'FAI
 export const isTerminal = (status: string | undefined | null): boolean => !!status && TERMINAL_STATUSES.has(status);
 export const isActive = (status: string | undefined | null): boolean => status === 'QUEUED' || status === 'RUNNING';
 export type EncryptionKeyDto = import('@/server/keys').KeyDto;
+/** An engine as `GET /engines` describes it: the dashboard renders its forms from this. */
+export type EngineInfo = import('@/server/inventory').EngineInfo;
+export type EngineFormField = EngineInfo['form'][number];

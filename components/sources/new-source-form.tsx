@@ -3,161 +3,193 @@
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { Fragment, useState } from 'react';
 import { ApiError, api, errorText } from '@/components/api/client';
-import { keys } from '@/components/api/queries';
-import type { ProbeResult, Source } from '@/components/api/types';
-import { Alert } from '@/components/ui/alert';
+import { keys, useEngines } from '@/components/api/queries';
+import type { EngineFormField, EngineInfo, ProbeResult, Source } from '@/components/api/types';
+import { Alert, ErrorAlert } from '@/components/ui/alert';
+import { initialValues, rowsOf, valuesToJson, type FormValues } from './engine-form';
 import { PageHeader } from '@/components/ui/page-header';
 
-const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
+/** The form's own fields besides the engine's: where an API issue path `["name"]` points. */
+const NAME_FIELD = 'name';
 
-interface FormState {
-  name: string;
-  host: string;
-  port: string;
-  database: string;
-  user: string;
-  password: string;
-  sslmode: string;
-  testConnection: boolean;
-}
-
-type FieldName = 'name' | 'host' | 'port' | 'database' | 'user' | 'password' | 'sslmode';
-
-/** Where an API issue path points in this form: `["name"]` or `["config", "host"]`. */
-function fieldOf(path: string[]): FieldName | null {
-  const key = path[0] === 'config' ? path[1] : path[0];
-  return key && ['name', 'host', 'port', 'database', 'user', 'password', 'sslmode'].includes(key) ? (key as FieldName) : null;
-}
-
-function configOf(f: FormState): Record<string, unknown> {
-  const config: Record<string, unknown> = { host: f.host.trim(), database: f.database.trim(), user: f.user.trim() };
-  // Empty means the default (5432); anything else goes as typed so the server can say what is wrong with it.
-  if (f.port.trim() !== '') config.port = /^\d+$/.test(f.port.trim()) ? Number(f.port.trim()) : f.port;
-  if (f.password !== '') config.password = f.password;
-  if (f.sslmode) config.sslmode = f.sslmode;
-  return config;
+/** Where an API issue path points in this form: `["name"]` or `["config", "<engine field>"]`. */
+function fieldOf(path: string[], fields: readonly EngineFormField[]): string | null {
+  if (path[0] === NAME_FIELD) return NAME_FIELD;
+  const key = path[0] === 'config' ? path[1] : undefined;
+  return key !== undefined && fields.some((f) => f.name === key) ? key : null;
 }
 
 export function NewSourceForm() {
+  const engines = useEngines();
+  if (engines.isPending) return <p className="muted">Loading…</p>;
+  if (engines.isError) return <ErrorAlert title="Cannot load the source kinds" error={engines.error} />;
+  return <NewSourceFormFor engines={engines.data} />;
+}
+
+/** The form for one of the registered engines; its connection fields are the engine's own (`EngineInfo.form`). */
+function NewSourceFormFor({ engines }: { engines: EngineInfo[] }) {
   const router = useRouter();
   const queryClient = useQueryClient();
-  const [form, setForm] = useState<FormState>({
-    name: '',
-    host: '',
-    port: '5432',
-    database: '',
-    user: '',
-    password: '',
-    sslmode: '',
-    testConnection: true,
-  });
+  const [kind, setKind] = useState(engines[0]?.kind ?? '');
+  const engine = engines.find((e) => e.kind === kind) ?? engines[0];
+  const fields = engine?.form ?? [];
+  const [name, setName] = useState('');
+  const [values, setValues] = useState<FormValues>(() => initialValues(fields));
+  const [testConnection, setTestConnection] = useState(true);
 
   const probe = useMutation({
-    mutationFn: () => api<ProbeResult>('/sources/test-connection', { method: 'POST', body: { kind: 'postgres', config: configOf(form) } }),
+    mutationFn: () => api<ProbeResult>('/sources/test-connection', { method: 'POST', body: { kind, config: valuesToJson(fields, values) } }),
   });
-  const set = <K extends keyof FormState>(key: K, value: FormState[K]) => {
-    setForm((f) => ({ ...f, [key]: value }));
+  const setValue = (key: string, value: string | boolean) => {
+    setValues((v) => ({ ...v, [key]: value }));
     // A probe result describes the settings it was run with; once they change it would mislead.
-    if (key !== 'name' && key !== 'testConnection') probe.reset();
+    probe.reset();
   };
   const save = useMutation({
     mutationFn: () =>
       api<Source>('/sources', {
         method: 'POST',
-        body: { kind: 'postgres', name: form.name.trim(), config: configOf(form), testConnection: form.testConnection },
+        body: { kind, name: name.trim(), config: valuesToJson(fields, values), testConnection },
       }),
     onSuccess: async (source) => {
       await queryClient.invalidateQueries({ queryKey: keys.sources });
       router.push(`/sources/${source.id}`);
     },
   });
+  const chooseKind = (next: string) => {
+    setKind(next);
+    setValues(initialValues(engines.find((e) => e.kind === next)?.form ?? []));
+    probe.reset();
+    save.reset();
+  };
+
+  if (engine === undefined) return <Alert title="No source kinds">This server has no engines registered.</Alert>;
 
   const saveError = save.error;
-  const fieldErrors: Partial<Record<FieldName, string>> = {};
+  const fieldErrors: Record<string, string> = {};
   const otherIssues: string[] = [];
   if (saveError instanceof ApiError) {
     for (const issue of saveError.issues) {
-      const field = fieldOf(issue.path);
-      if (field && !fieldErrors[field]) fieldErrors[field] = issue.message;
+      const key = fieldOf(issue.path, fields);
+      if (key && !fieldErrors[key]) fieldErrors[key] = issue.message;
       else otherIssues.push(issue.message);
     }
   }
   const hasFieldErrors = Object.keys(fieldErrors).length > 0;
 
   // The label names the input exactly; hints and errors are linked with aria-describedby, not inside the label.
-  const field = (name: FieldName, label: string, input: React.ReactElement, hint?: string) => (
-    <div className={`field${fieldErrors[name] ? ' field-invalid' : ''}`}>
-      <label htmlFor={`source-${name}`}>{label}</label>
+  const wrap = (id: string, key: string, label: string, input: React.ReactElement, hint?: string) => (
+    <div className={`field${fieldErrors[key] ? ' field-invalid' : ''}`}>
+      <label htmlFor={id}>{label}</label>
       {input}
-      {fieldErrors[name] ? (
-        <small className="field-error" id={`source-${name}-note`}>
-          {fieldErrors[name]}
+      {fieldErrors[key] ? (
+        <small className="field-error" id={`${id}-note`}>
+          {fieldErrors[key]}
         </small>
       ) : (
         hint && (
-          <small className="muted" id={`source-${name}-note`}>
+          <small className="muted" id={`${id}-note`}>
             {hint}
           </small>
         )
       )}
     </div>
   );
-  const invalid = (name: FieldName, hint = false) => ({
-    id: `source-${name}`,
-    'aria-invalid': fieldErrors[name] ? true : undefined,
-    'aria-describedby': fieldErrors[name] || hint ? `source-${name}-note` : undefined,
+  const described = (id: string, key: string, hint: boolean) => ({
+    id,
+    'aria-invalid': fieldErrors[key] ? true : undefined,
+    'aria-describedby': fieldErrors[key] || hint ? `${id}-note` : undefined,
   });
+
+  const renderField = (f: EngineFormField) => {
+    const id = `source-config-${f.name}`;
+    const value = values[f.name];
+    const text = typeof value === 'string' ? value : '';
+    const common = { name: f.name, ...described(id, f.name, f.help !== undefined) };
+    let input: React.ReactElement;
+    if (f.type === 'checkbox') {
+      return (
+        <label className="checkbox" key={f.name}>
+          <input type="checkbox" checked={value === true} onChange={(e) => setValue(f.name, e.target.checked)} {...common} />
+          <span>{f.label}</span>
+        </label>
+      );
+    } else if (f.type === 'select') {
+      input = (
+        <select value={text} required={f.required} onChange={(e) => setValue(f.name, e.target.value)} {...common}>
+          {!f.required && <option value="">{f.placeholder ?? '(default)'}</option>}
+          {(f.options ?? []).map((o) => (
+            <option key={o.value} value={o.value}>
+              {o.label}
+            </option>
+          ))}
+        </select>
+      );
+    } else {
+      input = (
+        <input
+          type={f.type === 'password' ? 'password' : 'text'}
+          inputMode={f.type === 'number' ? 'numeric' : undefined}
+          autoComplete={f.type === 'password' ? 'new-password' : 'off'}
+          required={f.required}
+          maxLength={f.maxLength}
+          placeholder={f.placeholder}
+          value={text}
+          onChange={(e) => setValue(f.name, e.target.value)}
+          {...common}
+        />
+      );
+    }
+    return <Fragment key={f.name}>{wrap(id, f.name, f.label, input, f.help)}</Fragment>;
+  };
 
   return (
     <>
-      <PageHeader title="Add a PostgreSQL source" subtitle="Lifeboat connects with pg_dump from the worker machines." />
+      <PageHeader title={`Add a ${engine.label} source`} subtitle={engine.description} />
       <form
         className="card form form-grid"
-        aria-label="New PostgreSQL source"
+        aria-label={`New ${engine.label} source`}
         onSubmit={(e) => {
           e.preventDefault();
           save.mutate();
         }}
       >
-        {field('name', 'Name', <input name="name" required value={form.name} onChange={(e) => set('name', e.target.value)} {...invalid('name', true)} />, 'How this source appears in Lifeboat, e.g. "orders-prod".')}
-        <div className="row">
-          <div className="grow">
-            {field('host', 'Host', <input name="host" required value={form.host} onChange={(e) => set('host', e.target.value)} placeholder="db.internal or 10.0.0.5" {...invalid('host')} />)}
+        {engines.length > 1 && (
+          <div className="field">
+            <label htmlFor="source-kind">Kind</label>
+            <select id="source-kind" name="kind" value={engine.kind} onChange={(e) => chooseKind(e.target.value)}>
+              {engines.map((e) => (
+                <option key={e.kind} value={e.kind}>
+                  {e.label}
+                </option>
+              ))}
+            </select>
           </div>
-          <div className="w-port">
-            {field('port', 'Port', <input name="port" inputMode="numeric" value={form.port} onChange={(e) => set('port', e.target.value)} {...invalid('port')} />)}
-          </div>
-        </div>
-        {field('database', 'Database', <input name="database" required value={form.database} onChange={(e) => set('database', e.target.value)} {...invalid('database')} />)}
-        <div className="row">
-          <div className="grow">
-            {field('user', 'User', <input name="user" required autoComplete="off" value={form.user} onChange={(e) => set('user', e.target.value)} {...invalid('user')} />)}
-          </div>
-          <div className="grow">
-            {field(
-              'password',
-              'Password',
-              <input name="password" type="password" autoComplete="new-password" value={form.password} onChange={(e) => set('password', e.target.value)} {...invalid('password', true)} />,
-              'Stored encrypted; leave empty for trust/peer auth or ~/.pgpass.',
-            )}
-          </div>
-        </div>
-        {field(
-          'sslmode',
-          'SSL mode',
-          <select name="sslmode" value={form.sslmode} onChange={(e) => set('sslmode', e.target.value)} {...invalid('sslmode')}>
-            <option value="">libpq default (prefer)</option>
-            {SSL_MODES.map((m) => (
-              <option key={m} value={m}>
-                {m}
-              </option>
-            ))}
-          </select>,
+        )}
+        {wrap(
+          `source-${NAME_FIELD}`,
+          NAME_FIELD,
+          'Name',
+          <input name="name" required value={name} onChange={(e) => setName(e.target.value)} {...described(`source-${NAME_FIELD}`, NAME_FIELD, true)} />,
+          'How this source appears in Lifeboat, e.g. "orders-prod".',
+        )}
+        {rowsOf(fields).map((row) =>
+          row.length === 1 ? (
+            renderField(row[0]!)
+          ) : (
+            <div className="row" key={row[0]!.name}>
+              {row.map((f) => (
+                <div className={f.narrow ? 'w-port' : 'grow'} key={f.name}>
+                  {renderField(f)}
+                </div>
+              ))}
+            </div>
+          ),
         )}
         <label className="checkbox">
-          <input type="checkbox" checked={form.testConnection} onChange={(e) => set('testConnection', e.target.checked)} />
+          <input type="checkbox" checked={testConnection} onChange={(e) => setTestConnection(e.target.checked)} />
           <span>Check the connection before saving</span>
         </label>
 

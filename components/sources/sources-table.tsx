@@ -1,7 +1,7 @@
 'use client';
 
 import Link from 'next/link';
-import { useSources } from '@/components/api/queries';
+import { useEngines, useSources } from '@/components/api/queries';
 import { useViewer } from '@/components/layout/viewer';
 import { PageHeader } from '@/components/ui/page-header';
 import { TableStatus } from '@/components/ui/query-state';
@@ -70,8 +70,8 @@ export function SourcesPage() {
   );
 }
 
-const KIND_LABELS: Record<string, string> = { postgres: 'PostgreSQL' };
-
+/** The engine's own label (`GET /engines`); the bare kind until that has loaded. */
 export function KindLabel({ kind }: { kind: string }) {
-  return <span className="kind">{KIND_LABELS[kind] ?? kind}</span>;
+  const engines = useEngines();
+  return <span className="kind">{engines.data?.find((e) => e.kind === kind)?.label ?? kind}</span>;
 }

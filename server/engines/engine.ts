@@ -15,18 +15,17 @@ import type { z } from 'zod';
  * empty artifact; `done` rejects with the readable reason. If the consumer destroys `stream` early, the
  * child is killed and `done` rejects with `CANCELLED`.
  */
-export interface Engine<Config, Secrets, Target> {
-  /** Stable identifier stored on sources, e.g. `postgres`. */
-  readonly kind: string;
-  /** Non-secret connection settings, safe to store in plain columns and show in the UI. */
-  readonly configSchema: z.ZodType<unknown, Config>;
-  /** Credentials; stored encrypted, never logged, never put in argv or job payloads. */
-  readonly secretsSchema: z.ZodType<unknown, Secrets>;
-  /** Where a restore goes, e.g. `{ database: "orders_restored" }`. */
-  readonly restoreTargetSchema: z.ZodType<unknown, Target>;
-
+export interface Engine<Config, Secrets, Target> extends EngineDefinition<Config, Secrets, Target> {
   // Config/Secrets/Target are the schemas' *input* types: every method parses its arguments with the
   // schemas itself, so callers holding raw JSON from the database (see AnyEngine) are still safe.
+
+  /**
+   * Optional early check of a restore target, called by the restore verb when the restore is *requested* (the
+   * worker's `restore` still refuses an existing target on its own). Resolves if the target looks usable; rejects
+   * with `TARGET_EXISTS` (it exists already), `INVALID_CONFIG` (target, config or secrets do not parse, or the
+   * target is a name the engine never restores into) or `CONNECTION_FAILED`. Creates nothing.
+   */
+  checkRestoreTarget?(config: Config, secrets: Secrets, target: Target, options?: EngineProbeOptions): Promise<void>;
 
   /** Checks that the source is reachable with these credentials. Never throws for connection problems. */
   probe(config: Config, secrets: Secrets, options?: EngineProbeOptions): Promise<EngineProbeResult>;
@@ -60,6 +59,92 @@ export interface Engine<Config, Secrets, Target> {
    * `input`'s own error if reading the artifact failed.
    */
   verify?(input: Readable, options?: EngineRunOptions): Promise<EngineVerifyResult>;
+}
+
+/**
+ * Everything about an engine's kind that is not moving bytes: the schemas the rest of Lifeboat parses with, the
+ * manifest's file extension and restore hint, the dashboard's forms, backup types and restore modes. Code outside
+ * `server/engines/<kind>/` reads these instead of naming a kind. `engineInfo` (engine-info.ts) turns it into the
+ * serialisable shape `GET /api/v1/engines` sends to the dashboard.
+ */
+export interface EngineDefinition<Config = unknown, Secrets = unknown, Target = unknown> {
+  /** Stable identifier stored on sources and recovery points, e.g. `postgres`. Lowercase letters, digits, dashes. */
+  readonly kind: string;
+  /** Shown in the dashboard, e.g. `PostgreSQL`. */
+  readonly label: string;
+  /** One line under the new-source form's title, e.g. how Lifeboat reaches the source. */
+  readonly description: string;
+  /** Non-secret connection settings, safe to store in plain columns and show in the UI. An object schema. */
+  readonly configSchema: z.ZodType<unknown, Config>;
+  /** Credentials; stored encrypted, never logged, never put in argv or job payloads. An object schema. */
+  readonly secretsSchema: z.ZodType<unknown, Secrets>;
+  /** Where a restore goes, e.g. `{ database: "orders_restored" }`. The restore verb parses requests with it. */
+  readonly restoreTargetSchema: z.ZodType<unknown, Target>;
+  /** Values each schema must accept (the conformance suite checks that they parse). Never real credentials. */
+  readonly examples: { readonly config: Config; readonly secrets: Secrets; readonly restoreTarget: Target };
+  readonly artifact: EngineArtifact;
+  /**
+   * The new-source form, in display order: one field per key of `configSchema` and `secretsSchema` (the form sends
+   * them as one flat object; keys of `secretsSchema` are sealed). Every required key has a field.
+   */
+  readonly form: readonly EngineFormField[];
+  /** The restore dialog's fields: keys of `restoreTargetSchema`, every required one among them. */
+  readonly restoreForm: readonly EngineFormField[];
+  /** What a backup of this kind can be; `full` always comes first (it is what a backup request without a type gets). */
+  readonly backupTypes: readonly EngineBackupType[];
+  /** How a restore may land; the first is the default. Destructive modes (overwriting existing data) are marked. */
+  readonly restoreModes: readonly EngineRestoreMode[];
+}
+
+export type EngineBackupType = 'full' | 'incremental' | 'differential';
+
+export interface EngineRestoreMode {
+  /** Stored in the restore run's params, e.g. `new`. */
+  readonly mode: string;
+  readonly label: string;
+  /** True if the restore overwrites or removes existing data. */
+  readonly destructive: boolean;
+  /** One sentence the restore dialog shows, e.g. what is created and what is never touched. */
+  readonly help: string;
+}
+
+export interface EngineArtifact {
+  /** File extension of the raw stream, e.g. `pgdump`; codecs append `.zst` and `.age`. Lowercase letters and digits. */
+  readonly extension: string;
+  /**
+   * A shell line that restores the artifact with standard tools, written into the manifest. `decode` is the
+   * pipeline that prints the raw stream (e.g. `age -d -i key.txt data.pgdump.zst.age | zstd -d`); null when
+   * there is no sensible one-liner.
+   */
+  restoreHint(input: { file: string; decode: string }): string | null;
+}
+
+export type EngineFormFieldType = 'text' | 'number' | 'password' | 'select' | 'checkbox';
+
+/** One input of a dashboard form, rendered generically. Serialisable (it is sent to the browser as is). */
+export interface EngineFormField {
+  /** The key in the engine's config, secrets or restore target. */
+  readonly name: string;
+  /** The input's accessible name, e.g. `Host`. */
+  readonly label: string;
+  readonly type: EngineFormFieldType;
+  readonly required?: boolean;
+  /**
+   * Initial value. In `restoreForm` a text default may be a template: `{config.<key>}` is the source's config
+   * value (shortened from its end so the whole fits `maxLength`) and `{now}` the time as `YYYYMMDD_HHMM`.
+   */
+  readonly default?: string | number | boolean;
+  /** Shown under the input. */
+  readonly help?: string;
+  /** Placeholder of a text input; for a select, the label of the empty choice (which sends nothing). */
+  readonly placeholder?: string;
+  /** Choices of a select. */
+  readonly options?: ReadonlyArray<{ readonly value: string; readonly label: string }>;
+  /** Longest accepted value in characters (a hint for the input; the schema decides). */
+  readonly maxLength?: number;
+  /** Fields sharing a `row` are shown side by side; `narrow` ones (a port) take little width. */
+  readonly row?: string;
+  readonly narrow?: boolean;
 }
 
 /**

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { SYSTEM_ACTOR } from '@/server/auth/permissions';
 import { recordAudit } from '@/server/audit/record-audit';
 import { db } from '@/server/shared/db';
+import { postgresEngine } from '@/server/engines/postgres';
 import { env } from '@/server/shared/env';
 import { createSource } from './create-source';
 
@@ -38,7 +39,7 @@ export async function ensureDemoInventory(): Promise<{ destinationCreated: boole
       user: decodeURIComponent(url.username || process.env.USER || 'postgres'),
     };
     if (url.password) config.password = decodeURIComponent(url.password);
-    await createSource(SYSTEM_ACTOR, { kind: 'postgres', name: 'lifeboat-catalog', config, testConnection: false });
+    await createSource(SYSTEM_ACTOR, { kind: postgresEngine.kind, name: 'lifeboat-catalog', config, testConnection: false });
     sourceCreated = true;
   }
   return { destinationCreated, sourceCreated };

@@ -2,6 +2,8 @@ export { createSource } from './create-source';
 export { listSources } from './list-sources';
 export { getSource } from './get-source';
 export { testSourceConnection } from './test-source-connection';
+export { listEngines } from './list-engines';
+export type { EngineInfo } from '@/server/engines/engine-info';
 export type { SourceDto } from './source-dto';
 export { createDestination } from './create-destination';
 export { listDestinations } from './list-destinations';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { getEngine } from '@/server/engines/registry';
+import { ENGINE_KINDS, getEngine, isEngineKind } from '@/server/engines/registry';
 import { DomainError } from '@/server/shared/errors';
 
 export const SourceName = z
@@ -9,7 +9,10 @@ export const SourceName = z
   .max(100, 'name is at most 100 characters')
   .regex(/^[\p{L}\p{N}][\p{L}\p{N} ._-]*$/u, 'name may contain letters, digits, spaces, dots, dashes and underscores');
 
-export const SourceKind = z.enum(['postgres'], { message: 'kind must be one of: postgres' });
+/** A kind the engine registry knows; the list is the registry's, never repeated here. */
+export const SourceKind = z.string({ message: `kind must be one of: ${ENGINE_KINDS.join(', ')}` }).refine(isEngineKind, {
+  message: `kind must be one of: ${ENGINE_KINDS.join(', ')}`,
+});
 
 /** The envelope every source is created with; `config` is then split by the engine into settings and secrets. */
 export const CreateSourceInput = z.object({

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { authorize, type Actor } from '@/server/auth/permissions';
-import { SourceKind } from './source-input';
-import { parseEngineConfig } from './source-input';
+import { SourceKind, parseEngineConfig } from './source-input';
 
 export const TestSourceConnectionInput = z.object({ kind: SourceKind, config: z.record(z.string(), z.unknown()) });
 export type TestSourceConnectionInput = z.infer<typeof TestSourceConnectionInput>;

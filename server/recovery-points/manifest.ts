@@ -1,12 +1,12 @@
 import type { EngineBackupResult } from '@/server/engines/engine';
+import { getEngine, isEngineKind } from '@/server/engines/registry';
 
 /** v2: codecs (zstd, age), recipients and the raw stream's hash. docs/FORMAT.md documents every field. */
 export const MANIFEST_VERSION = 2;
 
-/** File extension of an engine's raw artifact; codecs append `.zst` and `.age`. */
+/** File extension of an engine's raw artifact (the engine declares it); codecs append `.zst` and `.age`. */
 export function artifactExtension(kind: string): string {
-  if (kind === 'postgres') return 'pgdump';
-  return 'bin';
+  return getEngine(kind).artifact.extension;
 }
 
 export interface ManifestInput {
@@ -54,12 +54,12 @@ export function buildManifest(input: ManifestInput) {
 }
 export type Manifest = ReturnType<typeof buildManifest>;
 
+/** The engine's one-liner, fed by the standard tools that undo the codecs (age, zstd). */
 function restoreHint(kind: string, file: string, codec: string): string | null {
-  if (kind !== 'postgres') return null;
-  const stages = [
-    codec.includes('age') ? `age -d -i key.txt ${file}` : `cat ${file}`,
-    codec.includes('zstd') ? 'zstd -d' : null,
-    'pg_restore --no-owner --exit-on-error -d NEW_DB',
-  ].filter(Boolean);
-  return `createdb NEW_DB && ${stages.join(' | ')}`;
+  // A manifest of a kind this build does not know (read back from storage) simply has no hint.
+  if (!isEngineKind(kind)) return null;
+  const decode = [codec.includes('age') ? `age -d -i key.txt ${file}` : `cat ${file}`, codec.includes('zstd') ? 'zstd -d' : null]
+    .filter(Boolean)
+    .join(' | ');
+  return getEngine(kind).artifact.restoreHint({ file, decode });
 }

@@ -1,60 +1,96 @@
 import { z } from 'zod';
 import { authorize, type Actor } from '@/server/auth/permissions';
-import { recordAudit } from '@/server/audit/record-audit';
-import { enqueueCommitted } from '@/server/jobs/producer';
+import { createRun, enqueueRun } from '@/server/runs/create-run';
 import { db } from '@/server/shared/db';
+import { isEngineError, type AnyEngine } from '@/server/engines/engine';
+import { getEngine, isEngineKind } from '@/server/engines/registry';
+import type { Prisma } from '@/server/shared/db';
 import { DomainError, notFound } from '@/server/shared/errors';
+import { openSecret } from '@/server/shared/secrets';
 import { toRunDto } from '@/server/runs/run-dto';
+
+// The check is one connection and one catalog query; a server slower than this would hold the request for nothing.
+const CHECK_TARGET_TIMEOUT_MS = 15_000;
 
 export const RecoveryPointId = z.string().uuid();
 
-/** PostgreSQL identifiers are at most 63 bytes; anything else is quoted by the engine, never interpolated. */
-export const RestoreTarget = z.object({
-  database: z
-    .string()
-    .trim()
-    .min(1, 'target.database is required')
-    .refine((s) => Buffer.byteLength(s) <= 63, 'target.database is at most 63 bytes')
-    .refine((s) => !s.includes('\0'), 'target.database may not contain NUL'),
+/**
+ * The envelope of a restore request. `target` is the engine's business (its `restoreTargetSchema` parses it once the
+ * point's engine is known); `mode` is one of the engine's restore modes, by default its first.
+ */
+export const RequestRestoreInput = z.object({
+  target: z.record(z.string(), z.unknown(), { message: 'target must be an object' }),
+  mode: z.string().max(50, 'mode is at most 50 characters').optional(),
 });
-export const RequestRestoreInput = z.object({ target: RestoreTarget });
 export type RequestRestoreInput = z.infer<typeof RequestRestoreInput>;
 
-/** Asks for a recovery point to be restored into a new database. */
+/**
+ * Asks for a recovery point to be restored (PostgreSQL: into a new database). The target is parsed by the point's
+ * engine and checked at once with the engine's `checkRestoreTarget` (e.g. the database must not exist yet), with
+ * the source's own credentials, so a request the worker would refuse is refused here instead.
+ */
 export async function requestRestore(actor: Actor | null, rawPointId: unknown, raw: unknown) {
   authorize(actor, 'restore:request');
   const pointId = RecoveryPointId.safeParse(rawPointId);
   if (!pointId.success) throw notFound('recovery point', String(rawPointId));
   const input = RequestRestoreInput.parse(raw);
 
+  const found = await db().recoveryPoint.findUnique({
+    where: { id: pointId.data },
+    select: { engine: true, source: { select: { id: true, config: true, secrets: true } } },
+  });
+  if (!found) throw notFound('recovery point', pointId.data);
+  if (!isEngineKind(found.engine)) throw new DomainError('VALIDATION', `restoring ${found.engine} points is not supported by this server`);
+  const engine = getEngine(found.engine);
+  const target = parseRestoreTarget(engine, input.target);
+  const mode = input.mode ?? engine.restoreModes[0]?.mode;
+  if (mode === undefined || !engine.restoreModes.some((m) => m.mode === mode)) {
+    const known = engine.restoreModes.map((m) => m.mode).join(', ');
+    throw new DomainError('VALIDATION', `mode: ${engine.label} restores support ${known || 'no mode'}`, {
+      issues: [{ path: ['mode'], message: `must be one of: ${known}` }],
+    });
+  }
+  await checkTarget(engine, found.source, target);
+
   const run = await db().$transaction(async (tx) => {
+    // Read again inside the transaction: the point may have been deleted while the target was being checked.
     const point = await tx.recoveryPoint.findUnique({
       where: { id: pointId.data },
-      select: { id: true, sourceId: true, destinationId: true, engine: true },
+      select: { id: true, sourceId: true, destinationId: true },
     });
     if (!point) throw notFound('recovery point', pointId.data);
-    if (point.engine !== 'postgres') throw new DomainError('VALIDATION', `restoring ${point.engine} points is not supported yet`);
-    const created = await tx.run.create({
-      data: {
-        kind: 'RESTORE',
-        sourceId: point.sourceId,
-        destinationId: point.destinationId,
-        inputPointId: point.id,
-        params: { target: input.target },
-        requestedBy: actor.label,
-        // A restore that died half-way is not retried blindly: the target may hold a partial database.
-        maxAttempts: 1,
-      },
-      include: { source: { select: { name: true } } },
-    });
-    await recordAudit(tx, actor, {
-      action: 'restore.request',
-      targetType: 'run',
-      targetId: created.id,
-      details: { recoveryPointId: point.id, sourceId: point.sourceId, target: input.target },
+    const created = await createRun(tx, 'RESTORE', {
+      actor,
+      sourceId: point.sourceId,
+      destinationId: point.destinationId,
+      inputPointId: point.id,
+      params: { target, mode },
+      details: { recoveryPointId: point.id, sourceId: point.sourceId, target, mode },
     });
     return created;
   });
-  await enqueueCommitted('restore.run', { runId: run.id });
+  await enqueueRun(run);
   return toRunDto(run);
+}
+
+/** The engine's restore target, parsed; issues point into `target` so forms can show them under the field. */
+function parseRestoreTarget(engine: AnyEngine, raw: Record<string, unknown>): Prisma.InputJsonObject {
+  const parsed = engine.restoreTargetSchema.safeParse(raw);
+  if (parsed.success) return parsed.data as Prisma.InputJsonObject;
+  const issues = parsed.error.issues.map((i) => ({ path: ['target', ...i.path.map(String)], message: i.message }));
+  throw new DomainError('VALIDATION', issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), { issues });
+}
+
+/** The engine's early check, with the source's credentials (opened here, never stored or logged). */
+async function checkTarget(engine: AnyEngine, source: { id: string; config: unknown; secrets: string | null }, target: unknown): Promise<void> {
+  if (engine.checkRestoreTarget === undefined) return;
+  const secrets = source.secrets ? openSecret(source.secrets, `source:${source.id}`) : {};
+  try {
+    await engine.checkRestoreTarget(source.config, secrets, target, { signal: AbortSignal.timeout(CHECK_TARGET_TIMEOUT_MS) });
+  } catch (err) {
+    if (isEngineError(err, 'TARGET_EXISTS')) throw new DomainError('CONFLICT', err.message);
+    if (isEngineError(err, 'INVALID_CONFIG')) throw new DomainError('VALIDATION', err.message);
+    if (isEngineError(err)) throw new DomainError('CONNECTION_FAILED', `cannot check the restore target: ${err.message}`);
+    throw err;
+  }
 }

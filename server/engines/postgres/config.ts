@@ -47,10 +47,19 @@ export const PostgresSecrets = z
   .strict();
 export type PostgresSecrets = z.infer<typeof PostgresSecrets>;
 
+// Databases every cluster has and a restore must never be aimed at: `postgres` is where tools and
+// Lifeboat connect by default, template0/template1 are what every CREATE DATABASE copies.
+export const RESERVED_DATABASES: readonly string[] = ['postgres', 'template0', 'template1'];
+// C0 controls and DEL: legal in a quoted identifier, but a name nobody can type, read in a log or pass safely.
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
 /** A restore creates this database (on the server given by the config) and fails if it already exists. */
 export const PostgresRestoreTarget = z
   .object({
-    database: identifier('target database'),
+    database: identifier('target database')
+      .refine((v) => !CONTROL_CHARACTER.test(v), 'target database must not contain control characters')
+      .refine((v) => !RESERVED_DATABASES.includes(v), `target database must not be one of ${RESERVED_DATABASES.join(', ')}`),
     /**
      * Skip GRANT/REVOKE. Needed when restoring onto a server that lacks the source's roles, since
      * `--exit-on-error` would otherwise stop at the first GRANT to a missing role.

@@ -2,13 +2,16 @@ import type { z } from 'zod';
 
 import { parseEngineInput, type Engine } from '../engine';
 import { backupPostgres, backupPostgresTo, type PostgresToolOptions } from './backup';
+import { checkPostgresRestoreTarget } from './check-restore-target';
 import { PostgresConfig, PostgresRestoreTarget, PostgresSecrets } from './config';
+import { postgresDefinition } from './definition';
 import { probePostgres } from './probe';
 import { restorePostgres } from './restore';
 import { verifyPostgres } from './verify';
 
 export { PostgresConfig, PostgresRestoreTarget, PostgresSecrets, PostgresSslMode } from './config';
 export { POSTGRES_DUMP_FORMAT, type PostgresToolOptions } from './backup';
+export { postgresDefinition } from './definition';
 
 export type PostgresEngine = Engine<z.input<typeof PostgresConfig>, z.input<typeof PostgresSecrets>, z.input<typeof PostgresRestoreTarget>>;
 
@@ -24,10 +27,13 @@ export function createPostgresEngine(tools: PostgresToolOptions = {}): PostgresE
   });
 
   return {
-    kind: 'postgres',
-    configSchema: PostgresConfig,
-    secretsSchema: PostgresSecrets,
-    restoreTargetSchema: PostgresRestoreTarget,
+    ...postgresDefinition,
+
+    async checkRestoreTarget(config, secrets, target, options) {
+      const parsed = parse(config, secrets);
+      const parsedTarget = parseEngineInput(PostgresRestoreTarget, target, 'postgres restore target');
+      return checkPostgresRestoreTarget(parsed.config, parsed.secrets, parsedTarget, options);
+    },
 
     async probe(config, secrets, options) {
       const parsed = parse(config, secrets);

@@ -1,0 +1,61 @@
+import type { z } from 'zod';
+
+import type { EngineDefinition } from '../engine';
+import { PostgresConfig, PostgresRestoreTarget, PostgresSecrets, PostgresSslMode } from './config';
+
+// PostgreSQL identifiers are at most 63 bytes (NAMEDATALEN - 1); the schema counts bytes, the input characters.
+const MAX_IDENTIFIER_CHARS = 63;
+
+/** Everything about the `postgres` kind that is not moving bytes (see `EngineDefinition`). */
+export const postgresDefinition = {
+  kind: 'postgres',
+  label: 'PostgreSQL',
+  description: 'Lifeboat connects with pg_dump from the worker machines.',
+  configSchema: PostgresConfig,
+  secretsSchema: PostgresSecrets,
+  restoreTargetSchema: PostgresRestoreTarget,
+  examples: {
+    config: { host: 'db.internal', port: 5432, database: 'orders', user: 'backup', sslmode: 'require' },
+    secrets: { password: 'example-only' },
+    restoreTarget: { database: 'orders_restored' },
+  },
+  artifact: {
+    extension: 'pgdump',
+    restoreHint: ({ decode }) => `createdb NEW_DB && ${decode} | pg_restore --no-owner --exit-on-error -d NEW_DB`,
+  },
+  form: [
+    { name: 'host', label: 'Host', type: 'text', required: true, placeholder: 'db.internal or 10.0.0.5', row: 'server' },
+    { name: 'port', label: 'Port', type: 'number', default: 5432, row: 'server', narrow: true },
+    { name: 'database', label: 'Database', type: 'text', required: true, maxLength: MAX_IDENTIFIER_CHARS },
+    { name: 'user', label: 'User', type: 'text', required: true, maxLength: MAX_IDENTIFIER_CHARS, row: 'login' },
+    { name: 'password', label: 'Password', type: 'password', help: 'Stored encrypted; leave empty for trust/peer auth or ~/.pgpass.', row: 'login' },
+    {
+      name: 'sslmode',
+      label: 'SSL mode',
+      type: 'select',
+      placeholder: 'libpq default (prefer)',
+      options: PostgresSslMode.options.map((mode) => ({ value: mode, label: mode })),
+    },
+  ],
+  restoreForm: [
+    {
+      name: 'database',
+      label: 'New database name',
+      type: 'text',
+      required: true,
+      maxLength: MAX_IDENTIFIER_CHARS,
+      // Unique enough per minute, and obviously a copy.
+      default: '{config.database}_restore_{now}',
+    },
+  ],
+  // pg_dump is logical and whole: there is nothing an incremental could be relative to.
+  backupTypes: ['full'],
+  restoreModes: [
+    {
+      mode: 'new',
+      label: 'Into a new database',
+      destructive: false,
+      help: "The restore creates a new database on the source's server; it fails rather than overwrite an existing one.",
+    },
+  ],
+} as const satisfies EngineDefinition<z.input<typeof PostgresConfig>, z.input<typeof PostgresSecrets>, z.input<typeof PostgresRestoreTarget>>;
