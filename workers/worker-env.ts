@@ -23,6 +23,9 @@ const WorkerEnv = z.object({
   LIFEBOAT_HEARTBEAT_MS: whole(5_000, 100),
   // Sweep for dead runs every 10 s, so a dead worker's run is retried at most ~40 s after its last heartbeat.
   LIFEBOAT_SWEEP_MS: whole(10_000, 100),
+  // A run failed by a transient error waits 15 s × 2^(attempt-1) before its next attempt (15 s, 30 s): long enough
+  // for a restarting database or a flapping link to come back, short enough that a backup gives up within a minute.
+  LIFEBOAT_RUN_RETRY_BACKOFF_MS: whole(15_000, 0),
   // On SIGTERM, let running jobs finish for 20 s, then hand them back to the queue (orchestrators kill at 30 s).
   LIFEBOAT_SHUTDOWN_GRACE_SECONDS: whole(20, 0),
   // Prune each source with retention once an hour: backups land at most every few hours, so an hour-late deletion

@@ -112,6 +112,12 @@ export function RunDetail({ id }: { id: string }) {
           </Alert>
         )}
         {r.status === 'CANCELLED' && <Alert tone="warning">{r.error ?? 'Cancelled.'}</Alert>}
+        {r.status === 'SUCCEEDED' && r.cancelRequested && (
+          // The cancel committed while the run was finishing: its work was already stored, so it was kept.
+          <Alert tone="warning" title="Finished before the cancel arrived" testId="run-cancel-too-late">
+            The run had already completed when the cancel request reached its worker, so its result was kept.
+          </Alert>
+        )}
         {r.status === 'SUCCEEDED' && r.kind === 'BACKUP' && r.sourceId && (
           <Alert tone="success" title="Backup complete">
             A new recovery point was stored.{' '}

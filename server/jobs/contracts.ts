@@ -15,15 +15,16 @@ export const JobPayloads = {
 
 export type JobName = keyof typeof JobPayloads;
 export type JobPayload<N extends JobName> = z.infer<(typeof JobPayloads)[N]>;
-/** Jobs that carry a run (executed through the runner); every other job is handled on its own. */
-export type RunJobName = Exclude<JobName, 'retention.prune' | 'copy.run'>;
+/** Jobs that carry a run (executed through the runner, see server/runs/run-kinds.ts); the others are tasks. */
+export type RunJobName = 'backup.run' | 'restore.run' | 'verify.run';
+export type TaskJobName = Exclude<JobName, RunJobName>;
 
-export const jobNameForRunKind = (kind: 'BACKUP' | 'RESTORE' | 'VERIFY'): RunJobName => {
-  if (kind === 'BACKUP') return 'backup.run';
-  if (kind === 'RESTORE') return 'restore.run';
-  if (kind === 'VERIFY') return 'verify.run';
-  throw new Error(`no job for run kind ${kind}`);
-};
+/**
+ * The BullMQ job id of a run's job: the run row's `jobGeneration` is bumped by every re-enqueue (shutdown release,
+ * retry, reaper, orphan sweep), so a re-enqueue is never swallowed by the job still held for the previous one, while
+ * duplicate adds of one generation stay one job.
+ */
+export const runJobId = (runId: string, generation: number): string => `${runId}-g${generation}`;
 
 /** Parses a payload received by a worker; a malformed payload is a programming error, never retried. */
 export function parseJob<N extends JobName>(name: N, data: unknown): JobPayload<N> {

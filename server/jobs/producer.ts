@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import { env } from '@/server/shared/env';
 import { redisConnection } from '@/server/shared/redis';
 import { logger } from '@/server/shared/logger';
-import { JobPayloads, RUNS_QUEUE, type JobName, type JobPayload, type RunJobName } from './contracts';
+import { JobPayloads, RUNS_QUEUE, runJobId, type JobName, type JobPayload, type RunJobName } from './contracts';
 
 const globalForQueue = globalThis as unknown as { lifeboatQueue?: Queue };
 
@@ -25,12 +25,20 @@ function runsQueue(): Queue {
 }
 
 /**
- * Enqueues after the transaction that created the run has committed. `attempt` is part of the job id so a retry is
- * a new job while a duplicate enqueue of the same attempt is ignored by BullMQ.
+ * Enqueues a run's job after the transaction that created (or re-queued) the run has committed, under the run's
+ * current job generation (`runJobId`). `delayMs` holds the job back (retry backoff).
  */
-export async function enqueue<N extends RunJobName>(name: N, payload: JobPayload<N>, attempt = 0): Promise<void> {
+export async function enqueue<N extends RunJobName>(name: N, payload: JobPayload<N>, generation = 0, delayMs = 0): Promise<void> {
   const data = JobPayloads[name].parse(payload);
-  await runsQueue().add(name, data, { jobId: `${(data as { runId: string }).runId}-a${attempt}` });
+  await runsQueue().add(name, data, { jobId: runJobId((data as { runId: string }).runId, generation), ...(delayMs > 0 ? { delay: delayMs } : {}) });
+}
+
+/** Whether the job of a run's generation is still to be delivered or under way (not missing, completed or failed). */
+export async function runJobPending(runId: string, generation: number): Promise<boolean> {
+  const job = await runsQueue().getJob(runJobId(runId, generation));
+  if (!job) return false;
+  const state = await job.getState();
+  return state === 'waiting' || state === 'delayed' || state === 'active' || state === 'prioritized' || state === 'waiting-children';
 }
 
 /**
@@ -54,9 +62,9 @@ export async function enqueueJob<N extends JobName>(
  * Enqueue for a run that is already committed. A Redis failure here must not turn an accepted request into an
  * error: the run stays QUEUED and the workers' sweep re-enqueues it (workers/maintenance/reap-stale-runs.ts).
  */
-export async function enqueueCommitted<N extends RunJobName>(name: N, payload: JobPayload<N>, attempt = 0): Promise<void> {
+export async function enqueueCommitted<N extends RunJobName>(name: N, payload: JobPayload<N>, generation = 0, delayMs = 0): Promise<void> {
   try {
-    await enqueue(name, payload, attempt);
+    await enqueue(name, payload, generation, delayMs);
   } catch (e) {
     logger.warn({ err: e, job: name, payload }, 'enqueue failed; the run stays queued and will be picked up by the sweep');
   }

@@ -1,9 +1,8 @@
 import { authorize, type Actor } from '@/server/auth/permissions';
-import { recordAudit } from '@/server/audit/record-audit';
-import { enqueueCommitted } from '@/server/jobs/producer';
 import { db, type Tx } from '@/server/shared/db';
 import { DomainError, notFound } from '@/server/shared/errors';
 import { SourceId } from '@/server/inventory/get-source';
+import { createRun, enqueueRun } from './create-run';
 import { toRunDto } from './run-dto';
 
 /** "Back up now": the run and its audit event commit together, then the job is enqueued. */
@@ -20,19 +19,9 @@ export async function requestBackup(actor: Actor | null, rawSourceId: unknown) {
     });
     if (!source) throw notFound('source', sourceId);
     const destinationId = source.policy?.destinationId ?? (await defaultDestinationId(tx));
-    const created = await tx.run.create({
-      data: { kind: 'BACKUP', sourceId, destinationId, requestedBy: actor.label },
-      include: { source: { select: { name: true } } },
-    });
-    await recordAudit(tx, actor, {
-      action: 'backup.request',
-      targetType: 'run',
-      targetId: created.id,
-      details: { sourceId, sourceName: source.name, destinationId },
-    });
-    return created;
+    return createRun(tx, 'BACKUP', { actor, sourceId, destinationId, details: { sourceId, sourceName: source.name, destinationId } });
   });
-  await enqueueCommitted('backup.run', { runId: run.id });
+  await enqueueRun(run);
   return toRunDto(run);
 }
 

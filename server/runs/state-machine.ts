@@ -4,8 +4,9 @@ export const RUN_STATUSES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCEL
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 /**
- * Every legal status change. RUNNING → QUEUED is the retry of a run whose worker stopped heart-beating; terminal
- * states have no way out, so a finished run can never be resurrected or finished twice.
+ * Every legal status change. RUNNING → QUEUED hands a run back: its worker stopped heart-beating (reaper), shut
+ * down (release) or hit a retryable failure with attempts left (retry); terminal states have no way out, so a
+ * finished run can never be resurrected or finished twice. transitions.ts derives every WHERE clause from this table.
  */
 const TRANSITIONS: Record<RunStatus, readonly RunStatus[]> = {
   QUEUED: ['RUNNING', 'CANCELLED', 'FAILED'],

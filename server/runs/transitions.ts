@@ -3,6 +3,7 @@ import { recordAudit } from '@/server/audit/record-audit';
 import { db, type Tx } from '@/server/shared/db';
 import { DomainError } from '@/server/shared/errors';
 import { assertTransition, sourcesOf, type RunStatus } from './state-machine';
+import type { RunKind } from './run-kinds';
 
 /**
  * The only module that changes a run's status. Each change is a conditional update whose WHERE clause is derived
@@ -11,8 +12,9 @@ import { assertTransition, sourcesOf, type RunStatus } from './state-machine';
 
 export interface ClaimedRun {
   id: string;
-  kind: 'BACKUP' | 'RESTORE' | 'VERIFY';
+  kind: RunKind;
   attempt: number;
+  maxAttempts: number;
   sourceId: string;
 }
 
@@ -32,7 +34,7 @@ export async function claimRun(runId: string, workerId: string): Promise<Claimed
       bytesTotal: null,
       error: null,
     },
-    select: { id: true, kind: true, attempt: true, sourceId: true },
+    select: { id: true, kind: true, attempt: true, maxAttempts: true, sourceId: true },
   });
   return rows[0] ?? null;
 }
@@ -82,11 +84,12 @@ export interface FinishInput {
  * RUNNING → terminal, by the worker that owns the run. The run row, whatever `onCommit` writes and the audit event
  * commit together; if the worker lost the run meanwhile, nothing is written.
  */
-export async function finishRun(runId: string, workerId: string, input: FinishInput): Promise<void> {
-  assertTransition('RUNNING', input.status);
-  await db().$transaction(async (tx) => {
+export async function finishRun(runId: string, workerId: string, input: FinishInput): Promise<{ cancelRequested: boolean }> {
+  return db().$transaction(async (tx) => {
     const rows = await tx.run.updateManyAndReturn({
-      where: { id: runId, status: 'RUNNING', workerId },
+      // Only the owner (workerId) of a RUNNING run may finish it: RUNNING is the one source of every terminal state
+      // a worker writes, and the WHERE clause keeps it so.
+      where: { id: runId, status: { in: ownedSourcesOf(input.status) }, workerId },
       data: {
         status: input.status,
         error: input.error ?? null,
@@ -96,7 +99,7 @@ export async function finishRun(runId: string, workerId: string, input: FinishIn
         bytesTotal:
           input.bytesTotal === undefined ? undefined : input.bytesTotal === null ? null : BigInt(Math.round(input.bytesTotal)),
       },
-      select: { id: true, kind: true, sourceId: true, attempt: true },
+      select: { id: true, kind: true, sourceId: true, attempt: true, cancelRequested: true },
     });
     const run = rows[0];
     if (!run) throw new DomainError('INVALID_STATE', `run ${runId} is no longer owned by worker ${workerId}`);
@@ -107,13 +110,26 @@ export async function finishRun(runId: string, workerId: string, input: FinishIn
       targetId: runId,
       details: { kind: run.kind, status: input.status, attempt: run.attempt, error: input.error, ...input.details },
     });
+    return { cancelRequested: run.cancelRequested };
   });
 }
 
-/** Cancels a queued run at once, or asks the worker of a running one to stop. Returns the resulting status. */
+/**
+ * The statuses a worker-owned run can be in when it moves to `to`: the state machine's sources of `to` that are
+ * RUNNING (a worker only owns a running run). Asserted, so a table that stopped allowing the move fails loudly.
+ */
+function ownedSourcesOf(to: RunStatus): RunStatus[] {
+  assertTransition('RUNNING', to);
+  return sourcesOf(to).filter((s) => s === 'RUNNING');
+}
+
+/**
+ * Cancels a queued run at once (QUEUED → CANCELLED), or asks the worker of a running one to stop (the worker ends it
+ * CANCELLED; the caller publishes the request on the cancel channel after commit). Returns the resulting status.
+ */
 export async function cancelRunTransition(tx: Tx, runId: string, actor: Actor): Promise<RunStatus> {
   const queued = await tx.run.updateManyAndReturn({
-    where: { id: runId, status: 'QUEUED' },
+    where: { id: runId, status: { in: sourcesOf('CANCELLED').filter((s) => s !== 'RUNNING') } },
     data: { status: 'CANCELLED', cancelRequested: true, finishedAt: new Date(), phase: 'cancelled', error: null },
     select: { id: true },
   });
@@ -121,8 +137,9 @@ export async function cancelRunTransition(tx: Tx, runId: string, actor: Actor): 
     await recordAudit(tx, actor, { action: 'run.cancel', targetType: 'run', targetId: runId, details: { was: 'QUEUED' } });
     return 'CANCELLED';
   }
+  // A running run only has its request recorded: its worker performs RUNNING → CANCELLED when it has stopped.
   const running = await tx.run.updateManyAndReturn({
-    where: { id: runId, status: 'RUNNING' },
+    where: { id: runId, status: { in: ownedSourcesOf('CANCELLED') } },
     data: { cancelRequested: true },
     select: { id: true },
   });
@@ -136,7 +153,7 @@ export async function cancelRunTransition(tx: Tx, runId: string, actor: Actor): 
 }
 
 export interface ReapResult {
-  requeued: { id: string; kind: 'BACKUP' | 'RESTORE' | 'VERIFY'; attempt: number }[];
+  requeued: { id: string; kind: RunKind; attempt: number; jobGeneration: number }[];
   failed: string[];
 }
 
@@ -154,7 +171,6 @@ export async function reapStaleRuns(staleSeconds: number): Promise<ReapResult> {
   });
   for (const run of stale) {
     const to: RunStatus = run.cancelRequested ? 'CANCELLED' : run.attempt < run.maxAttempts ? 'QUEUED' : 'FAILED';
-    assertTransition('RUNNING', to);
     const error =
       to === 'QUEUED'
         ? null
@@ -163,15 +179,17 @@ export async function reapStaleRuns(staleSeconds: number): Promise<ReapResult> {
           : null;
     await db().$transaction(async (tx) => {
       const moved = await tx.run.updateManyAndReturn({
-        where: { id: run.id, status: 'RUNNING', heartbeatAt: { lt: cutoff } },
+        // The lost worker's RUNNING is the only source here (workerId is not checked: that worker is gone).
+        where: { id: run.id, status: { in: ownedSourcesOf(to) }, heartbeatAt: { lt: cutoff } },
         data: {
           status: to,
           workerId: null,
           error,
           phase: to === 'QUEUED' ? 'retrying' : to.toLowerCase(),
           finishedAt: to === 'QUEUED' ? null : new Date(),
+          jobGeneration: to === 'QUEUED' ? { increment: 1 } : undefined,
         },
-        select: { id: true, kind: true, attempt: true },
+        select: { id: true, kind: true, attempt: true, jobGeneration: true },
       });
       const row = moved[0];
       if (!row) return;
@@ -201,15 +219,15 @@ function workerActor(workerId: string): Actor {
 
 /**
  * RUNNING → QUEUED by the owning worker when it shuts down mid-run: the attempt is given back, since nothing went
- * wrong with the run itself. The caller re-enqueues it after this commits.
+ * wrong with the run itself, and the job generation moves on (the stopping worker still holds the old job). The
+ * caller re-enqueues it under the returned generation after this commits.
  */
-export async function releaseRun(runId: string, workerId: string, reason: string): Promise<number | null> {
-  assertTransition('RUNNING', 'QUEUED');
+export async function releaseRun(runId: string, workerId: string, reason: string): Promise<{ jobGeneration: number } | null> {
   return db().$transaction(async (tx) => {
     const rows = await tx.run.updateManyAndReturn({
-      where: { id: runId, status: 'RUNNING', workerId },
-      data: { status: 'QUEUED', workerId: null, attempt: { decrement: 1 }, phase: 'queued' },
-      select: { attempt: true },
+      where: { id: runId, status: { in: ownedSourcesOf('QUEUED') }, workerId },
+      data: { status: 'QUEUED', workerId: null, attempt: { decrement: 1 }, phase: 'queued', jobGeneration: { increment: 1 } },
+      select: { jobGeneration: true },
     });
     const row = rows[0];
     if (!row) return null;
@@ -220,16 +238,62 @@ export async function releaseRun(runId: string, workerId: string, reason: string
       targetId: runId,
       details: { reason },
     });
-    return row.attempt;
+    return row;
   });
 }
 
-/** Runs left QUEUED longer than `olderThanSeconds` (their job was lost, e.g. Redis restarted), to enqueue again. */
+/**
+ * RUNNING → QUEUED by the owning worker after a failure that may be transient (the error says `retryable`), while
+ * the run has attempts left: the attempt stays consumed, the reason is logged and audited (`run.retry`), and the
+ * caller re-enqueues the run under the returned generation, after a backoff.
+ */
+export async function retryRun(
+  runId: string,
+  workerId: string,
+  input: { error: string; retryInMs: number },
+): Promise<{ jobGeneration: number; attempt: number } | null> {
+  return db().$transaction(async (tx) => {
+    const rows = await tx.run.updateManyAndReturn({
+      where: { id: runId, status: { in: ownedSourcesOf('QUEUED') }, workerId },
+      data: { status: 'QUEUED', workerId: null, phase: 'retrying', error: input.error, jobGeneration: { increment: 1 } },
+      select: { jobGeneration: true, attempt: true, maxAttempts: true },
+    });
+    const row = rows[0];
+    if (!row) return null;
+    const seconds = Math.round(input.retryInMs / 100) / 10;
+    await tx.runLog.create({
+      data: { runId, level: 'warn', message: `attempt ${row.attempt} of ${row.maxAttempts} failed: ${input.error}; retrying in ${seconds} s` },
+    });
+    await recordAudit(tx, workerActor(workerId), {
+      action: 'run.retry',
+      targetType: 'run',
+      targetId: runId,
+      details: { reason: 'retryable failure', attempt: row.attempt, error: input.error, retryInMs: input.retryInMs },
+    });
+    return { jobGeneration: row.jobGeneration, attempt: row.attempt };
+  });
+}
+
+/** Runs left QUEUED longer than `olderThanSeconds`, to check whether their job is still there (see sweepRuns). */
 export async function findOrphanedQueuedRuns(olderThanSeconds: number) {
   return db().run.findMany({
     where: { status: 'QUEUED', createdAt: { lt: new Date(Date.now() - olderThanSeconds * 1000) } },
-    select: { id: true, kind: true, attempt: true },
+    select: { id: true, kind: true, jobGeneration: true },
     // A batch per sweep keeps one sweep short; the next sweep takes the rest.
     take: 100,
   });
+}
+
+/**
+ * Moves a queued run whose job was lost to the next job generation, so it can be enqueued under an id that no old
+ * job holds. Conditional on the generation the caller saw: of several workers sweeping at once, one wins and
+ * enqueues. Returns the new generation, or null when another sweep (or the run's own progress) came first.
+ */
+export async function bumpJobGeneration(runId: string, seen: number): Promise<number | null> {
+  const rows = await db().run.updateManyAndReturn({
+    where: { id: runId, status: 'QUEUED', jobGeneration: seen },
+    data: { jobGeneration: { increment: 1 } },
+    select: { jobGeneration: true },
+  });
+  return rows[0]?.jobGeneration ?? null;
 }

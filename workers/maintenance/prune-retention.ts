@@ -4,6 +4,7 @@ import { hasKeepRule, parseRetentionPolicy, type RetentionPolicy } from '@/serve
 import { pruneSource, type PruneResult } from '@/server/retention/prune-source';
 import { db } from '@/server/shared/db';
 import { logger } from '@/server/shared/logger';
+import { bucketOf } from './recurring';
 
 /** Whether pruning under this retention can do anything: delete (a keep rule) or move (tiers). */
 const hasWork = (policy: RetentionPolicy): boolean => hasKeepRule(policy) || (policy.tiers?.length ?? 0) > 0;
@@ -14,9 +15,6 @@ export async function handlePruneJob(data: unknown): Promise<PruneResult> {
   return pruneSource(sourceId);
 }
 
-/** The interval bucket `now` falls in; every worker computes the same bucket, hence the same job ids. */
-export const pruneBucket = (now: Date, intervalSeconds: number): number => Math.floor(now.getTime() / (intervalSeconds * 1000));
-
 /**
  * Enqueues one `retention.prune` per source whose policy, or one of whose copy destinations, has a keep rule or storage
  * tiers (a prune also applies tier transitions), with
@@ -25,7 +23,7 @@ export const pruneBucket = (now: Date, intervalSeconds: number): number => Math.
  * enqueued.
  */
 export async function enqueueDuePrunes(intervalSeconds: number, now = new Date()): Promise<string[]> {
-  const bucket = pruneBucket(now, intervalSeconds);
+  const bucket = bucketOf(now, intervalSeconds);
   const sources = await db().source.findMany({
     where: { policy: { isNot: null } },
     select: { id: true, policy: { select: { retention: true, copies: { select: { retention: true } } } } },
@@ -45,18 +43,4 @@ export async function enqueueDuePrunes(intervalSeconds: number, now = new Date()
     due.push(source.id);
   }
   return due;
-}
-
-/**
- * Called by every sweep: enqueues the prunes of the current interval once per process (BullMQ dedupes across
- * processes). A failed enqueue is retried on the next sweep.
- */
-export function createPruneScheduler(intervalSeconds: number) {
-  let doneBucket: number | null = null;
-  return async (now = new Date()): Promise<void> => {
-    const bucket = pruneBucket(now, intervalSeconds);
-    if (bucket === doneBucket) return;
-    await enqueueDuePrunes(intervalSeconds, now);
-    doneBucket = bucket;
-  };
 }

@@ -1,0 +1,49 @@
+import type { Actor } from '@/server/auth/permissions';
+import { recordAudit } from '@/server/audit/record-audit';
+import { enqueueCommitted } from '@/server/jobs/producer';
+import type { Prisma, Tx } from '@/server/shared/db';
+import { RUN_KINDS, type RunKind } from './run-kinds';
+
+export interface CreateRunInput {
+  actor: Actor;
+  sourceId: string;
+  destinationId: string | null;
+  /** For restore and verify runs: the recovery point read. */
+  inputPointId?: string;
+  /** Kind-specific parameters (restore target …); never credentials. */
+  params?: Prisma.InputJsonValue;
+  /** The request's audit details. */
+  details: Record<string, unknown>;
+}
+
+/**
+ * Creates a QUEUED run of `kind` inside the caller's transaction, with the kind's attempt budget, and records the
+ * kind's request audit event in the same transaction. Enqueue it with `enqueueRun` once the transaction committed.
+ */
+export async function createRun(tx: Tx, kind: RunKind, input: CreateRunInput) {
+  const spec = RUN_KINDS[kind];
+  const run = await tx.run.create({
+    data: {
+      kind,
+      sourceId: input.sourceId,
+      destinationId: input.destinationId,
+      inputPointId: input.inputPointId,
+      params: input.params,
+      requestedBy: input.actor.label,
+      maxAttempts: spec.maxAttempts,
+    },
+    include: { source: { select: { name: true } } },
+  });
+  await recordAudit(tx, input.actor, {
+    action: spec.requestAction,
+    targetType: 'run',
+    targetId: run.id,
+    details: input.details,
+  });
+  return run;
+}
+
+/** Enqueues a committed run's job (its first generation). A Redis failure is logged: the sweep enqueues it later. */
+export async function enqueueRun(run: { id: string; kind: RunKind; jobGeneration: number }): Promise<void> {
+  await enqueueCommitted(RUN_KINDS[run.kind].jobName, { runId: run.id }, run.jobGeneration);
+}

@@ -1,0 +1,104 @@
+import type { Redis } from 'ioredis';
+import { UnrecoverableError } from 'bullmq';
+import type { z } from 'zod';
+import { JobPayloads, type JobName, type JobPayload, type RunJobName, type TaskJobName } from '@/server/jobs/contracts';
+import { RUN_KINDS, type RunKind } from '@/server/runs/run-kinds';
+import { runBackup } from './backup/run-backup';
+import { runRestore } from './restore/run-restore';
+import { runVerify } from './verify/run-verify';
+import { handleCopyJob } from './copies/run-copy';
+import { handlePruneJob, enqueueDuePrunes } from './maintenance/prune-retention';
+import { sweepRuns } from './maintenance/reap-stale-runs';
+import { retryStaleCopies } from './maintenance/retry-copies';
+import type { RecurringTask } from './maintenance/recurring';
+import { executeRun, type RunHandler } from './runner/execute-run';
+import type { WorkerEnv } from './worker-env';
+
+/** What every handler may use: this worker's id and its progress publisher. */
+export interface JobContext {
+  workerId: string;
+  publisher: Redis;
+}
+
+/**
+ * Who retries a job when it fails: `run-kind` = the run row (the kind's `maxAttempts` and `retriesFailures`, see
+ * server/runs/run-kinds.ts), `bullmq` = BullMQ's own attempts with backoff set by the producer (copies), `sweep` =
+ * nothing at once, the next recurring enqueue does it again (idempotent work such as a prune).
+ */
+export type RetryRule = 'run-kind' | 'bullmq' | 'sweep';
+
+interface RunJobDefinition {
+  name: RunJobName;
+  kind: 'run';
+  schema: z.ZodType<{ runId: string }>;
+  runKind: RunKind;
+  handler: RunHandler;
+  retry: 'run-kind';
+}
+interface TaskJobDefinition<N extends TaskJobName = TaskJobName> {
+  name: N;
+  kind: 'task';
+  schema: z.ZodType<JobPayload<N>>;
+  handler: (payload: JobPayload<N>, ctx: JobContext) => Promise<unknown>;
+  retry: Exclude<RetryRule, 'run-kind'>;
+}
+export type JobDefinition = RunJobDefinition | TaskJobDefinition;
+
+/** One handler per run kind; the compiler insists a new kind in RUN_KINDS gets one. */
+const RUN_HANDLERS: Record<RunKind, RunHandler> = {
+  BACKUP: runBackup,
+  RESTORE: runRestore,
+  VERIFY: runVerify,
+};
+
+const task = <N extends TaskJobName>(def: Omit<TaskJobDefinition<N>, 'kind' | 'schema'>): TaskJobDefinition =>
+  ({ ...def, kind: 'task', schema: JobPayloads[def.name] }) as unknown as TaskJobDefinition;
+
+/** Every job the worker takes, declared once: name, payload schema (server/jobs/contracts.ts), kind, handler, retry. */
+export const JOBS: ReadonlyMap<JobName, JobDefinition> = new Map<JobName, JobDefinition>([
+  ...(Object.keys(RUN_KINDS) as RunKind[]).map((runKind): [JobName, JobDefinition] => {
+    const name = RUN_KINDS[runKind].jobName;
+    return [name, { name, kind: 'run', schema: JobPayloads[name], runKind, handler: RUN_HANDLERS[runKind], retry: 'run-kind' }];
+  }),
+  // Copy jobs are not runs: the copy row is claimed on its own, and BullMQ retries them with backoff (enqueue-copy.ts).
+  ...[task({ name: 'copy.run', handler: (payload, ctx) => handleCopyJob(payload, ctx.workerId), retry: 'bullmq' })].map(
+    (d): [JobName, JobDefinition] => [d.name, d],
+  ),
+  // Prunes are not runs either: no run row, and pruning twice is harmless; the next interval enqueues it again.
+  ...[task({ name: 'retention.prune', handler: (payload) => handlePruneJob(payload), retry: 'sweep' })].map(
+    (d): [JobName, JobDefinition] => [d.name, d],
+  ),
+]);
+
+/**
+ * Runs one delivered job: looks its name up, parses its payload with the job's schema (a malformed payload or an
+ * unknown name is a programming error, never retried) and hands it to the runner (runs) or its handler (tasks).
+ */
+export async function dispatchJob(job: { name: string; data: unknown }, ctx: JobContext): Promise<unknown> {
+  const def = JOBS.get(job.name as JobName);
+  if (!def) throw new UnrecoverableError(`unknown job ${job.name}`);
+  if (def.kind === 'run') {
+    const { runId } = parsePayload(def.schema, job);
+    return executeRun(runId, ctx.workerId, ctx.publisher, def.handler);
+  }
+  return def.handler(parsePayload(def.schema, job), ctx);
+}
+
+function parsePayload<T>(schema: z.ZodType<T>, job: { name: string; data: unknown }): T {
+  const parsed = schema.safeParse(job.data);
+  if (!parsed.success) throw new UnrecoverableError(`malformed ${job.name} payload: ${parsed.error.message}`);
+  return parsed.data;
+}
+
+/** Everything a worker repeats on its own, in one place (schedules will be one more line). */
+export function recurringTasks(env: WorkerEnv): RecurringTask[] {
+  const sweepSeconds = env.LIFEBOAT_SWEEP_MS / 1000;
+  return [
+    // Re-queue or fail runs whose worker died; re-enqueue queued runs whose job vanished.
+    { name: 'runs.sweep', everySeconds: sweepSeconds, run: () => sweepRuns(env.LIFEBOAT_RUN_STALE_SECONDS) },
+    // One prune per source with retention per interval; the bucket in the job id makes it once across workers.
+    { name: 'retention.prune', everySeconds: env.LIFEBOAT_PRUNE_INTERVAL_SECONDS, run: (now) => enqueueDuePrunes(env.LIFEBOAT_PRUNE_INTERVAL_SECONDS, now) },
+    // Copies whose job was lost or spent its BullMQ retries.
+    { name: 'copies.retry', everySeconds: sweepSeconds, run: (now) => retryStaleCopies(env.LIFEBOAT_COPY_RETRY_IDLE_SECONDS, now) },
+  ];
+}
