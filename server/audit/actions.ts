@@ -20,6 +20,7 @@ export const AUDIT_ACTIONS = [
   'run.retry',
   'run.finish',
   'copy.finish',
+  'copy.damaged',
   'recovery-point.verify-failed',
   'recovery-point.hold',
   'recovery-point.release',

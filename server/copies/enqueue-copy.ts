@@ -11,11 +11,14 @@ export const COPY_MAX_ATTEMPTS = 10;
 /**
  * Enqueues `copy.run` for a committed copy row. The job id carries the row's attempt count, so a sweep after a
  * batch of failed deliveries is a new job while duplicate enqueues of the same state are ignored by BullMQ.
- * A Redis failure is logged: the row stays COPY_PENDING and the sweep enqueues it later.
+ * `round` names a re-making of a copy whose attempts were reset (`remake-<verify run id>`): without it the job id
+ * would be the first making's, which BullMQ still holds for a day and would ignore.
+ * A Redis failure is logged: the row stays COPY_PENDING (or COPY_FAILED) and the sweep enqueues it later.
  */
-export async function enqueueCopy(copyId: string, attempts: number): Promise<void> {
+export async function enqueueCopy(copyId: string, attempts: number, round?: string): Promise<void> {
+  const jobId = round === undefined ? `copy-${copyId}-a${attempts}` : `copy-${copyId}-${round}-a${attempts}`;
   try {
-    await enqueueJob('copy.run', { copyId }, `copy-${copyId}-a${attempts}`, { attempts: COPY_JOB_ATTEMPTS, backoffMs: env().LIFEBOAT_COPY_BACKOFF_MS });
+    await enqueueJob('copy.run', { copyId }, jobId, { attempts: COPY_JOB_ATTEMPTS, backoffMs: env().LIFEBOAT_COPY_BACKOFF_MS });
   } catch (e) {
     logger.warn({ err: e, copyId }, 'enqueue of copy failed; the sweep will pick it up');
   }

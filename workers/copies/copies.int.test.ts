@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '@/server/auth/permissions';
 import { createDestination } from '@/server/inventory';
@@ -61,7 +61,7 @@ const waitForRun = (runId: string) =>
 
 async function makeSource(policyId: string) {
   const pgc = connectionParts();
-  return createSource(operator, {
+  return createSource({ actor: operator }, {
     kind: 'postgres',
     name: uniqueName('src'),
     config: { host: pgc.host, port: pgc.port, database: sourceDb, user: pgc.user, ...(pgc.password ? { password: pgc.password } : {}) },
@@ -156,12 +156,12 @@ describe('copies: 3-2-1-1-0', () => {
     const audit = await db().auditEvent.findFirst({ where: { action: 'copy.finish', targetId: copy.id } });
     expect(audit?.details).toMatchObject({ status: 'COPY_OK', recoveryPointId: point.id });
 
-    const status = await protectionStatus(operator, source.id);
+    const status = await protectionStatus({ actor: operator }, source.id);
     expect(status).toMatchObject({ copies: 3, media: 2, offsite: true, immutable: true, zeroErrors: false });
     expect(status.rule321110).toMatchObject({ three: true, two: true, one: true, oneImmutable: true, zero: false, ok: false });
     expect(status.rule321110.reasons).toEqual(['the newest point has not been verified']);
     await db().recoveryPoint.update({ where: { id: point.id }, data: { verifiedAt: new Date() } });
-    expect((await protectionStatus(operator, source.id)).rule321110).toMatchObject({ ok: true, reasons: [] });
+    expect((await protectionStatus({ actor: operator }, source.id)).rule321110).toMatchObject({ ok: true, reasons: [] });
   });
 
   it('restores from the copy when the primary object is gone', async () => {
@@ -169,7 +169,7 @@ describe('copies: 3-2-1-1-0', () => {
     fs.rmSync(path.join(backupsDir, point.location));
     const target = uniqueName('lbt_copies_restored');
     databases.push(target);
-    const restore = await requestRestore(operator, point.id, { target: { database: target } });
+    const restore = await requestRestore({ actor: operator }, point.id, { target: { database: target } });
     const finished = await waitForRun(restore.id);
     expect(finished.status, finished.error ?? '').toBe('SUCCEEDED');
     expect(await tableHashes(target)).toEqual(await tableHashes(sourceDb));
@@ -225,7 +225,7 @@ describe('copies: 3-2-1-1-0', () => {
     // Restore: straight to the copy, without trying the pruned primary first.
     const target = uniqueName('lbt_copies_pruned');
     databases.push(target);
-    const restore = await requestRestore(operator, older.id, { target: { database: target } });
+    const restore = await requestRestore({ actor: operator }, older.id, { target: { database: target } });
     const finished = await waitForRun(restore.id);
     expect(finished.status, finished.error ?? '').toBe('SUCCEEDED');
     expect(await tableHashes(target)).toEqual(await tableHashes(sourceDb));
@@ -235,7 +235,7 @@ describe('copies: 3-2-1-1-0', () => {
     expect(logs).not.toMatch(/primary destination/);
 
     // Verify: reads the copy.
-    const verify = await requestVerify(operator, older.id);
+    const verify = await requestVerify({ actor: operator }, older.id);
     const verified = await waitForRun(verify.id);
     expect(verified.status, verified.error ?? '').toBe('SUCCEEDED');
     expect((await db().recoveryPoint.findUniqueOrThrow({ where: { id: older.id } })).verifiedAt).not.toBeNull();
@@ -274,7 +274,7 @@ describe('copies: 3-2-1-1-0', () => {
     fs.chmodSync(file, 0o600);
     fs.writeFileSync(file, bytes);
 
-    const verify = await requestVerify(operator, point.id);
+    const verify = await requestVerify({ actor: operator }, point.id);
     const verified = await waitForRun(verify.id);
     expect(verified.status, verified.error ?? '').toBe('SUCCEEDED');
     const logs = (await db().runLog.findMany({ where: { runId: verify.id }, orderBy: { id: 'asc' } })).map((l) => l.message).join('\n');
@@ -286,7 +286,7 @@ describe('copies: 3-2-1-1-0', () => {
     // The damaged primary is recorded on the point, not only logged: the point is restorable (verifiedAt, from the
     // copy) but its primary object failed, and 3-2-1-1-0's "0 errors" says so, naming the destination.
     const localName = (await db().destination.findUniqueOrThrow({ where: { id: localDest.id } })).name;
-    const recorded = await getRecoveryPoint(operator, point.id);
+    const recorded = await getRecoveryPoint({ actor: operator }, point.id);
     expect(recorded.verifiedAt).not.toBeNull();
     expect(recorded.verifyError).toMatch(/checksum verification failed: the stored object has sha256/);
     expect(recorded.storedCopies.extra).toEqual([expect.objectContaining({ status: 'COPY_OK', verifiedAt: expect.any(String) as unknown, verifyError: null })]);
@@ -294,7 +294,7 @@ describe('copies: 3-2-1-1-0', () => {
       expect.objectContaining({ role: 'primary', destinationName: localName, fault: 'SHA256_MISMATCH', summary: 'sha256 mismatch' }),
     ]);
     expect(logs).toMatch(/1 of 2 stored objects failed/);
-    const status = await protectionStatus(operator, source.id);
+    const status = await protectionStatus({ actor: operator }, source.id);
     expect(status.zeroErrors).toBe(false);
     expect(status.rule321110.zero).toBe(false);
     expect(status.rule321110.reasons).toContainEqual(expect.stringContaining(`primary destination "${localName}": sha256 mismatch at the last verification`));
@@ -320,7 +320,7 @@ describe('copies: 3-2-1-1-0', () => {
     }
   }, 60_000);
 
-  it('a damaged copy beside a good primary: the copy records the error, the point stays verified, 0 errors is unmet', async () => {
+  it('a damaged copy beside a good primary is re-made: verify marks it COPY_FAILED (audited), the copy job heals it, 0 errors holds again', async () => {
     const policy = await createPolicy({ actor: operator }, { name: uniqueName('policy'), destinationId: localDest.id, copyDestinationIds: [s3Dest.id] });
     const source = await makeSource(policy.id);
     const point = await backup(source.id);
@@ -329,45 +329,64 @@ describe('copies: 3-2-1-1-0', () => {
     const good = await s3Bytes(point.location);
     await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: point.location, Body: flipped(good) }));
 
-    const verify = await requestVerify(operator, point.id);
+    const verify = await requestVerify({ actor: operator }, point.id);
     const verified = await waitForRun(verify.id);
     expect(verified.status, verified.error ?? '').toBe('SUCCEEDED');
     const logs = (await db().runLog.findMany({ where: { runId: verify.id }, orderBy: { id: 'asc' } }))
       .map((l) => `${l.level} ${l.message}`)
       .join('\n');
     expect(logs).toMatch(/warn .*1 of 2 stored objects failed.*copy on destination/);
-    const copy = await db().recoveryPointCopy.findUniqueOrThrow({ where: { id: copyId } });
-    expect(copy.status).toBe('COPY_OK');
-    expect(copy.verifiedAt).toBeNull();
-    expect(copy.verifyError).toMatch(/checksum verification failed: the stored object has sha256/);
+    expect(logs).toMatch(/re-making the damaged copy on destination/);
     const row = await db().recoveryPoint.findUniqueOrThrow({ where: { id: point.id } });
     expect(row.verifiedAt).not.toBeNull();
     expect(row.verifyError).toBeNull();
 
-    const s3Name = (await db().destination.findUniqueOrThrow({ where: { id: s3Dest.id } })).name;
-    const dto = await getRecoveryPoint(operator, point.id);
-    expect(dto.damagedObjects).toEqual([expect.objectContaining({ role: 'copy', destinationName: s3Name, summary: 'sha256 mismatch' })]);
-    const status = await protectionStatus(operator, source.id);
-    expect(status.rule321110.zero).toBe(false);
-    expect(status.rule321110.reasons).toEqual([`copy on destination "${s3Name}": sha256 mismatch at the last verification`]);
+    // The verify run's own transaction took the copy out of the readable set and audited why.
+    const damaged = await db().auditEvent.findFirst({ where: { action: 'copy.damaged', targetId: copyId } });
+    expect(damaged?.details).toMatchObject({
+      recoveryPointId: point.id,
+      runId: verify.id,
+      fault: 'SHA256_MISMATCH',
+      error: expect.stringMatching(/^damaged at verification: sha256 mismatch/) as unknown,
+    });
 
-    // Once the copy is sound again, the next verification clears its error and 0 errors holds.
-    await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: point.location, Body: good }));
-    const again = await waitForRun((await requestVerify(operator, point.id)).id);
+    // The copy job enqueued after that commit re-made it from the intact primary, without a sweep or an operator.
+    const healed = await waitFor(
+      'copy re-made',
+      () => db().recoveryPointCopy.findUniqueOrThrow({ where: { id: copyId } }),
+      (c) => c.status === 'COPY_OK' && c.verifyError === null,
+    );
+    expect(healed).toMatchObject({ sha256: point.sha256, error: null, verifiedAt: null, verifyFault: null, attempts: 1 });
+    expect(await s3Sha256(point.location)).toBe(point.sha256);
+    const remade = await db().auditEvent.findFirst({ where: { action: 'copy.finish', targetId: copyId }, orderBy: { id: 'desc' } });
+    expect(remade?.details).toMatchObject({ status: 'COPY_OK', sha256: point.sha256, remade: expect.stringMatching(/^damaged at verification/) as unknown });
+    expect(remade!.id > damaged!.id).toBe(true);
+
+    // A second verification finds every object intact, and 3-2-1-1-0's "0 errors" holds again.
+    const again = await waitForRun((await requestVerify({ actor: operator }, point.id)).id);
     expect(again.status, again.error ?? '').toBe('SUCCEEDED');
-    const healed = await db().recoveryPointCopy.findUniqueOrThrow({ where: { id: copyId } });
-    expect(healed.verifyError).toBeNull();
-    expect(healed.verifiedAt).not.toBeNull();
-    expect((await getRecoveryPoint(operator, point.id)).damagedObjects).toEqual([]);
-    expect((await protectionStatus(operator, source.id)).rule321110).toMatchObject({ zero: true, ok: true, reasons: [] });
+    const rechecked = await db().recoveryPointCopy.findUniqueOrThrow({ where: { id: copyId } });
+    expect(rechecked).toMatchObject({ status: 'COPY_OK', verifyError: null, verifyFault: null });
+    expect(rechecked.verifiedAt).not.toBeNull();
+    expect((await getRecoveryPoint({ actor: operator }, point.id)).damagedObjects).toEqual([]);
+    expect((await protectionStatus({ actor: operator }, source.id)).rule321110).toMatchObject({ zero: true, ok: true, reasons: [] });
+
+    // A missing copy is re-made the same way.
+    await s3.client.send(new DeleteObjectCommand({ Bucket: s3.bucket, Key: point.location }));
+    const third = await waitForRun((await requestVerify({ actor: operator }, point.id)).id);
+    expect(third.status, third.error ?? '').toBe('SUCCEEDED');
+    const missing = await db().auditEvent.findFirst({ where: { action: 'copy.damaged', targetId: copyId }, orderBy: { id: 'desc' } });
+    expect(missing?.details).toMatchObject({ runId: third.id, fault: 'MISSING', error: expect.stringMatching(/^damaged at verification: missing/) as unknown });
+    await waitFor('missing copy re-made', () => db().recoveryPointCopy.findUniqueOrThrow({ where: { id: copyId } }), (c) => c.status === 'COPY_OK' && c.verifyFault === null);
+    expect(await s3Sha256(point.location)).toBe(point.sha256);
 
     // Nothing intact: the run fails naming every object, the point is no longer verified, each object is recorded.
     await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: point.location, Body: flipped(good) }));
     fs.rmSync(path.join(backupsDir, point.location));
-    const failed = await waitForRun((await requestVerify(operator, point.id)).id);
+    const failed = await waitForRun((await requestVerify({ actor: operator }, point.id)).id);
     expect(failed.status).toBe('FAILED');
     expect(failed.error).toMatch(/no stored object of the recovery point is intact: primary destination .* is missing .*; copy on destination .*checksum verification failed/);
-    const lost = await getRecoveryPoint(operator, point.id);
+    const lost = await getRecoveryPoint({ actor: operator }, point.id);
     expect(lost).toMatchObject({ verifiedAt: null, verifyError: failed.error });
     expect(lost.damagedObjects.map((d) => [d.role, d.summary])).toEqual([
       ['primary', 'missing'],
@@ -375,7 +394,10 @@ describe('copies: 3-2-1-1-0', () => {
     ]);
     const audit = await db().auditEvent.findFirst({ where: { action: 'recovery-point.verify-failed', targetId: point.id }, orderBy: { id: 'desc' } });
     expect(audit?.details).toMatchObject({ runId: failed.id, error: failed.error });
-  }, 60_000);
+    // With nothing intact there is nothing to re-make the copy from: it stays as it was, and no re-make is queued.
+    expect(await db().recoveryPointCopy.findUniqueOrThrow({ where: { id: copyId } })).toMatchObject({ status: 'COPY_OK', verifyFault: 'SHA256_MISMATCH' });
+    expect(await db().auditEvent.count({ where: { action: 'copy.damaged', targetId: copyId } })).toBe(2);
+  }, 90_000);
 
   describe('deleting a point while a copy of it is being uploaded', () => {
     /** A point and a copy of it to s3rver that the test runs in-process, slowed so the upload lasts ~4 s. */
@@ -402,21 +424,21 @@ describe('copies: 3-2-1-1-0', () => {
     it('is refused while the copy holds a live lease (409), naming the destination', async () => {
       const { point, copyId, copying } = await startSlowCopy();
       const dest = await db().destination.findUniqueOrThrow({ where: { id: s3Dest.id } });
-      const refusal = deleteRecoveryPoint(operator, point.id);
+      const refusal = deleteRecoveryPoint({ actor: operator }, point.id);
       await expect(refusal).rejects.toMatchObject({ code: 'INVALID_STATE' });
       await expect(refusal).rejects.toThrow(new RegExp(`a copy to destination "${dest.name}" is in progress; try again after it finishes`));
       expect(await db().recoveryPoint.count({ where: { id: point.id } })).toBe(1);
       // The copy itself is unaffected, and once it finished the point may go.
       expect(await copying).toBe('ok');
       expect((await db().recoveryPointCopy.findUniqueOrThrow({ where: { id: copyId } })).status).toBe('COPY_OK');
-      await expect(deleteRecoveryPoint(operator, point.id)).resolves.toMatchObject({ objectsDeleted: true });
+      await expect(deleteRecoveryPoint({ actor: operator }, point.id)).resolves.toMatchObject({ objectsDeleted: true });
     }, 60_000);
 
     it('when the row vanishes anyway (the lease ran out), the copy deletes what it wrote: no orphan on the destination', async () => {
       const { point, copyId, copying, prefix } = await startSlowCopy();
       // The lease runs out while the upload is still slow; nothing protects the point any more, so it goes.
       await db().recoveryPointCopy.update({ where: { id: copyId }, data: { leaseUntil: new Date(Date.now() - 1000) } });
-      const deleted = await deleteRecoveryPoint(operator, point.id);
+      const deleted = await deleteRecoveryPoint({ actor: operator }, point.id);
       expect(deleted.objectsDeleted).toBe(true);
       expect(await db().recoveryPointCopy.count({ where: { id: copyId } })).toBe(0);
       // The upload finishes after the delete: its object must not stay behind.
@@ -430,7 +452,7 @@ describe('copies: 3-2-1-1-0', () => {
     const policy = await createPolicy({ actor: operator }, { name: uniqueName('policy'), destinationId: localDest.id });
     const source = await makeSource(policy.id);
     await backup(source.id);
-    const status = await protectionStatus(operator, source.id);
+    const status = await protectionStatus({ actor: operator }, source.id);
     expect(status).toMatchObject({ copies: 2, media: 1, offsite: false, immutable: false, zeroErrors: false });
     expect(status.rule321110).toMatchObject({ three: false, two: false, one: false, oneImmutable: false, zero: false, ok: false });
     expect(status.rule321110.reasons).toHaveLength(5);

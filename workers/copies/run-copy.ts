@@ -5,6 +5,7 @@ import { parseJob } from '@/server/jobs/contracts';
 import { recordAudit } from '@/server/audit/record-audit';
 import { SYSTEM_ACTOR, type Actor } from '@/server/auth/permissions';
 import { COPY_MAX_ATTEMPTS } from '@/server/copies/enqueue-copy';
+import { faultWords } from '@/server/recovery-points/object-fault';
 import { nothingReadableMessage, readableObjects } from '@/server/recovery-points/readable-objects';
 import { manifestKeyForDataKey } from '@/server/storage/layout';
 import { driverForDestination } from '@/server/storage/for-destination';
@@ -27,7 +28,9 @@ export type CopyOutcome = 'ok' | 'failed' | 'skipped' | 'discarded';
  * Handles `copy.run { copyId }`: claims the copy (COPY_PENDING|COPY_FAILED, attempts left, no live lease), streams
  * a readable object of the point (`readableObjects`: the primary, else OK copies in order) as it is (already
  * compressed and encrypted) to the copy destination under the same key, checks size and sha256 against the recovery
- * point, copies the manifest, and marks COPY_OK. On failure the row is COPY_FAILED with the error and the error is
+ * point, copies the manifest, and marks COPY_OK (clearing the verify columns: they described the bytes it replaced).
+ * A copy that verify found damaged (`verifyFault` set, COPY_FAILED by `markCopiesDamaged`) is re-made the same way,
+ * its audit saying so (`remade`). On failure the row is COPY_FAILED with the error and the error is
  * rethrown so BullMQ retries with backoff. Never touches the source. When the row vanished while the copy ran (the
  * point was deleted after the lease expired), the objects it wrote are deleted again: nothing is left behind.
  */
@@ -88,6 +91,7 @@ export async function handleCopyJob(data: unknown, workerId: string): Promise<Co
       sha256: stored.sha256,
       durationMs: Date.now() - started,
       ...(used.role === 'copy' || unusable.length > 0 ? { readFrom: used.label, unusable } : {}),
+      ...(mine.verifyFault !== null ? { remade: `damaged at verification: ${faultWords(mine.verifyFault)}` } : {}),
     });
     if (finished === 'gone') {
       await discardWritten(to, written, { copyId, pointId: point.id, destination: copy.destination.name });
@@ -115,7 +119,7 @@ export async function handleCopyJob(data: unknown, workerId: string): Promise<Co
  * that locked the row (FOR UPDATE) first makes the claim wait and then find nothing to claim; a claim that got the
  * lock first commits its lease before they re-check under the row lock, so they see it and refuse.
  */
-async function claimCopy(copyId: string): Promise<{ id: string; attempts: number } | undefined> {
+async function claimCopy(copyId: string): Promise<{ id: string; attempts: number; verifyFault: string | null } | undefined> {
   return db().$transaction(async (tx) => {
     const points = await tx.$queryRaw<Array<{ id: string }>>`
       SELECT p.id FROM "RecoveryPoint" p JOIN "RecoveryPointCopy" c ON c."recoveryPointId" = p.id
@@ -130,7 +134,7 @@ async function claimCopy(copyId: string): Promise<{ id: string; attempts: number
         OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }],
       },
       data: { attempts: { increment: 1 }, leaseUntil: new Date(now.getTime() + COPY_LEASE_MS) },
-      select: { id: true, attempts: true },
+      select: { id: true, attempts: true, verifyFault: true },
     });
     return claimed[0];
   });
@@ -217,6 +221,8 @@ async function finishCopy(
     durationMs: number;
     readFrom?: string;
     unusable?: string[];
+    /** Set when this making replaces an object that verify found damaged. */
+    remade?: string;
   },
 ): Promise<'finished' | 'superseded' | 'gone'> {
   return db().$transaction(async (tx) => {
@@ -227,6 +233,9 @@ async function finishCopy(
         leaseUntil: null,
         error: outcome.error ?? null,
         ...(outcome.sizeBytes !== undefined ? { sizeBytes: BigInt(outcome.sizeBytes), sha256: outcome.sha256 } : {}),
+        // New bytes: the last verification's result was about the object they replaced. verifiedAt stays null
+        // rather than "now": the upload checked the bytes sent, but only a verification reads back what was stored.
+        ...(outcome.status === 'COPY_OK' ? { verifiedAt: null, verifyError: null, verifyFault: null } : {}),
       },
       select: { id: true, recoveryPointId: true, destinationId: true, location: true },
     });
@@ -250,6 +259,7 @@ async function finishCopy(
         ...(outcome.sha256 ? { sha256: outcome.sha256, sizeBytes: outcome.sizeBytes } : {}),
         ...(outcome.error ? { error: outcome.error } : {}),
         ...(outcome.readFrom ? { readFrom: outcome.readFrom, unusable: outcome.unusable } : {}),
+        ...(outcome.remade ? { remade: outcome.remade } : {}),
       },
     });
     return 'finished';

@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { SYSTEM_ACTOR } from '@/server/auth/permissions';
+import { SYSTEM_ACTOR, type Actor } from '@/server/auth/permissions';
 import { allOrRootCause, createReadPipeline, isArtifactError, verifyStored } from '@/server/artifacts';
+import { enqueueCopy } from '@/server/copies/enqueue-copy';
+import { markCopiesDamaged, type DamagedCopy } from '@/server/copies/mark-copies-damaged';
 import type { EngineVerifyResult } from '@/server/engines/engine';
 import { getEngine } from '@/server/engines/registry';
 import { openIdentity } from '@/server/keys/open-identity';
@@ -15,6 +17,8 @@ import { isStorageError, type StorageDriver } from '@/server/storage/driver';
 import { driverForDestination } from '@/server/storage/for-destination';
 import { errorMessage, type RunHandler } from '../runner/execute-run';
 
+const verifyActor = (runId: string): Actor => ({ ...SYSTEM_ACTOR, label: `verify run ${runId}` });
+
 /**
  * verify.run: proves a recovery point still restorable without restoring it, and checks every object it is stored as.
  *
@@ -26,7 +30,9 @@ import { errorMessage, type RunHandler } from '../runner/execute-run';
  *
  * Success (one object intact and decoded) marks the point verified and records each object's result in the run's
  * own finishing transaction; a damaged object beside it leaves a warning in the log and shows in the point's
- * `damagedObjects` and 3-2-1-1-0's "0 errors". A failure (nothing intact, or the intact object does not decode) is
+ * `damagedObjects` and 3-2-1-1-0's "0 errors". A damaged OK copy is taken out of the readable set in that same
+ * transaction (COPY_FAILED, `markCopiesDamaged`) and a copy job re-makes it from an intact object after the commit.
+ * A failure (nothing intact, or the intact object does not decode) is
  * recorded on the point and its copies (`verifyError`, audited) before the run ends FAILED with the same message.
  */
 export const runVerify: RunHandler = async (claimed, ctx) => {
@@ -64,18 +70,30 @@ export const runVerify: RunHandler = async (claimed, ctx) => {
       await ctx.log(
         'warn',
         `${unusable.length} of ${checks.length} stored objects failed their check: ${unusable.join('; ')}. The point is restorable ` +
-          `from the others; the failure is recorded on the point and counts against "0 errors" until a verification finds the object intact`,
+          `from the others; the failure is recorded on the object. A damaged copy is re-made from an intact object after this run; ` +
+          `a damaged primary counts against "0 errors" until a verification finds it intact`,
       );
     }
     // Backups on the direct path (pg_dump → zstd) record no raw hash; this pass has just decoded and hashed the whole
     // raw stream, so from now on restores check it too. Conditional: a value already recorded is never replaced.
     const learnRaw = point.rawSha256 === null;
     if (learnRaw) await ctx.log('info', `recorded the raw stream's sha256 ${raw.sha256} (${raw.bytes} bytes), which the backup did not compute`);
+    // Filled by the finishing transaction: the copies it took out of the readable set, re-made once it committed.
+    let damaged: DamagedCopy[] = [];
     return {
       onCommit: async (tx) => {
         await markPointVerified(tx, point.id, checks);
+        damaged = await markCopiesDamaged(tx, verifyActor(run.id), { pointId: point.id, runId: run.id, objects: checks });
         if (learnRaw) {
           await tx.recoveryPoint.updateMany({ where: { id: point.id, rawSha256: null }, data: { rawSha256: raw.sha256, rawBytes: BigInt(raw.bytes) } });
+        }
+      },
+      afterCommit: async () => {
+        for (const copy of damaged) {
+          const name = point.copies.find((c) => c.id === copy.copyId)?.destination.name ?? copy.destinationId;
+          // A lost enqueue is not lost work: the copy is COPY_FAILED with attempts left, so the copy sweep takes it.
+          await enqueueCopy(copy.copyId, 0, `remake-${run.id}`);
+          await ctx.log('info', `re-making the damaged copy on destination "${name}" from an intact object (copy job queued)`);
         }
       },
       details: { recoveryPointId: point.id, structural: result.summary, ...(unusable.length > 0 ? { unusable } : {}) },
