@@ -120,7 +120,7 @@ describe('worker: PostgreSQL backup and restore', () => {
     expect(logs.some((l) => l.level === 'error' && /does not exist/.test(l.message))).toBe(true);
   });
 
-  it('fails a backup with a wrong password, with a readable error that never shows the password', async () => {
+  it('fails a backup with a wrong password at once (no retry: AUTH_FAILED is permanent), readably, never showing the password', async () => {
     const binDir = findServerBinDir();
     // ensure-system installs the server binaries; without them there is no password-checking server to test against.
     if (!binDir) throw new Error('PostgreSQL server binaries (initdb) not found; run scripts/ensure-system.sh');
@@ -138,6 +138,10 @@ describe('worker: PostgreSQL backup and restore', () => {
       expect(finished.status).toBe('FAILED');
       expect(finished.error).toMatch(/password authentication failed for user "postgres"/);
       expect(finished.error).not.toContain('not-the-password');
+      // A retry cannot fix a password: the first attempt is the last, and no run.retry event was written.
+      expect(finished.attempt).toBe(1);
+      const actions = (await db().auditEvent.findMany({ where: { targetId: run.id }, orderBy: { id: 'asc' } })).map((e) => e.action);
+      expect(actions).toEqual(['backup.request', 'run.finish']);
       expect(await db().recoveryPoint.count({ where: { runId: run.id } })).toBe(0);
       const logs = await db().runLog.findMany({ where: { runId: run.id } });
       expect(logs.map((l) => l.message).join('\n')).not.toContain('not-the-password');

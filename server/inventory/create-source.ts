@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
-import { authorize, type Actor } from '@/server/auth/permissions';
+import { authorize } from '@/server/auth/permissions';
 import { recordAudit } from '@/server/audit/record-audit';
-import { db } from '@/server/shared/db';
+import { withTransaction, type VerbContext } from '@/server/shared/context';
 import { DomainError } from '@/server/shared/errors';
 import { sealSecret } from '@/server/shared/secrets';
 import { CreateSourceInput, parseEngineConfig } from './source-input';
@@ -9,7 +9,8 @@ import { toSourceDto } from './source-dto';
 import { isUniqueViolation } from '@/server/shared/prisma-errors';
 
 /** Registers something to protect. Its password is sealed with the master key; the audit event never holds it. */
-export async function createSource(actor: Actor | null, raw: unknown) {
+export async function createSource(ctx: VerbContext, raw: unknown) {
+  const { actor } = ctx;
   authorize(actor, 'inventory:write');
   const input = CreateSourceInput.parse(raw);
   const { engine, settings, secrets } = parseEngineConfig(input.kind, input.config);
@@ -23,7 +24,7 @@ export async function createSource(actor: Actor | null, raw: unknown) {
 
   const id = crypto.randomUUID();
   try {
-    const source = await db().$transaction(async (tx) => {
+    const source = await withTransaction(ctx, async (tx) => {
       if (input.policyId) {
         const policy = await tx.policy.findUnique({ where: { id: input.policyId }, select: { id: true } });
         if (!policy) throw new DomainError('VALIDATION', `policy ${input.policyId} does not exist`);

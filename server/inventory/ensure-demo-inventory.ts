@@ -39,7 +39,7 @@ export async function ensureDemoInventory(): Promise<{ destinationCreated: boole
       user: decodeURIComponent(url.username || process.env.USER || 'postgres'),
     };
     if (url.password) config.password = decodeURIComponent(url.password);
-    await createSource(SYSTEM_ACTOR, { kind: postgresEngine.kind, name: 'lifeboat-catalog', config, testConnection: false });
+    await createSource({ actor: SYSTEM_ACTOR }, { kind: postgresEngine.kind, name: 'lifeboat-catalog', config, testConnection: false });
     sourceCreated = true;
   }
   return { destinationCreated, sourceCreated };

@@ -1,17 +1,17 @@
 import { z } from 'zod';
-import { authorize, type Actor } from '@/server/auth/permissions';
-import { db } from '@/server/shared/db';
+import { authorize } from '@/server/auth/permissions';
+import { readerOf, type VerbContext } from '@/server/shared/context';
 import { notFound } from '@/server/shared/errors';
 import { POLICY_DTO_INCLUDE } from '@/server/policies/policy-dto';
 import { toSourceDto } from './source-dto';
 
 export const SourceId = z.string().uuid({ message: 'not a valid source id' });
 
-export async function getSource(actor: Actor | null, rawId: unknown) {
-  authorize(actor, 'inventory:read');
+export async function getSource(ctx: VerbContext, rawId: unknown) {
+  authorize(ctx.actor, 'inventory:read');
   const id = SourceId.safeParse(rawId);
   if (!id.success) throw notFound('source', String(rawId));
-  const source = await db().source.findUnique({
+  const source = await readerOf(ctx).source.findUnique({
     where: { id: id.data },
     include: {
       _count: { select: { recoveryPoints: true } },

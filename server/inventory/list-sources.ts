@@ -1,10 +1,10 @@
-import { authorize, type Actor } from '@/server/auth/permissions';
-import { db } from '@/server/shared/db';
+import { authorize } from '@/server/auth/permissions';
+import { readerOf, type VerbContext } from '@/server/shared/context';
 import { toSourceDto } from './source-dto';
 
-export async function listSources(actor: Actor | null) {
-  authorize(actor, 'inventory:read');
-  const sources = await db().source.findMany({
+export async function listSources(ctx: VerbContext) {
+  authorize(ctx.actor, 'inventory:read');
+  const sources = await readerOf(ctx).source.findMany({
     orderBy: { name: 'asc' },
     include: {
       _count: { select: { recoveryPoints: true } },

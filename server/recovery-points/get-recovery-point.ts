@@ -1,15 +1,15 @@
-import { authorize, type Actor } from '@/server/auth/permissions';
+import { authorize } from '@/server/auth/permissions';
 import { RecoveryPointId } from '@/server/retention/ids';
-import { db } from '@/server/shared/db';
+import { readerOf, type VerbContext } from '@/server/shared/context';
 import { notFound } from '@/server/shared/errors';
 import { recoveryPointDtoInclude, toRecoveryPointDto } from './recovery-point-dto';
 
 /** One recovery point, as the list shows it (manifest, hashes, copies, hold/lock, verification). */
-export async function getRecoveryPoint(actor: Actor | null, rawPointId: unknown) {
-  authorize(actor, 'inventory:read');
+export async function getRecoveryPoint(ctx: VerbContext, rawPointId: unknown) {
+  authorize(ctx.actor, 'inventory:read');
   const id = RecoveryPointId.safeParse(rawPointId);
   if (!id.success) throw notFound('recovery point', String(rawPointId));
-  const point = await db().recoveryPoint.findUnique({
+  const point = await readerOf(ctx).recoveryPoint.findUnique({
     where: { id: id.data },
     include: recoveryPointDtoInclude,
   });

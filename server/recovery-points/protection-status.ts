@@ -1,6 +1,6 @@
-import { authorize, type Actor } from '@/server/auth/permissions';
+import { authorize } from '@/server/auth/permissions';
 import { SourceId } from '@/server/inventory/get-source';
-import { db } from '@/server/shared/db';
+import { readerOf, type VerbContext } from '@/server/shared/context';
 import { notFound } from '@/server/shared/errors';
 import { faultWords } from './object-fault';
 import { objectLabel } from './readable-objects';
@@ -115,13 +115,14 @@ export function computeProtection(sourceId: string, point: PointFacts | null, no
 const destinationFields = { id: true, name: true, kind: true, offsite: true, immutable: true } as const;
 
 /** How well the source's newest recovery point is protected, by the 3-2-1-1-0 rule. */
-export async function protectionStatus(actor: Actor | null, rawSourceId: unknown, now = new Date()): Promise<ProtectionStatus> {
-  authorize(actor, 'inventory:read');
+export async function protectionStatus(ctx: VerbContext, rawSourceId: unknown, now = new Date()): Promise<ProtectionStatus> {
+  authorize(ctx.actor, 'inventory:read');
+  const reader = readerOf(ctx);
   const id = SourceId.safeParse(rawSourceId);
   if (!id.success) throw notFound('source', String(rawSourceId));
-  const source = await db().source.findUnique({ where: { id: id.data }, select: { id: true } });
+  const source = await reader.source.findUnique({ where: { id: id.data }, select: { id: true } });
   if (!source) throw notFound('source', id.data);
-  const point = await db().recoveryPoint.findFirst({
+  const point = await reader.recoveryPoint.findFirst({
     where: { sourceId: id.data },
     orderBy: { createdAt: 'desc' },
     select: {

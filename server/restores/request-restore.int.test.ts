@@ -23,7 +23,7 @@ let pointId: string;
 beforeAll(async () => {
   await createDatabase(sourceDb, 'CREATE TABLE t (id int)');
   const pgc = connectionParts();
-  const source = await createSource(operator, {
+  const source = await createSource({ actor: operator }, {
     kind: 'postgres',
     name: uniqueName('rr-src'),
     config: { host: pgc.host, port: pgc.port, database: sourceDb, user: pgc.user, ...(pgc.password ? { password: pgc.password } : {}) },
@@ -53,7 +53,7 @@ afterAll(async () => {
 });
 
 async function refusal(target: unknown): Promise<{ code: string; message: string }> {
-  const err = await requestRestore(operator, pointId, { target }).then(
+  const err = await requestRestore({ actor: operator }, pointId, { target }).then(
     () => undefined,
     (e: unknown) => e,
   );
@@ -78,14 +78,14 @@ describe('requestRestore checks the target at once (defect 9)', () => {
 
   it('refuses a missing target and an unknown restore mode with VALIDATION', async () => {
     expect(await refusal({})).toMatchObject({ code: 'VALIDATION' });
-    expect((await requestRestore(operator, pointId, { target: { database: uniqueName('lbt_rr_new') }, mode: 'overwrite' }).catch((e: unknown) => e)) as object).toMatchObject({
+    expect((await requestRestore({ actor: operator }, pointId, { target: { database: uniqueName('lbt_rr_new') }, mode: 'overwrite' }).catch((e: unknown) => e)) as object).toMatchObject({
       code: 'VALIDATION',
     });
   });
 
   it('queues a run for a new name', async () => {
     const database = uniqueName('lbt_rr_new');
-    const run = await requestRestore(operator, pointId, { target: { database } });
+    const run = await requestRestore({ actor: operator }, pointId, { target: { database } });
     expect(run).toMatchObject({ kind: 'RESTORE', status: 'QUEUED', recoveryPointId: pointId });
     const row = await db().run.findUniqueOrThrow({ where: { id: run.id } });
     expect(row.params).toMatchObject({ target: { database }, mode: 'new' });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { authorize, type Actor } from '@/server/auth/permissions';
+import { authorize } from '@/server/auth/permissions';
 import { createRun, enqueueRun } from '@/server/runs/create-run';
-import { db } from '@/server/shared/db';
+import { afterCommit, readerOf, withTransaction, type VerbContext } from '@/server/shared/context';
 import { isEngineError, type AnyEngine } from '@/server/engines/engine';
 import { getEngine, isEngineKind } from '@/server/engines/registry';
 import type { Prisma } from '@/server/shared/db';
@@ -27,15 +27,17 @@ export type RequestRestoreInput = z.infer<typeof RequestRestoreInput>;
 /**
  * Asks for a recovery point to be restored (PostgreSQL: into a new database). The target is parsed by the point's
  * engine and checked at once with the engine's `checkRestoreTarget` (e.g. the database must not exist yet), with
- * the source's own credentials, so a request the worker would refuse is refused here instead.
+ * the source's own credentials, so a request the worker would refuse is refused here instead. The run's job is
+ * enqueued once the run has committed (in a caller's transaction, at its commit).
  */
-export async function requestRestore(actor: Actor | null, rawPointId: unknown, raw: unknown) {
+export async function requestRestore(ctx: VerbContext, rawPointId: unknown, raw: unknown) {
+  const { actor } = ctx;
   authorize(actor, 'restore:request');
   const pointId = RecoveryPointId.safeParse(rawPointId);
   if (!pointId.success) throw notFound('recovery point', String(rawPointId));
   const input = RequestRestoreInput.parse(raw);
 
-  const found = await db().recoveryPoint.findUnique({
+  const found = await readerOf(ctx).recoveryPoint.findUnique({
     where: { id: pointId.data },
     select: { engine: true, source: { select: { id: true, config: true, secrets: true } } },
   });
@@ -52,7 +54,7 @@ export async function requestRestore(actor: Actor | null, rawPointId: unknown, r
   }
   await checkTarget(engine, found.source, target);
 
-  const run = await db().$transaction(async (tx) => {
+  const run = await withTransaction(ctx, async (tx) => {
     // Read again inside the transaction: the point may have been deleted while the target was being checked.
     const point = await tx.recoveryPoint.findUnique({
       where: { id: pointId.data },
@@ -69,7 +71,7 @@ export async function requestRestore(actor: Actor | null, rawPointId: unknown, r
     });
     return created;
   });
-  await enqueueRun(run);
+  await afterCommit(ctx, () => enqueueRun(run));
   return toRunDto(run);
 }
 

@@ -1,6 +1,7 @@
-import { authorize, type Actor } from '@/server/auth/permissions';
+import { authorize } from '@/server/auth/permissions';
 import { recordAudit } from '@/server/audit/record-audit';
-import { db, type Tx } from '@/server/shared/db';
+import { afterCommit, readerOf, withTransaction, type VerbContext } from '@/server/shared/context';
+import type { Tx } from '@/server/shared/db';
 import { DomainError, notFound } from '@/server/shared/errors';
 import { logger } from '@/server/shared/logger';
 import { driverForDestination } from '@/server/storage/for-destination';
@@ -16,7 +17,10 @@ export interface DeleteRecoveryPointOptions {
 export interface DeleteRecoveryPointResult {
   id: string;
   location: string;
-  /** False when the row is gone but removing the stored objects failed: they are orphans now, logged for cleanup. */
+  /**
+   * False when the row is gone but removing the stored objects failed: they are orphans now, logged for cleanup. In a
+   * caller's transaction the objects go at its commit, and this is set then (false until it has committed).
+   */
   objectsDeleted: boolean;
 }
 
@@ -31,29 +35,30 @@ interface PointState {
  * The one way a recovery point is deleted, by hand (`DELETE /recovery-points/{id}`) or by retention. Refuses with
  * INVALID_STATE (409) while the point is under legal hold, locked, the source's newest verified point, read by a
  * queued or running restore/verify, or being copied (a copy job holds a live lease). Otherwise deletes the row with
- * its audit event in one transaction, then the objects.
+ * its audit event in one transaction, then, once it has committed (a caller's transaction: at its commit), the objects.
  */
 export async function deleteRecoveryPoint(
-  actor: Actor | null,
+  ctx: VerbContext,
   rawPointId: unknown,
   opts: DeleteRecoveryPointOptions = {},
 ): Promise<DeleteRecoveryPointResult> {
+  const { actor } = ctx;
   authorize(actor, 'inventory:write');
   const id = RecoveryPointId.safeParse(rawPointId);
   if (!id.success) throw notFound('recovery point', String(rawPointId));
   const reason = opts.reason ?? `deleted by ${actor.label}`;
 
   // Checked once up front for a clear answer without taking locks, and again below with the row locked.
-  const before = await db().recoveryPoint.findUnique({
+  const before = await readerOf(ctx).recoveryPoint.findUnique({
     where: { id: id.data },
     select: { id: true, sourceId: true, legalHold: true, lockedUntil: true, destination: { select: { id: true, kind: true, config: true, secrets: true } },
       copies: { select: { location: true, destination: { select: { id: true, kind: true, config: true, secrets: true } } } },
     },
   });
   if (!before) throw notFound('recovery point', id.data);
-  await assertDeletable(db(), before);
+  await assertDeletable(readerOf(ctx), before);
 
-  const deleted = await db().$transaction(async (tx) => {
+  const deleted = await withTransaction(ctx, async (tx) => {
     // Lock the row: a hold or lock placed concurrently either commits first (and we see it here) or waits for us.
     const rows = await tx.$queryRaw<PointState[]>`
       SELECT id, "sourceId", "legalHold", "lockedUntil" FROM "RecoveryPoint" WHERE id = ${id.data}::uuid FOR UPDATE`;
@@ -87,21 +92,23 @@ export async function deleteRecoveryPoint(
   // Objects go only after the commit. A crash (or a storage error) between the two leaves an orphan object that a
   // later sweep can find by listing the source prefix; the reverse order could leave a committed row pointing at
   // nothing, a "recovery point" that cannot recover anything. Deletes are idempotent, so a retry is always safe.
-  const keys = [deleted.location, manifestKeyForDataKey(deleted.location)].filter((k): k is string => k !== null);
-  let objectsDeleted = true;
-  try {
-    const driver = driverForDestination(before.destination);
-    for (const key of keys) await driver.delete(key);
-    // Copies hold the same keys on their own destinations (their rows went with the point, by cascade).
-    for (const copy of before.copies) {
-      const copyDriver = driverForDestination(copy.destination);
-      for (const key of [copy.location, manifestKeyForDataKey(copy.location)]) if (key !== null) await copyDriver.delete(key);
+  const result: DeleteRecoveryPointResult = { id: deleted.id, location: deleted.location, objectsDeleted: false };
+  await afterCommit(ctx, async () => {
+    const keys = [deleted.location, manifestKeyForDataKey(deleted.location)].filter((k): k is string => k !== null);
+    try {
+      const driver = driverForDestination(before.destination);
+      for (const key of keys) await driver.delete(key);
+      // Copies hold the same keys on their own destinations (their rows went with the point, by cascade).
+      for (const copy of before.copies) {
+        const copyDriver = driverForDestination(copy.destination);
+        for (const key of [copy.location, manifestKeyForDataKey(copy.location)]) if (key !== null) await copyDriver.delete(key);
+      }
+      result.objectsDeleted = true;
+    } catch (e) {
+      logger.error({ err: e, pointId: deleted.id, keys }, 'recovery point deleted but its objects were not; they are orphans now');
     }
-  } catch (e) {
-    objectsDeleted = false;
-    logger.error({ err: e, pointId: deleted.id, keys }, 'recovery point deleted but its objects were not; they are orphans now');
-  }
-  return { id: deleted.id, location: deleted.location, objectsDeleted };
+  });
+  return result;
 }
 
 async function assertDeletable(tx: Tx, point: PointState): Promise<void> {

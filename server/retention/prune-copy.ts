@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { authorize, type Actor } from '@/server/auth/permissions';
+import { authorize } from '@/server/auth/permissions';
 import { recordAudit } from '@/server/audit/record-audit';
-import { db } from '@/server/shared/db';
+import { withTransaction, type VerbContext } from '@/server/shared/context';
 import { DomainError, notFound } from '@/server/shared/errors';
 import { RecoveryPointId } from './ids';
 import { DRIVER_FIELDS, PRUNE_TRANSACTION, deleteStoredObject, lockPointForPruning, scopedDestinationIds } from './prune-guards';
@@ -31,15 +31,20 @@ export interface PruneCopyResult {
  * point among that destination's OK copies (each scope keeps its own newest verified object).
  *
  * The objects go first, inside the transaction holding the row lock, and are recorded as deleted only once gone.
+ * It therefore refuses a caller's transaction (`ctx.tx`): the objects would be gone before that transaction commits
+ * (a delete cannot wait for a commit it must precede), and a caller rolling back afterwards would leave the point
+ * recorded with objects it no longer has.
  */
-export async function pruneCopy(actor: Actor | null, rawPointId: unknown, rawDestinationId: unknown, opts: PruneCopyOptions): Promise<PruneCopyResult> {
+export async function pruneCopy(ctx: VerbContext, rawPointId: unknown, rawDestinationId: unknown, opts: PruneCopyOptions): Promise<PruneCopyResult> {
+  const { actor } = ctx;
   authorize(actor, 'inventory:write');
   const id = RecoveryPointId.safeParse(rawPointId);
   if (!id.success) throw notFound('recovery point', String(rawPointId));
   const destinationId = DestinationId.safeParse(rawDestinationId);
   if (!destinationId.success) throw notFound('destination', String(rawDestinationId));
+  if (ctx.tx) throw new DomainError('INVALID_STATE', 'a partial prune deletes objects before it records the change, so it runs in its own transaction');
 
-  return db().$transaction(async (tx) => {
+  return withTransaction(ctx, async (tx) => {
     const locked = await lockPointForPruning(tx, id.data);
     const point = await tx.recoveryPoint.findUniqueOrThrow({
       where: { id: locked.id },

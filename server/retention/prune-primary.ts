@@ -1,6 +1,6 @@
-import { authorize, type Actor } from '@/server/auth/permissions';
+import { authorize } from '@/server/auth/permissions';
 import { recordAudit } from '@/server/audit/record-audit';
-import { db } from '@/server/shared/db';
+import { withTransaction, type VerbContext } from '@/server/shared/context';
 import { DomainError, notFound } from '@/server/shared/errors';
 import { RecoveryPointId } from './ids';
 import { DRIVER_FIELDS, PRUNE_TRANSACTION, deleteStoredObject, lockPointForPruning, scopedDestinationIds } from './prune-guards';
@@ -30,13 +30,18 @@ export interface PrunePrimaryResult {
  *
  * Unlike a whole deletion, the objects go first, inside the transaction holding the row lock, and the change is
  * recorded only once they are gone: a storage failure rolls everything back and the next prune tries again.
+ * It therefore refuses a caller's transaction (`ctx.tx`): the objects would be gone before that transaction commits
+ * (a delete cannot wait for a commit it must precede), and a caller rolling back afterwards would leave the point
+ * recorded with objects it no longer has.
  */
-export async function prunePrimary(actor: Actor | null, rawPointId: unknown, opts: PrunePrimaryOptions): Promise<PrunePrimaryResult> {
+export async function prunePrimary(ctx: VerbContext, rawPointId: unknown, opts: PrunePrimaryOptions): Promise<PrunePrimaryResult> {
+  const { actor } = ctx;
   authorize(actor, 'inventory:write');
   const id = RecoveryPointId.safeParse(rawPointId);
   if (!id.success) throw notFound('recovery point', String(rawPointId));
+  if (ctx.tx) throw new DomainError('INVALID_STATE', 'a partial prune deletes objects before it records the change, so it runs in its own transaction');
 
-  return db().$transaction(async (tx) => {
+  return withTransaction(ctx, async (tx) => {
     const locked = await lockPointForPruning(tx, id.data);
     if (locked.primaryDeletedAt) throw new DomainError('INVALID_STATE', `the primary object of recovery point ${locked.id} was already pruned`);
     const point = await tx.recoveryPoint.findUniqueOrThrow({

@@ -38,6 +38,7 @@ export interface PruneResult {
 export async function pruneSource(sourceId: string, now = new Date()): Promise<PruneResult> {
   const plan = await loadSourcePlan(sourceId, now);
   const { deletePoints, prunePrimaries, pruneCopies } = plan.actions;
+  const ctx = { actor: RETENTION_ACTOR };
   const result: PruneResult = {
     sourceId,
     planned: deletePoints.length + prunePrimaries.length + pruneCopies.length,
@@ -50,7 +51,7 @@ export async function pruneSource(sourceId: string, now = new Date()): Promise<P
 
   for (const point of deletePoints) {
     try {
-      const done = await deleteRecoveryPoint(RETENTION_ACTOR, point.id, { reason: `retention: ${point.reason}` });
+      const done = await deleteRecoveryPoint(ctx, point.id, { reason: `retention: ${point.reason}` });
       result.deleted.push({ id: done.id, reason: point.reason, objectsDeleted: done.objectsDeleted });
     } catch (e) {
       if (!isDomainError(e)) throw e;
@@ -62,7 +63,7 @@ export async function pruneSource(sourceId: string, now = new Date()): Promise<P
   // Primaries before copies: a copy prune that finds the primary still there never has to delete the point.
   for (const p of prunePrimaries) {
     try {
-      const done = await prunePrimary(RETENTION_ACTOR, p.id, { reason: `retention: ${p.reason}`, keptBy: p.keptBy.map((k) => k.destinationId) });
+      const done = await prunePrimary(ctx, p.id, { reason: `retention: ${p.reason}`, keptBy: p.keptBy.map((k) => k.destinationId) });
       result.primariesPruned.push({ id: done.id, reason: p.reason, followers: done.followers.map((f) => f.destinationId) });
     } catch (e) {
       result.refused.push({ id: p.id, action: 'prune-primary', ...refusal(e, { sourceId, pointId: p.id }) });
@@ -70,7 +71,7 @@ export async function pruneSource(sourceId: string, now = new Date()): Promise<P
   }
   for (const c of pruneCopies) {
     try {
-      const done = await pruneCopy(RETENTION_ACTOR, c.pointId, c.destinationId, { reason: `retention (destination "${c.destinationName}"): ${c.reason}` });
+      const done = await pruneCopy(ctx, c.pointId, c.destinationId, { reason: `retention (destination "${c.destinationName}"): ${c.reason}` });
       result.copiesPruned.push({ pointId: done.pointId, destinationId: done.destinationId, reason: c.reason, pointDeleted: done.pointDeleted });
     } catch (e) {
       result.refused.push({ id: c.pointId, action: 'prune-copy', destinationId: c.destinationId, ...refusal(e, { sourceId, pointId: c.pointId, destinationId: c.destinationId }) });

@@ -171,13 +171,13 @@ describe('retention: pruning', () => {
 
     await pruneSource(sourceId);
     expect(await remainingIds(sourceId)).toContain(held.id);
-    await expect(deleteRecoveryPoint(operator, held.id)).rejects.toMatchObject({ code: 'INVALID_STATE', message: expect.stringMatching(/legal hold/) });
+    await expect(deleteRecoveryPoint({ actor: operator }, held.id)).rejects.toMatchObject({ code: 'INVALID_STATE', message: expect.stringMatching(/legal hold/) });
     expect(fs.existsSync(held.data)).toBe(true);
 
     await setLegalHold({ actor: approver }, held.id, { hold: false, reason: 'case closed' });
     const actions = await db().auditEvent.findMany({ where: { targetId: held.id }, orderBy: { id: 'asc' }, select: { action: true } });
     expect(actions.map((a) => a.action)).toEqual(['recovery-point.hold', 'recovery-point.release']);
-    await deleteRecoveryPoint(operator, held.id);
+    await deleteRecoveryPoint({ actor: operator }, held.id);
     expect(await remainingIds(sourceId)).not.toContain(held.id);
     expect(fs.existsSync(held.data)).toBe(false);
   });
@@ -198,7 +198,7 @@ describe('retention: pruning', () => {
 
     await pruneSource(sourceId);
     expect(await remainingIds(sourceId)).toContain(locked.id);
-    await expect(deleteRecoveryPoint(operator, locked.id)).rejects.toMatchObject({ code: 'INVALID_STATE', message: expect.stringMatching(/locked until/) });
+    await expect(deleteRecoveryPoint({ actor: operator }, locked.id)).rejects.toMatchObject({ code: 'INVALID_STATE', message: expect.stringMatching(/locked until/) });
     // A "now" past the lock only changes the plan: the deletion itself checks the real clock and refuses.
     const early = await pruneSource(sourceId, new Date(until.getTime() + 1000));
     expect(early.refused).toEqual([{ id: locked.id, code: 'INVALID_STATE', message: expect.stringMatching(/locked until/) }]);
@@ -219,7 +219,7 @@ describe('retention: pruning', () => {
     const result = await pruneSource(sourceId);
     expect(result.deleted.map((d) => d.id)).toEqual([olderVerified.id]);
     expect(await remainingIds(sourceId)).toEqual([newest.id, verified.id]);
-    await expect(deleteRecoveryPoint(operator, verified.id)).rejects.toMatchObject({
+    await expect(deleteRecoveryPoint({ actor: operator }, verified.id)).rejects.toMatchObject({
       code: 'INVALID_STATE',
       message: expect.stringMatching(/newest verified/),
     });
@@ -252,8 +252,8 @@ describe('retention: permissions', () => {
     await expect(planSourcePruning({ actor: viewer }, sourceId)).resolves.toMatchObject({ sourceId });
     const forbidden = { code: 'FORBIDDEN' };
     await expect(setPolicyRetention({ actor: viewer }, policyId, { keepLast: 3 })).rejects.toMatchObject(forbidden);
-    await expect(deleteRecoveryPoint(viewer, point.id)).rejects.toMatchObject(forbidden);
-    await expect(requestPrune(viewer, sourceId)).rejects.toMatchObject(forbidden);
+    await expect(deleteRecoveryPoint({ actor: viewer }, point.id)).rejects.toMatchObject(forbidden);
+    await expect(requestPrune({ actor: viewer }, sourceId)).rejects.toMatchObject(forbidden);
     await expect(setLegalHold({ actor: viewer }, point.id, { hold: true, reason: 'x' })).rejects.toMatchObject(forbidden);
     await expect(lockRecoveryPoint({ actor: viewer }, point.id, { until: '2100-01-01T00:00:00Z', reason: 'x' })).rejects.toMatchObject(forbidden);
     await expect(setLegalHold({ actor: operator }, point.id, { hold: true, reason: 'x' })).rejects.toMatchObject(forbidden);
@@ -286,7 +286,7 @@ describe('retention: prune job', () => {
     expect(first).toContain(tiersOnly.sourceId);
     expect(first).not.toContain(withoutRules.sourceId);
     expect(second).toEqual(first);
-    expect(await requestPrune(operator, withRules.sourceId)).toEqual({ sourceId: withRules.sourceId, queued: true });
+    expect(await requestPrune({ actor: operator }, withRules.sourceId)).toEqual({ sourceId: withRules.sourceId, queued: true });
 
     const connection = redisConnection('producer');
     const queue = new Queue(RUNS_QUEUE, { connection, prefix: process.env.LIFEBOAT_QUEUE_PREFIX });

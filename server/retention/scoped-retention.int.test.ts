@@ -221,7 +221,7 @@ describe('per-destination retention: primary 1 point, long copy 3 points, mirror
     expect((await restoreLocations(p0.id))[0]).toMatchObject({ destinationId: dest.primary });
 
     // The list shows it; a second prune has nothing left to do.
-    const listed = (await listRecoveryPoints(viewer, src.sourceId)).find((p) => p.id === p1.id);
+    const listed = (await listRecoveryPoints({ actor: viewer }, src.sourceId)).find((p) => p.id === p1.id);
     expect(listed?.primaryDeletedAt).not.toBeNull();
     expect(listed?.storedCopies).toMatchObject({ total: 2, ok: 1, primaryPruned: true });
     expect((await pruneSource(src.sourceId)).planned).toBe(0);
@@ -231,7 +231,7 @@ describe('per-destination retention: primary 1 point, long copy 3 points, mirror
     // Make the pruned point the newest, as if the newer ones had been deleted by hand.
     await db().recoveryPoint.update({ where: { id: points[1]!.id }, data: { createdAt: new Date(Date.now() + HOUR_MS) } });
     try {
-      const status = await protectionStatus(viewer, src.sourceId);
+      const status = await protectionStatus({ actor: viewer }, src.sourceId);
       expect(status.recoveryPointId).toBe(points[1]!.id);
       expect(status.copies).toBe(2);
       expect(status.storedCopies.map((c) => [c.destinationId, c.status])).toEqual([
@@ -283,7 +283,7 @@ describe('per-destination retention: protections win in every scope', () => {
     const old = await addPoint(sourceId, 2, dest.primary, [dest.long]);
     const plan = await planSourcePruning({ actor: viewer }, sourceId);
     expect(plan.actions.prunePrimaries.map((p) => p.id)).toEqual([old.id]);
-    const prune = () => prunePrimary(RETENTION_ACTOR, old.id, { reason: 'test', keptBy: [dest.long] });
+    const prune = () => prunePrimary({ actor: RETENTION_ACTOR }, old.id, { reason: 'test', keptBy: [dest.long] });
 
     await setLegalHold({ actor: approver }, old.id, { hold: true, reason: 'case 7' });
     await expect(prune()).rejects.toMatchObject({ code: 'INVALID_STATE', message: expect.stringMatching(/legal hold/) as unknown });
@@ -291,7 +291,7 @@ describe('per-destination retention: protections win in every scope', () => {
 
     await lockRecoveryPoint({ actor: approver }, old.id, { until: new Date(Date.now() + HOUR_MS).toISOString(), reason: 'regulator' });
     await expect(prune()).rejects.toMatchObject({ code: 'INVALID_STATE', message: expect.stringMatching(/locked until/) as unknown });
-    await expect(pruneCopy(RETENTION_ACTOR, old.id, dest.long, { reason: 'test' })).rejects.toMatchObject({ code: 'INVALID_STATE' });
+    await expect(pruneCopy({ actor: RETENTION_ACTOR }, old.id, dest.long, { reason: 'test' })).rejects.toMatchObject({ code: 'INVALID_STATE' });
     // A "now" past the lock only changes the plan; the prune itself checks the real clock.
     const early = await pruneSource(sourceId, new Date(Date.now() + 2 * HOUR_MS));
     expect(early.refused).toEqual([{ id: old.id, action: 'prune-primary', code: 'INVALID_STATE', message: expect.stringMatching(/locked until/) as unknown }]);
@@ -320,15 +320,15 @@ describe('per-destination retention: protections win in every scope', () => {
     const plan = await planSourcePruning({ actor: viewer }, sourceId);
     expect(plan.keep.find((k) => k.id === verified.id)?.reasons).toEqual(['newest verified']);
     expect(plan.copyScopes[0]!.keep.find((k) => k.id === verified.id)?.reasons).toEqual(['newest verified']);
-    await expect(pruneCopy(RETENTION_ACTOR, verified.id, dest.long, { reason: 'test' })).rejects.toMatchObject({
+    await expect(pruneCopy({ actor: RETENTION_ACTOR }, verified.id, dest.long, { reason: 'test' })).rejects.toMatchObject({
       code: 'INVALID_STATE',
       message: expect.stringMatching(/newest verified backup on destination/) as unknown,
     });
-    await expect(prunePrimary(RETENTION_ACTOR, verified.id, { reason: 'test', keptBy: [dest.long] })).rejects.toMatchObject({
+    await expect(prunePrimary({ actor: RETENTION_ACTOR }, verified.id, { reason: 'test', keptBy: [dest.long] })).rejects.toMatchObject({
       code: 'INVALID_STATE',
       message: expect.stringMatching(/newest verified primary object/) as unknown,
     });
-    await expect(pruneCopy(RETENTION_ACTOR, verified.id, dest.mirror, { reason: 'test' })).rejects.toMatchObject({
+    await expect(pruneCopy({ actor: RETENTION_ACTOR }, verified.id, dest.mirror, { reason: 'test' })).rejects.toMatchObject({
       code: 'INVALID_STATE',
       message: expect.stringMatching(/no retention of its own/) as unknown,
     });

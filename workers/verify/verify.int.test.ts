@@ -40,7 +40,7 @@ async function waitForRun(runId: string, timeoutMs = 30_000) {
 }
 
 async function verify(pointId: string) {
-  const run = await requestVerify(operator, pointId);
+  const run = await requestVerify({ actor: operator }, pointId);
   expect(run.status).toBe('QUEUED');
   expect(run.kind).toBe('VERIFY');
   const finished = await waitForRun(run.id);
@@ -74,7 +74,7 @@ beforeAll(async () => {
   const [spawned] = await Promise.all([spawnWorker(WORKER_ENV), createDatabase(sourceDb, SAMPLE_SCHEMA_SQL)]);
   worker = spawned;
   const pgc = connectionParts();
-  const source = await createSource(operator, {
+  const source = await createSource({ actor: operator }, {
     kind: 'postgres',
     name: uniqueName('src'),
     config: { host: pgc.host, port: pgc.port, database: sourceDb, user: pgc.user, ...(pgc.password ? { password: pgc.password } : {}) },
@@ -179,9 +179,9 @@ describe('verify: recovery points', () => {
   });
 
   it('needs backup:run, and a point that exists', async () => {
-    await expect(requestVerify(viewer, points[0]!.id)).rejects.toMatchObject({ code: 'FORBIDDEN' });
-    await expect(requestVerify(operator, crypto.randomUUID())).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(requestVerify(operator, 'not-a-uuid')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(requestVerify({ actor: viewer }, points[0]!.id)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(requestVerify({ actor: operator }, crypto.randomUUID())).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(requestVerify({ actor: operator }, 'not-a-uuid')).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect((await verifyAuditChain()).ok).toBe(true);
   });
 });

@@ -56,9 +56,9 @@ describe('the example engine through the generic verbs', () => {
   });
 
   it('creates a source of its kind (probed, config parsed by its schema) and refuses bad config', async () => {
-    const source = await createSource(operator, { kind: 'example', name: uniqueName('example-src'), config: { path: sourceFile } });
+    const source = await createSource({ actor: operator }, { kind: 'example', name: uniqueName('example-src'), config: { path: sourceFile } });
     expect(source).toMatchObject({ kind: 'example', config: { path: sourceFile }, hasPassword: false });
-    const bad = await createSource(operator, { kind: 'example', name: uniqueName('example-bad'), config: { path: 'relative' } }).catch((e: unknown) => e);
+    const bad = await createSource({ actor: operator }, { kind: 'example', name: uniqueName('example-bad'), config: { path: 'relative' } }).catch((e: unknown) => e);
     expect(isDomainError(bad) && bad.code).toBe('VALIDATION');
 
     const destination = await db().destination.create({ data: { name: uniqueName('example-dest'), kind: 'local', config: { path: dir } } });
@@ -96,12 +96,12 @@ describe('the example engine through the generic verbs', () => {
   });
 
   it('has restore targets parsed and checked by the engine when the restore is requested', async () => {
-    const refused = (target: unknown) => requestRestore(operator, pointId, { target }).catch((e: unknown) => (isDomainError(e) ? e.code : e));
+    const refused = (target: unknown) => requestRestore({ actor: operator }, pointId, { target }).catch((e: unknown) => (isDomainError(e) ? e.code : e));
     expect(await refused({ path: sourceFile })).toBe('CONFLICT');
     expect(await refused({ path: 'relative' })).toBe('VALIDATION');
     expect(await refused({ database: 'orders' })).toBe('VALIDATION');
     const target = { path: path.join(dir, 'restored.bin') };
-    const run = await requestRestore(operator, pointId, { target });
+    const run = await requestRestore({ actor: operator }, pointId, { target });
     expect(run).toMatchObject({ kind: 'RESTORE', status: 'QUEUED' });
     expect((await db().run.findUniqueOrThrow({ where: { id: run.id } })).params).toEqual({ target, mode: 'new' });
   });

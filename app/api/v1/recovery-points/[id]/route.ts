@@ -3,8 +3,8 @@ import { getRecoveryPoint } from '@/server/recovery-points';
 import { deleteRecoveryPoint } from '@/server/retention';
 import { otherMethods } from '@/server/http/fallbacks';
 
-export const GET = route<{ id: string }>(async ({ actor, params }) => getRecoveryPoint(actor, params.id));
+export const GET = route<{ id: string }>(async ({ verb, params }) => getRecoveryPoint(verb, params.id));
 
-export const DELETE = route<{ id: string }>(async ({ actor, params }) => deleteRecoveryPoint(actor, params.id));
+export const DELETE = route<{ id: string }>(async ({ verb, params }) => deleteRecoveryPoint(verb, params.id));
 
 export const { POST, PUT, PATCH } = otherMethods('GET', 'DELETE');

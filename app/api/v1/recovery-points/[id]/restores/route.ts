@@ -3,7 +3,7 @@ import { requestRestore } from '@/server/restores';
 import { otherMethods } from '@/server/http/fallbacks';
 
 export const POST = route<{ id: string }>(
-  async ({ actor, params, body }) => requestRestore(actor, params.id, await body()),
+  async ({ verb, params, body }) => requestRestore(verb, params.id, await body()),
   { status: 202 },
 );
 

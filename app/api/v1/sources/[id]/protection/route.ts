@@ -2,6 +2,6 @@ import { route } from '@/server/http/route';
 import { protectionStatus } from '@/server/recovery-points';
 import { otherMethods } from '@/server/http/fallbacks';
 
-export const GET = route<{ id: string }>(async ({ actor, params }) => protectionStatus(actor, params.id));
+export const GET = route<{ id: string }>(async ({ verb, params }) => protectionStatus(verb, params.id));
 
 export const { POST, PUT, PATCH, DELETE } = otherMethods('GET');
