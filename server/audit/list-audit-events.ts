@@ -2,12 +2,23 @@ import { z } from 'zod';
 import { authorize } from '@/server/auth/permissions';
 import { readerOf, type VerbContext } from '@/server/shared/context';
 
+// AuditEvent.id is a PostgreSQL bigint: a larger `before` would reach the database and fail there (a 500).
+const MAX_EVENT_ID = 2n ** 63n - 1n;
+// Target types are short nouns and ids are uuids (or a few dozen characters); 200 leaves room and stops pastes.
+const MAX_TARGET_CHARS = 200;
+
 export const ListAuditEventsInput = z.object({
-  targetType: z.string().optional(),
-  targetId: z.string().optional(),
+  targetType: z.string().max(MAX_TARGET_CHARS).optional(),
+  targetId: z.string().max(MAX_TARGET_CHARS).optional(),
   // 200 is plenty for one screen; larger exports page with `before`.
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  before: z.coerce.bigint().optional(),
+  // Digits only, so `1.5`, `0x10` or `1e3` are refused rather than coerced; then the id range.
+  before: z
+    .string()
+    .regex(/^\d{1,19}$/, { message: 'before must be an audit event id (a whole number)' })
+    .transform((s) => BigInt(s))
+    .refine((n) => n >= 1n && n <= MAX_EVENT_ID, { message: `before must be from 1 to ${MAX_EVENT_ID}` })
+    .optional(),
 });
 export type ListAuditEventsInput = z.infer<typeof ListAuditEventsInput>;
 

@@ -1,6 +1,7 @@
 import { ZodError } from 'zod';
 import { isDomainError, type ErrorCode } from '@/server/shared/errors';
 import { logger } from '@/server/shared/logger';
+import { domainErrorFromPrisma } from '@/server/shared/prisma-errors';
 
 /** The one place where error codes become HTTP statuses. */
 const STATUS: Record<ErrorCode, number> = {
@@ -18,14 +19,30 @@ const STATUS: Record<ErrorCode, number> = {
   INTERNAL: 500,
 };
 
+// An answer is read by a person or a form: 20 issues and 1000 characters say what is wrong. A hostile body (5000
+// unknown keys, a 20 000-element array of wrong types) would otherwise be echoed back at many times its size.
+const MAX_ISSUES = 20;
+const MAX_MESSAGE_CHARS = 1_000;
+const MAX_ISSUE_CHARS = 200;
+const MAX_PATH_SEGMENTS = 40;
+
+const cut = (s: string, max: number) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
+
 export function errorResponse(e: unknown): Response {
   if (e instanceof ZodError) {
-    const issues = e.issues.map((i) => ({ path: i.path.map(String), message: i.message }));
-    const message = issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
-    return json({ error: { code: 'VALIDATION', message, details: { issues } } }, 422);
+    const issues = e.issues.slice(0, MAX_ISSUES).map((i) => ({
+      path: i.path.slice(0, MAX_PATH_SEGMENTS).map((p) => cut(String(p), MAX_ISSUE_CHARS)),
+      message: cut(i.message, MAX_ISSUE_CHARS),
+    }));
+    const more = e.issues.length > MAX_ISSUES ? `; and ${e.issues.length - MAX_ISSUES} more` : '';
+    const message = issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ') + more;
+    return json({ error: { code: 'VALIDATION', message: cut(message, MAX_MESSAGE_CHARS), details: { issues } } }, 422);
   }
-  if (isDomainError(e)) {
-    return json({ error: { code: e.code, message: e.message, details: e.details } }, STATUS[e.code]);
+  const mapped = isDomainError(e) ? e : domainErrorFromPrisma(e);
+  if (mapped) {
+    // The code only: a Prisma message quotes the query's arguments, which can hold what a client sent.
+    if (!isDomainError(e)) logger.warn({ prismaCode: (e as { code?: unknown }).code }, 'database refused a request; answered as %s', mapped.code);
+    return json({ error: { code: mapped.code, message: cut(mapped.message, MAX_MESSAGE_CHARS), details: mapped.details } }, STATUS[mapped.code]);
   }
   // Unknown errors are logged with their stack and answered without it.
   logger.error({ err: e }, 'unhandled error in route');

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { authorize, type Actor } from '@/server/auth/permissions';
+import { IsoDateTimeInRange } from '@/server/shared/bounded-date';
 import { db } from '@/server/shared/db';
 import { DomainError } from '@/server/shared/errors';
 import { toRunDto } from './run-dto';
@@ -10,7 +11,8 @@ export const ListRunsInput = z.object({
   kind: z.enum(['BACKUP', 'RESTORE', 'VERIFY']).optional(),
   // One screen of runs; older ones page with `before`.
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  before: z.string().datetime().optional(),
+  // In range: year 0 passed z.string().datetime() and PostgreSQL refused it (a 500).
+  before: IsoDateTimeInRange.optional(),
 });
 export type ListRunsInput = z.infer<typeof ListRunsInput>;
 

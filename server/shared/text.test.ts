@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z, ZodError } from 'zod';
-import { assertCleanInput, hasControlChars, noControlChars } from './text';
+import { assertCleanInput, hasControlChars, MAX_INPUT_DEPTH, noControlChars } from './text';
 
 const paths = (fn: () => void): string[] => {
   try {
@@ -60,5 +60,26 @@ describe('assertCleanInput', () => {
 
   it('throws a ZodError with the message the edge shows', () => {
     expect(() => assertCleanInput({ name: '\u0000' }, 'body')).toThrow(/control characters/);
+  });
+});
+
+describe('assertCleanInput: nesting', () => {
+  // Found by server/http/hostile-sweep.int.test.ts: `{"a":{"a":…}}` 20 000 levels deep (120 KB) overflowed the
+  // recursive walk's stack, a 500 on every route that takes a body.
+  it('refuses values nested deeper than MAX_INPUT_DEPTH with a 422-shaped issue, without overflowing', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 50_000; i++) deep = { a: deep };
+    const [p, ...rest] = paths(() => assertCleanInput(deep, 'body'));
+    expect(rest).toEqual([]);
+    expect(p).toBe(['body', ...Array(MAX_INPUT_DEPTH).fill('a')].join('.'));
+    let list: unknown = [];
+    for (let i = 0; i < 50_000; i++) list = [list];
+    expect(paths(() => assertCleanInput(list, 'body'))).toHaveLength(1);
+  });
+
+  it('accepts MAX_INPUT_DEPTH levels', () => {
+    let deep: unknown = 'x';
+    for (let i = 0; i < MAX_INPUT_DEPTH; i++) deep = { a: deep };
+    expect(paths(() => assertCleanInput(deep, 'body'))).toEqual([]);
   });
 });

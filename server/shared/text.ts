@@ -30,9 +30,19 @@ function shownKey(key: string): string {
   return clean.length > SHOWN_KEY_CHARS ? `${clean.slice(0, SHOWN_KEY_CHARS)}…` : clean;
 }
 
+/**
+ * How deep an input may nest objects and arrays. The deepest body this API takes (a policy's
+ * `copies[i].retention.tiers[j].afterDays`) is 6 levels; 32 leaves room for engine configs, while a 1 MiB body of
+ * `{"a":{"a":…}}` (hundreds of thousands of levels) is refused before any recursive code (this walk, zod,
+ * JSON.stringify into an audit row) can overflow the stack.
+ */
+export const MAX_INPUT_DEPTH = 32;
+
 function walk(value: unknown, path: (string | number)[], report: (path: (string | number)[], message: string) => void): void {
   if (typeof value === 'string') {
     if (hasControlChars(value)) report(path, CONTROL_CHARS_MESSAGE);
+  } else if (value !== null && typeof value === 'object' && path.length >= MAX_INPUT_DEPTH) {
+    report(path, `must not nest objects or arrays deeper than ${MAX_INPUT_DEPTH} levels`);
   } else if (Array.isArray(value)) {
     value.forEach((item, i) => walk(item, [...path, i], report));
   } else if (value !== null && typeof value === 'object') {
@@ -45,7 +55,7 @@ function walk(value: unknown, path: (string | number)[], report: (path: (string 
 
 /**
  * Any parsed JSON value (or a record of query/path parameters) whose strings, at any depth, and object keys are
- * free of control characters. The refinement shared by every input the HTTP edge accepts.
+ * free of control characters, nested at most MAX_INPUT_DEPTH levels. The refinement shared by every input the HTTP edge accepts.
  */
 export const CleanInput = z.unknown().superRefine((value, ctx) => {
   walk(value, [], (path, message) => ctx.addIssue({ code: 'custom', path, message }));
