@@ -23,8 +23,8 @@ import { findServerBinDir, startScramCluster } from '@/server/testing/scram-clus
 
 // Each test file gets its own queue so only this file's workers take its jobs.
 process.env.LIFEBOAT_QUEUE_PREFIX = uniqueName('lbtest-worker');
-// Fast failure detection for the tests: a beat a second, dead after 4 s without one, swept every second; a failed
-// pg_dump (retryable: the engine cannot tell a transient failure from a permanent one) is retried after 0.5 s, 1 s.
+// Fast failure detection for the tests: a beat a second, dead after 4 s without one, swept every second; a pg_dump
+// that could not reach its server (CONNECTION_FAILED, the one retryable engine error) is retried after 0.5 s, 1 s.
 const FAST = {
   LIFEBOAT_HEARTBEAT_MS: '1000',
   LIFEBOAT_RUN_STALE_SECONDS: '4',

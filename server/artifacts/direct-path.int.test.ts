@@ -93,7 +93,7 @@ describe('direct path (pg_dump → zstd without Node in between)', () => {
         compressionLevel: 3,
         recipients: [keys.recipient],
       }),
-    ).rejects.toMatchObject({ code: 'TOOL_FAILED', message: expect.stringMatching(/pg_dump failed: .*does not exist/) });
+    ).rejects.toMatchObject({ code: 'INVALID_CONFIG', message: expect.stringMatching(/pg_dump failed: .*does not exist/) });
     await expect(readFile(path.join(root, 'data.pgdump.zst.age'))).rejects.toMatchObject({ code: 'ENOENT' });
     expect(await childProcesses(['zstd', 'age', 'pg_dump'])).toEqual([]);
   });

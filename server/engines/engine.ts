@@ -23,7 +23,8 @@ export interface Engine<Config, Secrets, Target> extends EngineDefinition<Config
    * Optional early check of a restore target, called by the restore verb when the restore is *requested* (the
    * worker's `restore` still refuses an existing target on its own). Resolves if the target looks usable; rejects
    * with `TARGET_EXISTS` (it exists already), `INVALID_CONFIG` (target, config or secrets do not parse, or the
-   * target is a name the engine never restores into) or `CONNECTION_FAILED`. Creates nothing.
+   * target is a name the engine never restores into), `AUTH_FAILED`, `PERMISSION_DENIED` or `CONNECTION_FAILED`.
+   * Creates nothing.
    */
   checkRestoreTarget?(config: Config, secrets: Secrets, target: Target, options?: EngineProbeOptions): Promise<void>;
 
@@ -239,19 +240,30 @@ export interface EngineRestoreResult {
 }
 
 export type EngineErrorCode =
-  /** Config, secrets or target failed validation. */
+  /**
+   * Config, secrets or target failed validation, or the server says the config is wrong: the database does not
+   * exist, the tool is older than the server, TLS required by one side and missing on the other.
+   */
   | 'INVALID_CONFIG'
   /** `getEngine` was asked for a kind that does not exist. */
   | 'UNKNOWN_ENGINE'
   /** The restore target already exists; Lifeboat never restores over existing data. */
   | 'TARGET_EXISTS'
-  /** Could not reach or log in to the source/target. */
+  /**
+   * Could not reach the server or lost it: refused, timed out, reset, closed unexpectedly, starting up or shutting
+   * down, too many connections. The one transient code: it is retried.
+   */
   | 'CONNECTION_FAILED'
-  /** Logged in, but the role lacks a privilege the operation needs (e.g. CREATEDB for a restore). */
+  /** Reached the server, but it refused the login: wrong or missing password, unknown role, pg_hba.conf, NOLOGIN. */
+  | 'AUTH_FAILED'
+  /** Logged in, but the role lacks a privilege the operation needs (a table it may not read, CREATEDB for a restore). */
   | 'PERMISSION_DENIED'
   /** The dump/restore tool is not installed where the worker runs. */
   | 'TOOL_NOT_FOUND'
-  /** The tool exited non-zero (message carries its stderr tail). */
+  /**
+   * The tool exited non-zero for a reason the engine could not classify (message carries its stderr tail). Not
+   * retried: a tool that failed for an unknown reason fails the same way again far more often than not.
+   */
   | 'TOOL_FAILED'
   /** The tool "succeeded" but produced nothing usable (zero bytes, wrong header). */
   | 'EMPTY_OUTPUT'
@@ -270,11 +282,15 @@ export class EngineError extends Error {
   }
 
   /**
-   * Whether trying again unchanged could help. Callers map false to BullMQ's UnrecoverableError.
-   * A failed tool may be a transient network error or a permanent one; we cannot tell, so we allow a retry.
+   * Whether trying again unchanged could help; the runner retries only these (with backoff, up to the run kind's
+   * attempts) and fails the rest at once. The rule: only `CONNECTION_FAILED` (the server was unreachable or dropped
+   * us, a state that passes). Everything else is permanent until someone changes something: credentials
+   * (`AUTH_FAILED`: retrying a wrong password only repeats failed logins on the user's server), grants, config, the
+   * installed tools, or a tool failure the engine could not classify (`TOOL_FAILED`). So an engine must map a
+   * transient failure to `CONNECTION_FAILED` itself, e.g. by matching its tool's stderr (postgres/classify-error.ts).
    */
   get retryable(): boolean {
-    return this.code === 'CONNECTION_FAILED' || this.code === 'TOOL_FAILED';
+    return this.code === 'CONNECTION_FAILED';
   }
 }
 

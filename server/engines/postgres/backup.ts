@@ -5,6 +5,7 @@ import { EngineError, type EngineBackup, type EngineBackupResult, type EngineBac
 import { describeExit, type ProcessExit, type SpawnedProcess } from '@/server/process';
 
 import { pgDumpArgs, versionArgs } from './argv';
+import { toolFailureCode } from './classify-error';
 import { withClient } from './client';
 import type { PostgresConfig, PostgresSecrets } from './config';
 import { createProgressReporter } from './progress';
@@ -120,7 +121,7 @@ export function backupPostgres(
     if (exit.spawnError !== undefined) return spawnFailure('pg_dump', tools, exit.spawnError);
     if (exit.code !== 0) {
       const detail = summarizeStderr('pg_dump', exit.stderrTail) || describeExit(exit);
-      return new EngineError('TOOL_FAILED', `pg_dump failed: ${detail}`);
+      return new EngineError(toolFailureCode(exit.stderrTail), `pg_dump failed: ${detail}`);
     }
     if (bytes === 0) return new EngineError('EMPTY_OUTPUT', 'pg_dump exited successfully but produced no output');
     if (bytes < CUSTOM_FORMAT_MAGIC.length) return new EngineError('EMPTY_OUTPUT', `pg_dump produced only ${bytes} bytes`);
@@ -222,7 +223,7 @@ export function backupPostgresTo(
     if (exit.spawnError !== undefined) throw spawnFailure('pg_dump', tools, exit.spawnError);
     if (exit.code !== 0) {
       const detail = summarizeStderr('pg_dump', exit.stderrTail) || describeExit(exit);
-      throw new EngineError('TOOL_FAILED', `pg_dump failed: ${detail}`);
+      throw new EngineError(toolFailureCode(exit.stderrTail), `pg_dump failed: ${detail}`);
     }
     const metadata = await metadataPromise;
     progress.flush();

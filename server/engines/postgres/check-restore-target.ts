@@ -1,4 +1,5 @@
 import { EngineError, type EngineProbeOptions } from '../engine';
+import { classifyClientError } from './classify-error';
 import { describeServer, pgErrorMessage, withClient } from './client';
 import type { PostgresConfig, PostgresRestoreTarget, PostgresSecrets } from './config';
 
@@ -22,7 +23,7 @@ export async function checkPostgresRestoreTarget(
         const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [target.database]);
         return rowCount === 1;
       } catch (err) {
-        throw new EngineError('CONNECTION_FAILED', `could not list the databases on ${describeServer(config)}: ${pgErrorMessage(err)}`, { cause: err });
+        throw new EngineError(classifyClientError(err) ?? 'CONNECTION_FAILED', `could not list the databases on ${describeServer(config)}: ${pgErrorMessage(err)}`, { cause: err });
       }
     },
     options.signal,

@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { ConnectionOptions } from 'node:tls';
 
 import { EngineError } from '../engine';
+import { classifyClientError } from './classify-error';
 import { APPLICATION_NAME, CONNECT_TIMEOUT_SECONDS } from './argv';
 import type { PostgresConfig, PostgresSecrets, PostgresSslMode } from './config';
 
@@ -65,7 +66,8 @@ export async function withClient<T>(
     try {
       await client.connect();
     } catch (err) {
-      throw new EngineError('CONNECTION_FAILED', `could not connect to ${describeServer(config)} (database "${database}", user "${config.user}"): ${pgErrorMessage(err)}`, {
+      // Unrecognised connect failures stay CONNECTION_FAILED (retried), as a network problem is their likeliest cause.
+      throw new EngineError(classifyClientError(err) ?? 'CONNECTION_FAILED', `could not connect to ${describeServer(config)} (database "${database}", user "${config.user}"): ${pgErrorMessage(err)}`, {
         cause: err,
       });
     }

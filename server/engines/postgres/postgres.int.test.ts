@@ -192,9 +192,9 @@ describe('postgres engine (integration)', () => {
   });
 
   it.each([
-    ['database', { database: `nope_${suffix}` }, new RegExp(`pg_dump failed: .*database "nope_${suffix}" does not exist`)],
-    ['role', { user: `ghost_${suffix}` }, new RegExp(`pg_dump failed: .*role "ghost_${suffix}" does not exist`)],
-  ])('rejects done readably and stores nothing when the %s does not exist', async (_what, override, message) => {
+    ['database', { database: `nope_${suffix}` }, 'INVALID_CONFIG', new RegExp(`pg_dump failed: .*database "nope_${suffix}" does not exist`)],
+    ['role', { user: `ghost_${suffix}` }, 'AUTH_FAILED', new RegExp(`pg_dump failed: .*role "ghost_${suffix}" does not exist`)],
+  ] as const)('rejects done readably and stores nothing when the %s does not exist', async (_what, override, code, message) => {
     const keys = keysFor(`run-missing-${_what}`);
     const { stream, done } = postgresEngine.backup({ ...sourceConfig, ...override }, {});
     const putting = driver.put(keys.data, stream);
@@ -202,7 +202,7 @@ describe('postgres engine (integration)', () => {
     putting.catch(() => undefined);
 
     const err = await done.then(() => undefined, (e: unknown) => e);
-    expect(isEngineError(err, 'TOOL_FAILED'), String(err)).toBe(true);
+    expect(isEngineError(err, code), String(err)).toBe(true);
     expect((err as Error).message).toMatch(message);
     await expect(putting).rejects.toBe(err);
     expect(await driver.head(keys.data)).toBeNull();
@@ -338,7 +338,7 @@ describe('postgres engine with a misbehaving pg_dump', () => {
   });
 
   it.each([
-    ['partial', 'TOOL_FAILED', /^pg_dump failed: query failed: ERROR: permission denied for table secret$/],
+    ['partial', 'PERMISSION_DENIED', /^pg_dump failed: query failed: ERROR: permission denied for table secret$/],
     ['empty', 'EMPTY_OUTPUT', /produced no output/],
     ['garbage', 'EMPTY_OUTPUT', /not a custom-format archive/],
   ] as const)('%s output: done rejects with %s and storage keeps nothing', async (mode, code, message) => {
@@ -392,7 +392,7 @@ describe('postgres engine against a password-checking server (integration)', () 
     // Its rejection is checked after `done`'s, which settles later (once pg_dump and its version probe are gone).
     putting.catch(() => undefined);
     const err = await done.then(() => undefined, (e: unknown) => e);
-    expect(isEngineError(err, 'TOOL_FAILED'), String(err)).toBe(true);
+    expect(isEngineError(err, 'AUTH_FAILED'), String(err)).toBe(true);
     expect((err as Error).message).toMatch(/^pg_dump failed: .*password authentication failed for user "postgres"/);
     expect((err as Error).message).not.toContain('definitely-wrong');
     await expect(putting).rejects.toBe(err);
@@ -401,7 +401,7 @@ describe('postgres engine against a password-checking server (integration)', () 
     // No password at all must not fall back to anything the worker has (PGPASSWORD etc.).
     const none = postgresEngine.backup(cfg, {});
     none.stream.resume();
-    await expect(none.done).rejects.toThrow(/pg_dump failed: .*(password|no password supplied)/);
+    await expect(none.done).rejects.toMatchObject({ code: 'AUTH_FAILED', message: expect.stringMatching(/pg_dump failed: .*(password|no password supplied)/) });
 
     const good = postgresEngine.backup(cfg, { password: PASSWORD });
     const goodKeys = keysFor('run-right-password');
@@ -427,7 +427,7 @@ describe('postgres engine against a password-checking server (integration)', () 
 
     const wrongKeys = keysFor('run-direct-wrong-password');
     const err = await produce('definitely-wrong', wrongKeys.data).then(() => undefined, (e: unknown) => e);
-    expect(isEngineError(err, 'TOOL_FAILED'), String(err)).toBe(true);
+    expect(isEngineError(err, 'AUTH_FAILED'), String(err)).toBe(true);
     expect((err as Error).message).toMatch(/^pg_dump failed: .*password authentication failed for user "postgres"/);
     expect((err as Error).message).not.toContain('definitely-wrong');
     expect(await driver.head(wrongKeys.data)).toBeNull();

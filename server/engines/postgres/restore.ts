@@ -4,6 +4,7 @@ import { EngineError, type EngineRestoreOptions, type EngineRestoreResult } from
 import { describeExit } from '@/server/process';
 
 import { pgRestoreArgs } from './argv';
+import { classifyClientError, toolFailureCode } from './classify-error';
 import { describeServer, pgErrorMessage, sqlState, withClient } from './client';
 import type { PostgresConfig, PostgresRestoreTarget, PostgresSecrets } from './config';
 import { createProgressReporter } from './progress';
@@ -105,7 +106,7 @@ export async function restorePostgres(
   } else if (exit.spawnError !== undefined) {
     failure = spawnFailure('pg_restore', tools, exit.spawnError);
   } else if (exit.code !== 0) {
-    failure = new EngineError('TOOL_FAILED', `pg_restore failed: ${summarizeStderr('pg_restore', exit.stderrTail) || describeExit(exit)}`);
+    failure = new EngineError(toolFailureCode(exit.stderrTail), `pg_restore failed: ${summarizeStderr('pg_restore', exit.stderrTail) || describeExit(exit)}`);
   } else if (stdinError !== undefined) {
     // Exit 0 but it stopped reading early (EPIPE): the archive had bytes pg_restore never looked at.
     failure = new EngineError('TOOL_FAILED', `pg_restore exited before reading the whole archive: ${pgErrorMessage(stdinError)}`);
@@ -148,7 +149,8 @@ async function createDatabase(config: PostgresConfig, secrets: PostgresSecrets, 
             { cause: err },
           );
         }
-        throw new EngineError('TOOL_FAILED', `could not create database "${database}": ${pgErrorMessage(err)}`, { cause: err });
+        // E.g. the server shutting down under us (retried) or a disk full (not); unknown causes are not retried.
+        throw new EngineError(classifyClientError(err) ?? 'TOOL_FAILED', `could not create database "${database}": ${pgErrorMessage(err)}`, { cause: err });
       }
     },
     signal,

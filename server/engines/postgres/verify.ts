@@ -4,6 +4,7 @@ import { EngineError, type EngineRunOptions, type EngineVerifyResult } from '../
 import { describeExit } from '@/server/process';
 
 import { pgRestoreListArgs } from './argv';
+import { toolFailureCode } from './classify-error';
 import { createProgressReporter } from './progress';
 import { spawnFailure, spawnPgTool, summarizeStderr, type PostgresToolOptions } from './run-tool';
 
@@ -111,8 +112,10 @@ export async function verifyPostgres(
   if (inputError !== undefined) throw inputError;
   if (exit.spawnError !== undefined) throw spawnFailure('pg_restore', tools, exit.spawnError);
   if (exit.code !== 0) {
+    // No server here: only "written by a newer pg_dump" (INVALID_CONFIG) is told apart; a damaged archive stays
+    // TOOL_FAILED, which is not retried.
     throw new EngineError(
-      'TOOL_FAILED',
+      toolFailureCode(exit.stderrTail),
       `pg_restore --list rejected the archive: ${summarizeStderr('pg_restore', exit.stderrTail) || describeExit(exit)}`,
     );
   }
