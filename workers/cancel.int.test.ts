@@ -6,10 +6,11 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '@/server/auth/permissions';
 import { cancelRun } from '@/server/runs/cancel-run';
-import { closeCancelPublisher } from '@/server/runs/cancel-channel';
+import { closeCancelPublisher, subscribeCancels } from '@/server/runs/cancel-channel';
 import { createRun } from '@/server/runs/create-run';
 import { requestBackup } from '@/server/runs/request-backup';
-import { closeProducer } from '@/server/jobs/producer';
+import { closeProducer, runJobPending } from '@/server/jobs/producer';
+import { withTransaction } from '@/server/shared/context';
 import { db, disconnectDb } from '@/server/shared/db';
 import { env } from '@/server/shared/env';
 import { createDatabase, dropDatabase, serverUrl, uniqueName, withClient } from '@/server/testing/pg';
@@ -65,7 +66,7 @@ describe('worker: cancellation reaches the worker at once', () => {
     try {
       await locker.query('BEGIN');
       await locker.query('LOCK TABLE t IN ACCESS EXCLUSIVE MODE');
-      const run = await requestBackup(operator, source.id);
+      const run = await requestBackup({ actor: operator }, source.id);
       await waitForRun(run.id, (r) => r.status === 'RUNNING', 60_000, () => worker?.output() ?? '');
       const until = Date.now() + 30_000;
       while ((await dumpSessions(database)).waiting === 0) {
@@ -74,7 +75,7 @@ describe('worker: cancellation reaches the worker at once', () => {
       }
 
       const asked = Date.now();
-      const answer = await cancelRun(SYSTEM_ACTOR, run.id);
+      const answer = await cancelRun({ actor: SYSTEM_ACTOR }, run.id);
       expect(answer.cancelRequested).toBe(true);
       const finished = await waitForRun(run.id, isTerminal, 30_000, () => worker?.output() ?? '');
       const took = Date.now() - asked;
@@ -100,7 +101,7 @@ describe('worker: cancellation reaches the worker at once', () => {
     const redis = new Redis(env().REDIS_URL);
     try {
       await executeRun(run.id, 'test-worker', redis, async () => {
-        await cancelRun(SYSTEM_ACTOR, run.id);
+        await cancelRun({ actor: SYSTEM_ACTOR }, run.id);
         return {};
       });
     } finally {
@@ -111,5 +112,60 @@ describe('worker: cancellation reaches the worker at once', () => {
     expect(finished.cancelRequested).toBe(true);
     const logs = (await db().runLog.findMany({ where: { runId: run.id } })).map((l) => l.message);
     expect(logs.some((m) => m.includes('finished before the cancel arrived'))).toBe(true);
+  });
+
+  it('in a caller\'s transaction, publishes the cancel only at its commit and never after a rollback; refuses a bare one', async () => {
+    const source = await addSource(uniqueName('lbt_cancel_tx'), policyId);
+    // RUNNING on a worker that does not exist: nothing acts on the message, the test only listens for it.
+    const run = await db().$transaction((tx) =>
+      createRun(tx, 'BACKUP', { actor: operator, sourceId: source.id, destinationId: null, details: { sourceId: source.id } }),
+    );
+    await db().run.update({ where: { id: run.id }, data: { status: 'RUNNING', workerId: 'nobody', heartbeatAt: new Date() } });
+    const listener = new Redis(env().REDIS_URL);
+    const heard: string[] = [];
+    try {
+      await subscribeCancels(listener, (id) => heard.push(id));
+      // 300 ms: a publish on the local Redis arrives in a few ms; this only makes a premature one visible.
+      const settle = () => new Promise((r) => setTimeout(r, 300));
+
+      class Abort extends Error {}
+      const rolledBack = await withTransaction({ actor: SYSTEM_ACTOR }, async (_tx, ctx) => {
+        expect((await cancelRun(ctx, run.id)).cancelRequested).toBe(true);
+        await settle();
+        expect(heard).toEqual([]);
+        throw new Abort('the caller fails after the cancel');
+      }).catch((e: unknown) => e);
+      expect(rolledBack).toBeInstanceOf(Abort);
+      await settle();
+      expect(heard).toEqual([]);
+      expect((await db().run.findUniqueOrThrow({ where: { id: run.id } })).cancelRequested).toBe(false);
+
+      await expect(db().$transaction((tx) => cancelRun({ actor: SYSTEM_ACTOR, tx }, run.id))).rejects.toThrow(/withTransaction/);
+      expect((await db().run.findUniqueOrThrow({ where: { id: run.id } })).cancelRequested).toBe(false);
+
+      await withTransaction({ actor: SYSTEM_ACTOR }, async (_tx, ctx) => {
+        await cancelRun(ctx, run.id);
+        await settle();
+        expect(heard).toEqual([]);
+      });
+      await expect.poll(() => heard, { timeout: 5_000 }).toEqual([run.id]);
+    } finally {
+      listener.disconnect();
+      await db().run.update({ where: { id: run.id }, data: { status: 'FAILED', workerId: null, finishedAt: new Date() } });
+    }
+  });
+
+  it('a backup requested in a caller\'s transaction that rolls back leaves neither a run nor a job', async () => {
+    const source = await addSource(uniqueName('lbt_backup_tx'), policyId);
+    class Abort extends Error {}
+    let runId: string | undefined;
+    const outcome = await withTransaction({ actor: operator }, async (_tx, ctx) => {
+      runId = (await requestBackup(ctx, source.id)).id;
+      throw new Abort('the caller fails after the request');
+    }).catch((e: unknown) => e);
+    expect(outcome).toBeInstanceOf(Abort);
+    expect(runId).toBeDefined();
+    expect(await db().run.findUnique({ where: { id: runId! } })).toBeNull();
+    expect(await runJobPending(runId!, 0)).toBe(false);
   });
 });

@@ -65,7 +65,7 @@ describe('worker: retries follow the error class', () => {
   it('retries a backup of an unreachable database after a backoff, and it succeeds once the database is back', async () => {
     const port = await freePort();
     const source = await addSource(database, policyId, port);
-    const run = await requestBackup(operator, source.id);
+    const run = await requestBackup({ actor: operator }, source.id);
     // The first attempt fails to connect (transient), and the run goes back to the queue with its attempt spent.
     const queued = await waitForRun(run.id, (r) => (r.status === 'QUEUED' && r.attempt === 1) || isTerminal(r), 60_000, output);
     expect(queued.status, queued.error ?? '').toBe('QUEUED');
@@ -85,7 +85,7 @@ describe('worker: retries follow the error class', () => {
     const source = await addSource(database, policyId);
     // A stored config the engine's schema refuses: INVALID_CONFIG, which no retry can cure.
     await db().source.update({ where: { id: source.id }, data: { config: { host: '', port: 'not-a-port' } } });
-    const run = await requestBackup(operator, source.id);
+    const run = await requestBackup({ actor: operator }, source.id);
     const finished = await waitForRun(run.id, isTerminal, 60_000, output);
     expect(finished.status).toBe('FAILED');
     expect(finished.error).toMatch(/port/);

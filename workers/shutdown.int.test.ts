@@ -41,7 +41,7 @@ describe('worker: graceful shutdown', () => {
     // 2 MB/s: the ~24 MB dump takes ~12 s, so SIGTERM lands mid-stream; the 1 s grace then runs out.
     const stopping = await spawnWorker({ ...FAST, LIFEBOAT_FAULT_THROTTLE_BPS: String(2 * 1024 * 1024), LIFEBOAT_SHUTDOWN_GRACE_SECONDS: '1' });
     workers.push(stopping);
-    const run = await requestBackup(operator, source.id);
+    const run = await requestBackup({ actor: operator }, source.id);
     await waitForRun(run.id, (r) => r.status === 'RUNNING' && r.bytesDone > 0n, 60_000, stopping.output);
     // Only now may the other worker exist: it must not have taken the job first.
     const other = await spawnWorker(FAST);

@@ -85,7 +85,7 @@ describe('worker: PostgreSQL backup and restore', () => {
     await createDatabase(sourceDb, SAMPLE_SCHEMA_SQL);
     const source = await addSource(sourceDb);
 
-    const backup = await requestBackup(operator, source.id);
+    const backup = await requestBackup({ actor: operator }, source.id);
     expect(backup.status).toBe('QUEUED');
     const finished = await waitForRun(backup.id, terminal);
     expect(finished.status, finished.error ?? '').toBe('SUCCEEDED');
@@ -111,7 +111,7 @@ describe('worker: PostgreSQL backup and restore', () => {
 
   it('fails a backup whose pg_dump fails, with a readable error and no recovery point', async () => {
     const source = await addSource(uniqueName('lbt_missing'));
-    const run = await requestBackup(operator, source.id);
+    const run = await requestBackup({ actor: operator }, source.id);
     const finished = await waitForRun(run.id, terminal);
     expect(finished.status).toBe('FAILED');
     expect(finished.error).toMatch(/does not exist/);
@@ -133,7 +133,7 @@ describe('worker: PostgreSQL backup and restore', () => {
         policyId,
         testConnection: false,
       });
-      const run = await requestBackup(operator, source.id);
+      const run = await requestBackup({ actor: operator }, source.id);
       const finished = await waitForRun(run.id, terminal);
       expect(finished.status).toBe('FAILED');
       expect(finished.error).toMatch(/password authentication failed for user "postgres"/);
@@ -155,7 +155,7 @@ describe('worker: PostgreSQL backup and restore', () => {
     databases.push(sourceDb);
     await createDatabase(sourceDb, 'CREATE TABLE t (id int); INSERT INTO t VALUES (1);');
     const source = await addSource(sourceDb);
-    const backup = await requestBackup(operator, source.id);
+    const backup = await requestBackup({ actor: operator }, source.id);
     expect((await waitForRun(backup.id, terminal)).status).toBe('SUCCEEDED');
     const point = await db().recoveryPoint.findUniqueOrThrow({ where: { runId: backup.id } });
     // Refused when requested (defect 9); the engine's own refusal in the worker is in the engine conformance suite.
@@ -174,7 +174,7 @@ describe('worker: encryption keys', () => {
     await createDatabase(sourceDb, SAMPLE_SCHEMA_SQL);
     const source = await addSource(sourceDb);
 
-    const first = await requestBackup(operator, source.id);
+    const first = await requestBackup({ actor: operator }, source.id);
     expect((await waitForRun(first.id, terminal)).status).toBe('SUCCEEDED');
     const pointA = await db().recoveryPoint.findUniqueOrThrow({ where: { runId: first.id }, include: { key: true } });
     expect(pointA.codec).toBe('zstd+age');
@@ -184,7 +184,7 @@ describe('worker: encryption keys', () => {
 
     const rotated = await rotateKey({ actor: admin });
     expect(rotated.recipient).not.toBe(pointA.key!.recipient);
-    const second = await requestBackup(operator, source.id);
+    const second = await requestBackup({ actor: operator }, source.id);
     expect((await waitForRun(second.id, terminal)).status).toBe('SUCCEEDED');
     const pointB = await db().recoveryPoint.findUniqueOrThrow({ where: { runId: second.id } });
     expect(pointB.keyId).toBe(rotated.id);
@@ -227,7 +227,7 @@ describe('worker: encryption keys', () => {
     databases.push(sourceDb);
     await createDatabase(sourceDb, SAMPLE_SCHEMA_SQL);
     const source = await addSource(sourceDb);
-    const backup = await requestBackup(operator, source.id);
+    const backup = await requestBackup({ actor: operator }, source.id);
     expect((await waitForRun(backup.id, terminal)).status).toBe('SUCCEEDED');
     const point = await db().recoveryPoint.findUniqueOrThrow({ where: { runId: backup.id } });
     const file = path.join(backupsDir, point.location);
@@ -266,7 +266,7 @@ describe('worker: crash recovery', () => {
     await worker?.stop(); // only the slow worker may take the job
     // 2 MB/s: the ~24 MB dump takes ~12 s, so the kill lands mid-stream.
     const slow = await spawnWorker({ ...FAST, LIFEBOAT_FAULT_THROTTLE_BPS: String(2 * 1024 * 1024) });
-    const run = await requestBackup(operator, bigSourceId);
+    const run = await requestBackup({ actor: operator }, bigSourceId);
     if (maxAttempts) await db().run.update({ where: { id: run.id }, data: { maxAttempts } });
     await waitForRun(run.id, (r) => r.status === 'RUNNING' && r.bytesDone > 0n, 60_000);
     await slow.stop('SIGKILL');
@@ -314,9 +314,9 @@ describe('worker: cancellation', () => {
     await worker?.stop();
     const slow = await spawnWorker({ ...FAST, LIFEBOAT_FAULT_THROTTLE_BPS: String(1024 * 1024) });
     try {
-      const run = await requestBackup(operator, source.id);
+      const run = await requestBackup({ actor: operator }, source.id);
       await waitForRun(run.id, (r) => r.status === 'RUNNING', 60_000);
-      await cancelRun(SYSTEM_ACTOR, run.id);
+      await cancelRun({ actor: SYSTEM_ACTOR }, run.id);
       const finished = await waitForRun(run.id, terminal, 30_000);
       expect(finished.status).toBe('CANCELLED');
       expect(await db().recoveryPoint.count({ where: { runId: run.id } })).toBe(0);

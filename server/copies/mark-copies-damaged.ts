@@ -7,13 +7,15 @@ import type { Tx } from '@/server/shared/db';
 export interface DamagedCopy {
   copyId: string;
   destinationId: string;
+  /** The row's new `jobGeneration` (this re-arming's), to enqueue the re-make under (`enqueueCopy`). */
+  jobGeneration: number;
   /** The error the row now carries ("damaged at verification: sha256 mismatch (…)"). */
   error: string;
 }
 
 /**
  * Self-healing after a verification: each COPY_OK copy whose size/sha256 check failed (missing, damaged, unreadable)
- * becomes COPY_FAILED with "damaged at verification: <fault>" and its attempts reset, so `readableObjects` no longer
+ * becomes COPY_FAILED with "damaged at verification: <fault>", its attempts reset and its job generation bumped, so `readableObjects` no longer
  * offers it to restores and a copy job (the caller enqueues one after the commit, `enqueueCopy`) may claim it again
  * and re-make it from an intact object. Audited (`copy.damaged`) in the caller's transaction: the verify run's
  * finishing one. Only when another object of the point is intact: with nothing intact there is nothing to re-make
@@ -35,8 +37,9 @@ export async function markCopiesDamaged(
     const rows = await tx.recoveryPointCopy.updateManyAndReturn({
       where: { id: o.copyId, recoveryPointId: input.pointId, status: 'COPY_OK' },
       // attempts 0: a re-make gets the full claim budget; a COPY_OK row holds no claim that could still finish it.
-      data: { status: 'COPY_FAILED', error, attempts: 0, leaseUntil: null },
-      select: { id: true, destinationId: true, location: true },
+      // A new generation with it: the reset attempts would otherwise repeat the earlier making's job ids.
+      data: { status: 'COPY_FAILED', error, attempts: 0, leaseUntil: null, jobGeneration: { increment: 1 } },
+      select: { id: true, destinationId: true, location: true, jobGeneration: true },
     });
     const row = rows[0];
     if (!row) continue;
@@ -46,7 +49,7 @@ export async function markCopiesDamaged(
       targetId: row.id,
       details: { recoveryPointId: input.pointId, destinationId: row.destinationId, location: row.location, runId: input.runId, fault: o.fault, error },
     });
-    marked.push({ copyId: row.id, destinationId: row.destinationId, error });
+    marked.push({ copyId: row.id, destinationId: row.destinationId, jobGeneration: row.jobGeneration, error });
   }
   return marked;
 }

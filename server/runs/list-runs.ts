@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { authorize, type Actor } from '@/server/auth/permissions';
+import { authorize } from '@/server/auth/permissions';
 import { IsoDateTimeInRange } from '@/server/shared/bounded-date';
-import { db } from '@/server/shared/db';
+import { readerOf, type VerbContext } from '@/server/shared/context';
 import { DomainError } from '@/server/shared/errors';
 import { toRunDto } from './run-dto';
 
@@ -16,14 +16,14 @@ export const ListRunsInput = z.object({
 });
 export type ListRunsInput = z.infer<typeof ListRunsInput>;
 
-export async function listRuns(actor: Actor | null, raw: unknown) {
-  authorize(actor, 'run:read');
+export async function listRuns(ctx: VerbContext, raw: unknown) {
+  authorize(ctx.actor, 'run:read');
   const parsed = ListRunsInput.safeParse(raw);
   if (!parsed.success) {
     throw new DomainError('VALIDATION', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
   }
   const input = parsed.data;
-  const runs = await db().run.findMany({
+  const runs = await readerOf(ctx).run.findMany({
     where: {
       sourceId: input.sourceId,
       status: input.status,

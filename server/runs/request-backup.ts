@@ -1,18 +1,23 @@
-import { authorize, type Actor } from '@/server/auth/permissions';
-import { db, type Tx } from '@/server/shared/db';
+import { authorize } from '@/server/auth/permissions';
+import { afterCommit, withTransaction, type VerbContext } from '@/server/shared/context';
+import type { Tx } from '@/server/shared/db';
 import { DomainError, notFound } from '@/server/shared/errors';
 import { SourceId } from '@/server/inventory/get-source';
 import { createRun, enqueueRun } from './create-run';
 import { toRunDto } from './run-dto';
 
-/** "Back up now": the run and its audit event commit together, then the job is enqueued. */
-export async function requestBackup(actor: Actor | null, rawSourceId: unknown) {
+/**
+ * "Back up now": the run and its audit event commit together, then the job is enqueued (in a caller's transaction,
+ * at its commit).
+ */
+export async function requestBackup(ctx: VerbContext, rawSourceId: unknown) {
+  const { actor } = ctx;
   authorize(actor, 'backup:run');
   const parsed = SourceId.safeParse(rawSourceId);
   if (!parsed.success) throw notFound('source', String(rawSourceId));
   const sourceId = parsed.data;
 
-  const run = await db().$transaction(async (tx) => {
+  const run = await withTransaction(ctx, async (tx) => {
     const source = await tx.source.findUnique({
       where: { id: sourceId },
       select: { id: true, name: true, policy: { select: { destinationId: true } } },
@@ -21,7 +26,7 @@ export async function requestBackup(actor: Actor | null, rawSourceId: unknown) {
     const destinationId = source.policy?.destinationId ?? (await defaultDestinationId(tx));
     return createRun(tx, 'BACKUP', { actor, sourceId, destinationId, details: { sourceId, sourceName: source.name, destinationId } });
   });
-  await enqueueRun(run);
+  await afterCommit(ctx, () => enqueueRun(run));
   return toRunDto(run);
 }
 

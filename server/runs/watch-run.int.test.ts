@@ -61,8 +61,8 @@ afterAll(async () => {
 describe('watchRun', () => {
   it('two viewers share one subscription, both see every event, and the streams end at a terminal status', async () => {
     const channelsBefore = progressHub().channelCount();
-    const a = await watchRun(viewer, runId, new AbortController().signal);
-    const b = await watchRun(viewer, runId, new AbortController().signal);
+    const a = await watchRun({ actor: viewer }, runId, new AbortController().signal);
+    const b = await watchRun({ actor: viewer }, runId, new AbortController().signal);
     // The current state comes first, read from the catalog after subscribing.
     const [firstA, firstB] = await Promise.all([readEvents(a, 1), readEvents(b, 1)]);
     expect(firstA.events[0]).toMatchObject({ runId, status: 'RUNNING' });
@@ -85,8 +85,8 @@ describe('watchRun', () => {
   it('a viewer that leaves releases the channel; the others keep receiving', async () => {
     const channelsBefore = progressHub().channelCount();
     const leaving = new AbortController();
-    const a = await watchRun(viewer, runId, leaving.signal);
-    const b = await watchRun(viewer, runId, new AbortController().signal);
+    const a = await watchRun({ actor: viewer }, runId, leaving.signal);
+    const b = await watchRun({ actor: viewer }, runId, new AbortController().signal);
     await Promise.all([readEvents(a, 1), readEvents(b, 1)]);
     leaving.abort();
     expect(progressHub().channelCount()).toBe(channelsBefore + 1);
@@ -97,6 +97,6 @@ describe('watchRun', () => {
   });
 
   it('answers 404 for an unknown run before opening anything', async () => {
-    await expect(watchRun(viewer, '00000000-0000-4000-8000-000000000000', new AbortController().signal)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(watchRun({ actor: viewer }, '00000000-0000-4000-8000-000000000000', new AbortController().signal)).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 });

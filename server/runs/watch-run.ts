@@ -1,4 +1,5 @@
-import { authorize, type Actor } from '@/server/auth/permissions';
+import { authorize } from '@/server/auth/permissions';
+import type { VerbContext } from '@/server/shared/context';
 import { getRun } from './get-run';
 import type { RunProgressEvent } from './progress';
 import { progressHub } from './progress-hub';
@@ -11,9 +12,11 @@ const KEEPALIVE_MS = 15_000;
  * A server-sent-event stream of one run's progress: the current state first, then every event the worker publishes,
  * ending after a terminal status. The browser falls back to polling GET /runs/{id} if the stream drops.
  */
-export async function watchRun(actor: Actor | null, runId: string, signal: AbortSignal): Promise<ReadableStream<Uint8Array>> {
-  authorize(actor, 'run:read');
-  const run = await getRun(actor, runId); // 404s before any stream is opened
+export async function watchRun(ctx: VerbContext, runId: string, signal: AbortSignal): Promise<ReadableStream<Uint8Array>> {
+  authorize(ctx.actor, 'run:read');
+  // The stream outlives any transaction: both reads go to the pool.
+  const reads: VerbContext = { actor: ctx.actor };
+  const run = await getRun(reads, runId); // 404s before any stream is opened
   const encoder = new TextEncoder();
   let closed = false;
   let keepalive: NodeJS.Timeout | undefined;
@@ -51,7 +54,7 @@ export async function watchRun(actor: Actor | null, runId: string, signal: Abort
         if (!closed) controller.enqueue(encoder.encode(`: keepalive\n\n`));
       }, KEEPALIVE_MS);
       // Read the state again after subscribing so nothing published in between is missed.
-      const current = await getRun(actor, runId).catch(() => run);
+      const current = await getRun(reads, runId).catch(() => run);
       send({
         runId,
         status: current.status,

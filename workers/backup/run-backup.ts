@@ -80,7 +80,7 @@ export const runBackup: RunHandler = async (claimed, ctx) => {
   return {
     details: { bytes: stored.size, sha256: stored.sha256, location: keys.data, codec: artifact.codec, copies: copies.length },
     afterCommit: async () => {
-      for (const copy of copies) await enqueueCopy(copy.id, 0);
+      for (const copy of copies) await enqueueCopy({ id: copy.id, jobGeneration: 0, attempts: 0 });
     },
     onCommit: async (tx) => {
       const point = await tx.recoveryPoint.create({

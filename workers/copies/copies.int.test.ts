@@ -10,6 +10,7 @@ import { createDestination } from '@/server/inventory';
 import { createSource } from '@/server/inventory/create-source';
 import { closeProducer } from '@/server/jobs/producer';
 import { enqueueCopy } from '@/server/copies/enqueue-copy';
+import { markCopiesDamaged } from '@/server/copies/mark-copies-damaged';
 import { createPolicy } from '@/server/policies';
 import { requestVerify } from '@/server/recovery-points/request-verify';
 import { deleteRecoveryPoint } from '@/server/retention/delete-recovery-point';
@@ -71,7 +72,7 @@ async function makeSource(policyId: string) {
 }
 
 async function backup(sourceId: string) {
-  const run = await requestBackup(operator, sourceId);
+  const run = await requestBackup({ actor: operator }, sourceId);
   const finished = await waitForRun(run.id);
   expect(finished.status, finished.error ?? '').toBe('SUCCEEDED');
   return db().recoveryPoint.findUniqueOrThrow({ where: { runId: run.id }, include: { copies: true } });
@@ -245,7 +246,7 @@ describe('copies: 3-2-1-1-0', () => {
     try {
       const extra = await createDestination({ actor: admin }, { name: uniqueName('local-extra'), kind: 'local', config: { path: extraDir } });
       const copy = await db().recoveryPointCopy.create({ data: { recoveryPointId: older.id, destinationId: extra.id, location: older.location, position: 1 } });
-      await enqueueCopy(copy.id, 0);
+      await enqueueCopy(copy);
       const done = await waitFor('copy from copy', () => db().recoveryPointCopy.findUniqueOrThrow({ where: { id: copy.id } }), (c) => c.status !== 'COPY_PENDING');
       expect(done.status, done.error ?? '').toBe('COPY_OK');
       expect(crypto.createHash('sha256').update(fs.readFileSync(path.join(extraDir, older.location))).digest('hex')).toBe(older.sha256);
@@ -398,6 +399,38 @@ describe('copies: 3-2-1-1-0', () => {
     expect(await db().recoveryPointCopy.findUniqueOrThrow({ where: { id: copyId } })).toMatchObject({ status: 'COPY_OK', verifyFault: 'SHA256_MISMATCH' });
     expect(await db().auditEvent.count({ where: { action: 'copy.damaged', targetId: copyId } })).toBe(2);
   }, 90_000);
+
+  it('a re-armed copy whose re-make enqueue was lost is re-made by the sweep (its job id is not the first making\'s)', async () => {
+    const policy = await createPolicy({ actor: operator }, { name: uniqueName('policy'), destinationId: localDest.id, copyDestinationIds: [s3Dest.id] });
+    const source = await makeSource(policy.id);
+    const point = await backup(source.id);
+    const copyId = point.copies[0]!.id;
+    // The first making's job (attempts 0) completes; BullMQ remembers its id for a day.
+    await waitFor('copy ok', () => db().recoveryPointCopy.findUniqueOrThrow({ where: { id: copyId } }), (c) => c.status === 'COPY_OK');
+    // A verification found the copy damaged and re-armed it (attempts back to 0), but its own enqueue was lost (Redis
+    // down at that moment): only the sweep can start the re-make now.
+    const marked = await db().$transaction((tx) =>
+      markCopiesDamaged(tx, operator, {
+        pointId: point.id,
+        runId: crypto.randomUUID(),
+        objects: [
+          { role: 'primary', copyId: null, ok: true },
+          { role: 'copy', copyId, ok: false, fault: 'SHA256_MISMATCH', error: 'sha256 mismatch (test)' },
+        ],
+      }),
+    );
+    expect(marked.map((m) => m.copyId)).toEqual([copyId]);
+    expect(await db().recoveryPointCopy.findUniqueOrThrow({ where: { id: copyId } })).toMatchObject({ status: 'COPY_FAILED', attempts: 0 });
+    // The sweep (every 1 s, for copies idle 2 s) must enqueue a job BullMQ takes: under the first making's id it would
+    // be ignored, and the copy would sit COPY_FAILED until Redis forgot that job.
+    const healed = await waitFor(
+      'copy re-made by the sweep',
+      () => db().recoveryPointCopy.findUniqueOrThrow({ where: { id: copyId } }),
+      (c) => c.status === 'COPY_OK',
+      20_000,
+    );
+    expect(healed).toMatchObject({ sha256: point.sha256, attempts: 1, error: null, jobGeneration: 1 });
+  }, 60_000);
 
   describe('deleting a point while a copy of it is being uploaded', () => {
     /** A point and a copy of it to s3rver that the test runs in-process, slowed so the upload lasts ~4 s. */

@@ -16,10 +16,10 @@ export async function retryStaleCopies(idleSeconds: number, now = new Date()): P
       // Something left to copy from: the primary, or (once retention pruned it) another OK copy.
       recoveryPoint: { OR: [{ primaryDeletedAt: null }, { copies: { some: { status: 'COPY_OK' } } }] },
     },
-    select: { id: true, attempts: true },
+    select: { id: true, jobGeneration: true, attempts: true },
     // A bounded batch per sweep; the next sweep takes the rest.
     take: 100,
   });
-  for (const copy of copies) await enqueueCopy(copy.id, copy.attempts);
+  for (const copy of copies) await enqueueCopy(copy);
   return copies.map((c) => c.id);
 }

@@ -92,7 +92,7 @@ export const runVerify: RunHandler = async (claimed, ctx) => {
         for (const copy of damaged) {
           const name = point.copies.find((c) => c.id === copy.copyId)?.destination.name ?? copy.destinationId;
           // A lost enqueue is not lost work: the copy is COPY_FAILED with attempts left, so the copy sweep takes it.
-          await enqueueCopy(copy.copyId, 0, `remake-${run.id}`);
+          await enqueueCopy({ id: copy.copyId, jobGeneration: copy.jobGeneration, attempts: 0 });
           await ctx.log('info', `re-making the damaged copy on destination "${name}" from an intact object (copy job queued)`);
         }
       },

@@ -81,7 +81,7 @@ beforeAll(async () => {
     policyId: policy.id,
     testConnection: false,
   });
-  const backups = await Promise.all(Array.from({ length: 5 }, () => requestBackup(operator, source.id)));
+  const backups = await Promise.all(Array.from({ length: 5 }, () => requestBackup({ actor: operator }, source.id)));
   for (const b of backups) {
     const run = await waitForRun(b.id);
     expect(run.status, run.error ?? '').toBe('SUCCEEDED');

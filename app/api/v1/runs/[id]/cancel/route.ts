@@ -2,6 +2,6 @@ import { route } from '@/server/http/route';
 import { cancelRun } from '@/server/runs';
 import { otherMethods } from '@/server/http/fallbacks';
 
-export const POST = route<{ id: string }>(async ({ actor, params }) => cancelRun(actor, params.id), { status: 202 });
+export const POST = route<{ id: string }>(async ({ verb, params }) => cancelRun(verb, params.id), { status: 202 });
 
 export const { GET, PUT, PATCH, DELETE } = otherMethods('POST');

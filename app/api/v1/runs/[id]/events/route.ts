@@ -4,8 +4,8 @@ import { otherMethods } from '@/server/http/fallbacks';
 
 export const dynamic = 'force-dynamic';
 
-export const GET = route<{ id: string }>(async ({ actor, params, req }) => {
-  const stream = await watchRun(actor, params.id, req.signal);
+export const GET = route<{ id: string }>(async ({ verb, params, req }) => {
+  const stream = await watchRun(verb, params.id, req.signal);
   return new Response(stream, {
     headers: {
       'content-type': 'text/event-stream; charset=utf-8',

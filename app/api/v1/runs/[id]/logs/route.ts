@@ -2,6 +2,6 @@ import { route } from '@/server/http/route';
 import { listRunLogs } from '@/server/runs';
 import { otherMethods } from '@/server/http/fallbacks';
 
-export const GET = route<{ id: string }>(async ({ actor, params }) => ({ items: await listRunLogs(actor, params.id) }));
+export const GET = route<{ id: string }>(async ({ verb, params }) => ({ items: await listRunLogs(verb, params.id) }));
 
 export const { POST, PUT, PATCH, DELETE } = otherMethods('GET');
