@@ -1,181 +1,397 @@
 /**
- * npm run bench: Lifeboat's backup and restore path against the shell pipelines an operator would write, in the
- * same run, on the same database, reported as wall-time ratios (never as pass/fail timings).
+ * npm run bench: Lifeboat's backup and restore against the shell pipelines an operator would write, on the same
+ * database, runs alternating (baseline, lifeboat, baseline, lifeboat …), reported as MEDIANS of wall time and of
+ * CPU time (user + sys, tools included) and as ratios; never as pass/fail timings.
  *
- *   backup baseline:   pg_dump -Fc -Z0 | zstd -3 -T0 | age -r KEY > file
- *   backup lifeboat:   pg_dump -Fc --compress=0 ══▶ zstd -3 → age → sha256 → local disk (and S3 via s3rver)
- *                      (══ the direct path: pg_dump writes into zstd's stdin, see produce-artifact.ts)
- *   restore baseline:  age -d -i key | zstd -d | pg_restore -d NEW
- *                      (the issue's `pg_restore -j 2` cannot read stdin: "parallel restore from standard input is not
- *                      supported". Decoding to a file first and then `pg_restore -j 2 FILE` took 29.8 s against 13.9 s
- *                      for the stdin pipeline on the 2-core machine, so the stdin pipeline is the fastest honest baseline.)
- *   restore lifeboat:  sha256 verify pass → age -d → zstd -d → pg_restore into a new database
+ *   backup baseline:   pg_dump -Fc -Z0 | zstd -3 -T0 | age -r KEY > file            (S3: … | aws s3 cp - s3://…)
+ *   restore baseline:  age -d -i key file | zstd -d | pg_restore -d NEW             (S3: aws s3 cp s3://… - | …)
+ *                      (`pg_restore -j 2` cannot read stdin: "parallel restore from standard input is not
+ *                      supported"; decoding to a file first and then `pg_restore -j 2 FILE` took 29.8 s against
+ *                      13.9 s for the stdin pipeline on the 2-core machine, so the stdin pipeline is the baseline.)
  *
- * BENCH_SCALE (default 100, the issue's ~1.5 GB pgbench dump) picks the pgbench scale; BENCH_RUNS (default 1)
- * repeats each measurement and keeps the fastest. The database is created once and reused.
+ * Three ways of running Lifeboat's side (BENCH_MODES, default all):
+ *   pipeline  produceArtifact / restoreArtifact in this process against local disk (the code path alone);
+ *   api       END TO END: `next start` + a real worker; POST /sources/{id}/backups (or /recovery-points/{id}/restores)
+ *             until GET /runs/{id} says SUCCEEDED, so claim latency, queue delay, probes and the manifest all count;
+ *   s3        the pipeline into s3rver (its own process) against the same pipeline ending in `aws s3 cp`; both the
+ *             default full re-read after upload (`verify: full`) and `verify: size`, and the restore back from it.
+ *
+ * Cases (BENCH_CASES, default `realistic,pgbench`):
+ *   realistic  ~BENCH_REALISTIC_MB (default 1024) MB of raw dump: jsonb, text, random bytea (bench/realistic-data.ts);
+ *              compresses to ~35-40%, so every cost after zstd shows. All modes.
+ *   pgbench    pgbench -i -s BENCH_SCALE (default 100, ~1 GB dump that compresses ~100:1). Modes from
+ *              BENCH_PGBENCH_MODES (default `pipeline`, to keep the whole bench near 10 minutes).
+ * BENCH_RUNS (default 3) rounds per comparison. Databases are created once and reused.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
+import readline from 'node:readline';
+import { z } from 'zod';
 import { generateIdentity } from '@/server/artifacts/keys';
 import { postgresEngine } from '@/server/engines/postgres';
+import type { StorageDriver } from '@/server/storage/driver';
 import { createLocalDiskDriver } from '@/server/storage/local-disk';
 import { createS3Driver } from '@/server/storage/s3';
-import { startS3rver } from '@/server/storage/testing/s3rver-harness';
-import { produceArtifact } from '@/workers/backup/produce-artifact';
+import { produceArtifact, type ProducedArtifact } from '@/workers/backup/produce-artifact';
 import { restoreArtifact } from '@/workers/restore/restore-artifact';
+import { startApiStack } from './api-stack';
+import { alternate, median, peakRssBytes, processCpuSeconds, rssSampler, sample, shell, type Comparison, type Sample } from './measure';
+import { ensurePgbenchDatabase, ensureRealisticDatabase, sql, type PgConn } from './realistic-data';
 
-const SCALE = Number(process.env.BENCH_SCALE ?? 100);
-const RUNS = Number(process.env.BENCH_RUNS ?? 1);
+const Mode = z.enum(['pipeline', 'api', 's3']);
+type Mode = z.infer<typeof Mode>;
+const Case = z.enum(['realistic', 'pgbench']);
+type Case = z.infer<typeof Case>;
+const split = (s: string) => s.split(',').map((v) => v.trim()).filter(Boolean);
+const CaseList = z.string().transform(split).pipe(z.array(Case).min(1));
+const ModeList = z.string().transform(split).pipe(z.array(Mode).min(1));
+const Knobs = z.object({
+  BENCH_CASES: CaseList.default(['realistic', 'pgbench']),
+  BENCH_MODES: ModeList.default(['pipeline', 'api', 's3']),
+  BENCH_PGBENCH_MODES: ModeList.default(['pipeline']),
+  // Three rounds: the median of three already ignores one disturbed run; more only lengthens the bench.
+  BENCH_RUNS: z.coerce.number().int().min(1).max(20).default(3),
+  // ~1 GB: the size the issue measured from outside, large enough that start-up costs are a small share.
+  BENCH_REALISTIC_MB: z.coerce.number().int().min(8).max(100_000).default(1024),
+  // Scale 100: the ~1 GB pgbench dump earlier figures were taken on.
+  BENCH_SCALE: z.coerce.number().int().min(1).max(10_000).default(100),
+});
+const knobs = Knobs.parse(process.env);
+
 // zstd level 3 on both sides: the CLI default, and what Lifeboat uses without a policy.
 const LEVEL = 3;
+// The issue's targets, per mode: end to end and pipeline within 5% of the shell, S3 within 15% of `aws s3 cp`.
+const TARGET: Record<Mode, number> = { pipeline: 1.05, api: 1.05, s3: 1.15 };
+// Lifeboat's worker must stay small enough to run next to the database it backs up.
+const RSS_TARGET_MB = 300;
 
 const url = new URL(process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
-const conn = { host: url.hostname, port: Number(url.port || 5432), user: decodeURIComponent(url.username || 'postgres') };
-const dbName = `lifeboat_bench_s${SCALE}`;
+const conn: PgConn = { host: url.hostname, port: Number(url.port || 5432), user: decodeURIComponent(url.username || 'postgres') };
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-bench-'));
+const MB = 1024 * 1024;
+const mb = (bytes: number) => `${(bytes / MB).toFixed(1)} MB`;
 
-async function sql(database: string, text: string) {
-  const c = new pg.Client({ ...conn, database });
-  await c.connect();
-  try {
-    return await c.query(text);
-  } finally {
-    await c.end();
-  }
+interface Row {
+  label: string;
+  mode: Mode;
+  result: Comparison<string>;
+  baseline: string;
+  lifeboat: string;
+  rssBytes?: number;
 }
 
-async function ensureBenchDatabase() {
-  const exists = await sql('postgres', `SELECT 1 FROM pg_database WHERE datname = '${dbName}'`);
-  if (exists.rowCount) return;
-  console.log(`creating ${dbName} with pgbench -i -s ${SCALE} (once; reused by later runs)…`);
-  await sql('postgres', `CREATE DATABASE ${dbName}`);
-  execFileSync('pgbench', ['-i', '-q', '-s', String(SCALE), '-h', conn.host, '-p', String(conn.port), '-U', conn.user, dbName], {
-    stdio: 'inherit',
+interface CaseReport {
+  name: string;
+  /** Where the time of the last end-to-end run of each direction went, from the run row and its log. */
+  timelines: string[];
+  rawBytes: number;
+  storedBytes: number;
+  codec: string;
+  rows: Row[];
+  check: string;
+}
+
+const dbUrl = (database: string) => `postgresql://${encodeURIComponent(conn.user)}@${conn.host}:${conn.port}/${database}`;
+const drop = (database: string) => sql(conn, 'postgres', `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+
+/** Row counts of every user table: the restore check (same counts as the source). */
+async function tableCounts(database: string): Promise<string> {
+  const tables = await sql(conn, database, `SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`);
+  const counts: string[] = [];
+  for (const { tablename } of tables.rows as { tablename: string }[]) {
+    const n = await sql(conn, database, `SELECT count(*)::bigint AS n FROM "${tablename}"`);
+    counts.push(`${tablename}=${(n.rows[0] as { n: string }).n}`);
+  }
+  return counts.join(' ');
+}
+
+async function assertSameData(source: string, restored: string): Promise<string> {
+  const [want, got] = await Promise.all([tableCounts(source), tableCounts(restored)]);
+  if (want !== got) throw new Error(`restored ${restored} differs from ${source}: ${got} vs ${want}`);
+  return want;
+}
+
+interface S3Server {
+  connection: { endpoint: string; region: string; forcePathStyle: boolean; credentials: { accessKeyId: string; secretAccessKey: string } };
+  bucket: string;
+  awsEnv: Record<string, string>;
+  close(): Promise<void>;
+}
+
+/** s3rver in a child process, and the environment that points `aws` at it (path style, no aws-chunked framing). */
+async function startS3Server(): Promise<S3Server> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 's3rver-process.ts')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`s3rver exited with ${code}`)));
+    readline.createInterface({ input: child.stdout! }).once('line', resolve);
   });
+  const info = JSON.parse(line) as Pick<S3Server, 'connection' | 'bucket'>;
+  const config = path.join(work, 'aws-config');
+  // when_required: like Lifeboat's own client, so that the CLI sends plain bodies s3rver stores as they are.
+  fs.writeFileSync(
+    config,
+    `[default]\nregion = ${info.connection.region}\nrequest_checksum_calculation = when_required\nresponse_checksum_validation = when_required\ns3 =\n  addressing_style = path\n`,
+  );
+  return {
+    ...info,
+    awsEnv: {
+      AWS_CONFIG_FILE: config,
+      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+      AWS_ACCESS_KEY_ID: info.connection.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: info.connection.credentials.secretAccessKey,
+      AWS_EC2_METADATA_DISABLED: 'true',
+      E: info.connection.endpoint,
+    },
+    close: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.stdin!.end();
+      }),
+  };
 }
 
-/** Runs `fn` RUNS times (with the run's index) and keeps the fastest. */
-async function timed<T>(fn: (run: number) => Promise<T>): Promise<{ ms: number; value: T }> {
-  let best: { ms: number; value: T } | undefined;
-  for (let i = 0; i < RUNS; i++) {
-    const start = process.hrtime.bigint();
-    const value = await fn(i);
-    const ms = Number(process.hrtime.bigint() - start) / 1e6;
-    if (!best || ms < best.ms) best = { ms, value };
-  }
-  return best!;
-}
-
-function shell(script: string, env: Record<string, string>) {
-  // The baseline is, by definition, a shell pipeline; pipefail so a failing stage fails the run.
-  const r = spawnSync('bash', ['-o', 'pipefail', '-c', script], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
-  if (r.status !== 0) throw new Error(`baseline failed (${r.status}): ${script}`);
-}
-
-/** Samples this process's RSS; the Lifeboat path runs in-process, so this is the worker's footprint. */
-function rssSampler() {
-  let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
-  return { stop: () => (clearInterval(timer), peak) };
-}
-
-const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-
-async function main() {
-  await ensureBenchDatabase();
+async function runCase(name: Case, database: string, modes: Mode[]): Promise<CaseReport> {
   const keys = await generateIdentity();
   const keyFile = path.join(work, 'key.txt');
   fs.writeFileSync(keyFile, keys.identity + '\n', { mode: 0o600 });
-  const dumpUrl = `postgresql://${conn.user}@${conn.host}:${conn.port}/${dbName}`;
-  const config = { ...conn, database: dbName };
+  const config = { ...conn, database };
   const driver = createLocalDiskDriver({ root: path.join(work, 'store') });
-
-  const baseFile = path.join(work, 'baseline.pgdump.zst.age');
-  const baseBackup = await timed(async () =>
-    shell(`pg_dump -Fc -Z0 --dbname="$U" | zstd -${LEVEL} -T0 -q | age -r "$R" > "$F"`, { U: dumpUrl, R: keys.recipient, F: baseFile }),
-  );
-  const rss = rssSampler();
-  // One key per run: every run encrypts to fresh age file keys, so the bytes differ, and the restore below must read
-  // the object of the run it takes the hashes from.
-  const lbBackup = await timed(async (run) => ({
-    key: `bench/${run}/data.pgdump.zst.age`,
-    ...(await produceArtifact({
-      engine: postgresEngine,
-      config,
-      secrets: {},
-      driver,
-      key: `bench/${run}/data.pgdump.zst.age`,
-      compressionLevel: LEVEL,
-      recipients: [keys.recipient],
-    })),
-  }));
-  const backupPeak = rss.stop();
-
-  // The same path into S3 (s3rver, in this process: its memory is not counted in the worker figure above).
-  const s3 = await startS3rver();
-  const s3Driver = createS3Driver({ ...s3.connection, bucket: s3.bucket });
-  const lbS3 = await timed(() =>
-    produceArtifact({
-      engine: postgresEngine,
-      config,
-      secrets: {},
-      driver: s3Driver,
-      key: `bench-${Date.now()}/data.pgdump.zst.age`,
-      compressionLevel: LEVEL,
-      recipients: [keys.recipient],
-    }),
-  );
-  await s3.close();
-
+  const baseFile = (run: number) => path.join(work, `baseline-${run}.pgdump.zst.age`);
+  const rows: Row[] = [];
   const restoreBase = `lifeboat_bench_rb_${process.pid}`;
   const restoreLb = `lifeboat_bench_rl_${process.pid}`;
-  const baseRestore = await timed(async () => {
-    await sql('postgres', `DROP DATABASE IF EXISTS ${restoreBase}`);
-    await sql('postgres', `CREATE DATABASE ${restoreBase}`);
-    shell(`age -d -i "$K" "$F" | zstd -d -q | pg_restore --no-owner --exit-on-error --dbname="$U"`, {
-      K: keyFile,
-      F: baseFile,
-      U: `postgresql://${conn.user}@${conn.host}:${conn.port}/${restoreBase}`,
-    });
-  });
-  const rss2 = rssSampler();
-  const lbRestore = await timed(async () => {
-    await sql('postgres', `DROP DATABASE IF EXISTS ${restoreLb}`);
-    return restoreArtifact({
-      engine: postgresEngine,
-      config,
-      secrets: {},
-      target: { database: restoreLb },
-      driver,
-      location: lbBackup.value.key,
-      codec: lbBackup.value.codec,
-      storedBytes: lbBackup.value.stored.size,
-      storedSha256: lbBackup.value.stored.sha256,
-      rawSha256: lbBackup.value.rawSha256,
-      identities: [keys.identity],
-    });
-  });
-  const restorePeak = rss2.stop();
+  let check = '';
+  const timelines: string[] = [];
 
-  const rows = await sql(restoreLb, 'SELECT count(*)::bigint AS n FROM pgbench_accounts');
-  await sql('postgres', `DROP DATABASE IF EXISTS ${restoreBase} WITH (FORCE)`);
-  await sql('postgres', `DROP DATABASE IF EXISTS ${restoreLb} WITH (FORCE)`);
-  fs.rmSync(work, { recursive: true, force: true });
+  const baselineBackup = (run: number, sink = `> "${baseFile(run)}"`, env: Record<string, string> = {}) =>
+    sample(() => shell(`pg_dump -Fc -Z0 --dbname="$U" | zstd -${LEVEL} -T0 -q | age -r "$R" ${sink}`, { U: dbUrl(database), R: keys.recipient, ...env }));
+  const baselineRestore = async (source: string, env: Record<string, string> = {}) => {
+    await drop(restoreBase);
+    return sample(async () => {
+      // Lifeboat's restore creates its target database too, so the baseline's CREATE is inside the timing.
+      await sql(conn, 'postgres', `CREATE DATABASE ${restoreBase}`);
+      await shell(`${source} | age -d -i "$K" | zstd -d -q | pg_restore --no-owner --exit-on-error --dbname="$U"`, { K: keyFile, U: dbUrl(restoreBase), ...env });
+    });
+  };
+  const produce = (target: StorageDriver, key: string) =>
+    produceArtifact({ engine: postgresEngine, config, secrets: {}, driver: target, key, compressionLevel: LEVEL, recipients: [keys.recipient] });
+  const restoreFrom = async (from: StorageDriver, artifact: ProducedArtifact) => {
+    await drop(restoreLb);
+    return sample(() =>
+      restoreArtifact({
+        engine: postgresEngine,
+        config,
+        secrets: {},
+        target: { database: restoreLb },
+        driver: from,
+        location: artifact.stored.key,
+        codec: artifact.codec,
+        storedBytes: artifact.stored.size,
+        storedSha256: artifact.stored.sha256,
+        rawSha256: artifact.rawSha256,
+        identities: [keys.identity],
+      }),
+    );
+  };
 
-  const ratio = (a: number, b: number) => (a / b).toFixed(3);
+  // Always produced once, untimed unless the pipeline mode times it: the sizes for the report.
+  let artifact: ProducedArtifact | undefined;
+  if (modes.includes('pipeline')) {
+    console.log(`[${name}] pipeline: backup ×${knobs.BENCH_RUNS}`);
+    const rss = rssSampler();
+    const backup = await alternate(knobs.BENCH_RUNS, {
+      baseline: (run) => baselineBackup(run),
+      lifeboat: async (run) => {
+        const s = await sample(() => produce(driver, `bench/${name}/${run}/data.pgdump.zst.age`));
+        // Each run encrypts to fresh age file keys: the restore below must read the object of the run it has the hashes of.
+        artifact = s.value;
+        return s;
+      },
+    });
+    rows.push({ label: 'backup  pipeline → local disk', mode: 'pipeline', result: backup, baseline: 'baseline', lifeboat: 'lifeboat', rssBytes: rss.stop() });
+    console.log(`[${name}] pipeline: restore ×${knobs.BENCH_RUNS}`);
+    const rss2 = rssSampler();
+    const restore = await alternate(knobs.BENCH_RUNS, {
+      baseline: () => baselineRestore(`cat "${baseFile(0)}"`),
+      lifeboat: () => restoreFrom(driver, artifact!),
+    });
+    rows.push({ label: 'restore pipeline ← local disk', mode: 'pipeline', result: restore, baseline: 'baseline', lifeboat: 'lifeboat', rssBytes: rss2.stop() });
+    check = await assertSameData(database, restoreLb);
+  }
+  artifact ??= await produce(driver, `bench/${name}/sizes/data.pgdump.zst.age`);
+  if (!fs.existsSync(baseFile(0))) await baselineBackup(0);
+
+  if (modes.includes('s3')) {
+    const s3 = await startS3Server();
+    try {
+      const full = createS3Driver({ ...s3.connection, bucket: s3.bucket, prefix: 'full' });
+      const sizeOnly = createS3Driver({ ...s3.connection, bucket: s3.bucket, prefix: 'size', verify: 'size' });
+      let s3Artifact: ProducedArtifact | undefined;
+      console.log(`[${name}] s3: backup ×${knobs.BENCH_RUNS} (aws s3 cp, verify full, verify size)`);
+      const rss = rssSampler();
+      const backup = await alternate(knobs.BENCH_RUNS, {
+        baseline: (run) => baselineBackup(run, `| aws --endpoint-url "$E" s3 cp --only-show-errors - "s3://${s3.bucket}/base/${run}"`, s3.awsEnv),
+        full: async (run) => {
+          const s = await sample(() => produce(full, `bench/${name}/${run}/data.pgdump.zst.age`));
+          s3Artifact = s.value;
+          return s;
+        },
+        size: (run) => sample(() => produce(sizeOnly, `bench/${name}/${run}/data.pgdump.zst.age`)),
+      });
+      const backupRss = rss.stop();
+      rows.push({ label: 'backup  → S3 (verify: full, default)', mode: 's3', result: backup, baseline: 'baseline', lifeboat: 'full', rssBytes: backupRss });
+      rows.push({ label: 'backup  → S3 (verify: size)', mode: 's3', result: backup, baseline: 'baseline', lifeboat: 'size' });
+      console.log(`[${name}] s3: restore ×${knobs.BENCH_RUNS}`);
+      const rss2 = rssSampler();
+      const restore = await alternate(knobs.BENCH_RUNS, {
+        baseline: () => baselineRestore(`aws --endpoint-url "$E" s3 cp --only-show-errors "s3://${s3.bucket}/base/0" -`, s3.awsEnv),
+        lifeboat: () => restoreFrom(full, s3Artifact!),
+      });
+      rows.push({ label: 'restore ← S3', mode: 's3', result: restore, baseline: 'baseline', lifeboat: 'lifeboat', rssBytes: rss2.stop() });
+      check ||= await assertSameData(database, restoreLb);
+    } finally {
+      await s3.close();
+    }
+  }
+
+  if (modes.includes('api')) {
+    console.log(`[${name}] api: starting next start + worker`);
+    const stack = await startApiStack(conn, work);
+    try {
+      const workerCpu = () => processCpuSeconds(stack.workerPid);
+      const created = await stack.api<{ id: string }>('POST', '/api/v1/sources', { kind: 'postgres', name: `bench-${name}`, config });
+      if (created.status !== 201) throw new Error(`POST /api/v1/sources answered ${created.status}: ${JSON.stringify(created.body)}`);
+      const sourceId = created.body.id;
+      let last = { runId: '', postedAt: 0, seenAt: 0 };
+      const backupOverApi = async () => {
+        const postedAt = Date.now();
+        const res = await stack.api<{ id: string }>('POST', `/api/v1/sources/${sourceId}/backups`);
+        if (res.status !== 202) throw new Error(`POST backups answered ${res.status}: ${JSON.stringify(res.body)}`);
+        const run = await stack.waitForRun(res.body.id);
+        if (run.status !== 'SUCCEEDED') throw new Error(`backup run ${res.body.id} ended ${run.status}: ${run.error}`);
+        last = { runId: res.body.id, postedAt, seenAt: Date.now() };
+        return res.body.id;
+      };
+      // Warm-up, untimed: the first request loads the route's chunk, the first backup creates the age key.
+      await backupOverApi();
+      let lastRunId = '';
+      console.log(`[${name}] api: backup ×${knobs.BENCH_RUNS}`);
+      const backup = await alternate(knobs.BENCH_RUNS, {
+        baseline: (run) => baselineBackup(run),
+        lifeboat: async () => {
+          const s = await sample(backupOverApi, workerCpu);
+          lastRunId = s.value;
+          return s;
+        },
+      });
+      rows.push({ label: 'backup  end to end (API → SUCCEEDED)', mode: 'api', result: backup, baseline: 'baseline', lifeboat: 'lifeboat' });
+      timelines.push(await timeline(stack, `${name}: last end-to-end backup`, last.runId, last.postedAt, last.seenAt));
+      const points = await stack.api<{ items: { id: string; runId: string }[] }>('GET', `/api/v1/sources/${sourceId}/recovery-points`);
+      const point = points.body.items.find((p) => p.runId === lastRunId);
+      if (!point) throw new Error(`no recovery point for run ${lastRunId}`);
+      const restoreApi = `lifeboat_bench_ra_${process.pid}`;
+      console.log(`[${name}] api: restore ×${knobs.BENCH_RUNS}`);
+      const restore = await alternate(knobs.BENCH_RUNS, {
+        baseline: () => baselineRestore(`cat "${baseFile(0)}"`),
+        lifeboat: async () => {
+          await drop(restoreApi);
+          return sample(async () => {
+            const postedAt = Date.now();
+            const res = await stack.api<{ id: string }>('POST', `/api/v1/recovery-points/${point.id}/restores`, { target: { database: restoreApi } });
+            if (res.status !== 202) throw new Error(`POST restores answered ${res.status}: ${JSON.stringify(res.body)}`);
+            const run = await stack.waitForRun(res.body.id);
+            if (run.status !== 'SUCCEEDED') throw new Error(`restore run ${res.body.id} ended ${run.status}: ${run.error}`);
+            last = { runId: res.body.id, postedAt, seenAt: Date.now() };
+          }, workerCpu);
+        },
+      });
+      rows.push({ label: 'restore end to end (API → SUCCEEDED)', mode: 'api', result: restore, baseline: 'baseline', lifeboat: 'lifeboat', rssBytes: peakRssBytes(stack.workerPid) });
+      timelines.push(await timeline(stack, `${name}: last end-to-end restore`, last.runId, last.postedAt, last.seenAt));
+      timelines.push(`${name}: worker RSS when idle after start ${mb(stack.workerIdleRssBytes)}, peak over all its runs ${mb(peakRssBytes(stack.workerPid))}`);
+      check ||= await assertSameData(database, restoreApi);
+      await drop(restoreApi);
+    } finally {
+      await stack.stop();
+    }
+  }
+
+  await drop(restoreBase);
+  await drop(restoreLb);
+  return { name, timelines, rawBytes: artifact.rawBytes ?? 0, storedBytes: artifact.stored.size, codec: artifact.codec, rows, check };
+}
+
+/**
+ * One line per step of a finished run, in seconds since the POST: request committed (createdAt), claimed
+ * (startedAt), each log line, finished, and when the bench saw it. Shows queue delay, claim latency, probes before
+ * the dump and the tail after it.
+ */
+async function timeline(stack: Awaited<ReturnType<typeof startApiStack>>, label: string, runId: string, postedAt: number, seenAt: number): Promise<string> {
+  const run = (await stack.api<{ createdAt: string; startedAt: string | null; finishedAt: string | null }>('GET', `/api/v1/runs/${runId}`)).body;
+  const logs = (await stack.api<{ items: { at: string; message: string }[] }>('GET', `/api/v1/runs/${runId}/logs`)).body.items;
+  const at = (iso: string | null) => (iso === null ? '?' : ((Date.parse(iso) - postedAt) / 1000).toFixed(3));
+  const steps = [
+    `  ${at(run.createdAt)} s  queued (POST committed)`,
+    `  ${at(run.startedAt)} s  claimed by the worker`,
+    ...logs.map((l) => `  ${at(l.at)} s  log: ${l.message.slice(0, 110)}`),
+    `  ${at(run.finishedAt)} s  finished`,
+    `  ${((seenAt - postedAt) / 1000).toFixed(3)} s  seen by the bench (event stream closed, run read)`,
+  ];
+  return [`${label} (run ${runId}), seconds after the POST:`, ...steps].join('\n');
+}
+
+function printReport(reports: CaseReport[]): void {
+  const med = (samples: Sample[], key: keyof Sample) => median(samples.map((s) => s[key]));
+  const header = ['', 'baseline s', 'lifeboat s', 'ratio', 'target', 'CPU s base', 'CPU s lb', 'CPU ratio', 'peak RSS'];
+  const widths = [40, 10, 10, 7, 8, 10, 9, 9, 10];
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' ');
   console.log('');
-  console.log(`pgbench scale ${SCALE}: raw dump ${mb(lbBackup.value.rawBytes ?? 0)}, stored ${mb(lbBackup.value.stored.size)} (${lbBackup.value.codec}); restored ${rows.rows[0].n} accounts`);
-  console.log(`backup  to local disk: lifeboat ${(lbBackup.ms / 1000).toFixed(2)} s, baseline ${(baseBackup.ms / 1000).toFixed(2)} s, ratio ${ratio(lbBackup.ms, baseBackup.ms)} (target <= 1.10)`);
-  console.log(`backup  to S3 (s3rver, upload re-read and verified): lifeboat ${(lbS3.ms / 1000).toFixed(2)} s, ratio ${ratio(lbS3.ms, baseBackup.ms)} against the same local-file baseline`);
-  console.log(`restore from local disk: lifeboat ${(lbRestore.ms / 1000).toFixed(2)} s, baseline ${(baseRestore.ms / 1000).toFixed(2)} s, ratio ${ratio(lbRestore.ms, baseRestore.ms)} (target <= 1.10)`);
-  console.log(`peak RSS of the worker process: backup ${mb(backupPeak)}, restore ${mb(restorePeak)} (target < 300 MB)`);
+  console.log(`medians of ${knobs.BENCH_RUNS} alternating runs; CPU = user+sys of the process and its tools (not the PostgreSQL server's)`);
+  for (const r of reports) {
+    console.log('');
+    console.log(`${r.name}: raw dump ${mb(r.rawBytes)}, stored ${mb(r.storedBytes)} (${r.codec}, ${((100 * r.storedBytes) / r.rawBytes).toFixed(0)}%)${r.check ? `; restored ${r.check}` : ''}`);
+    console.log(line(header));
+    for (const row of r.rows) {
+      const base = row.result[row.baseline]!;
+      const lb = row.result[row.lifeboat]!;
+      const ratio = med(lb, 'seconds') / med(base, 'seconds');
+      const rss = row.rssBytes === undefined ? '' : `${mb(row.rssBytes)}${row.rssBytes > RSS_TARGET_MB * MB ? ' !' : ''}`;
+      console.log(
+        line([
+          row.label,
+          med(base, 'seconds').toFixed(2),
+          med(lb, 'seconds').toFixed(2),
+          ratio.toFixed(3) + (ratio > TARGET[row.mode] ? ' !' : ''),
+          `<= ${TARGET[row.mode].toFixed(2)}`,
+          med(base, 'cpuSeconds').toFixed(2),
+          med(lb, 'cpuSeconds').toFixed(2),
+          (med(lb, 'cpuSeconds') / med(base, 'cpuSeconds')).toFixed(3),
+          rss,
+        ]),
+      );
+    }
+  }
+  console.log('');
+  console.log(`peak RSS: the bench process for pipeline and S3 rows (Lifeboat's path runs in it; s3rver has its own process),`);
+  console.log(`the worker process (VmHWM) for the end-to-end rows; target < ${RSS_TARGET_MB} MB. "!" marks a missed target.`);
+  console.log('end-to-end CPU is the worker alone (the web process only answers the requests and the polls).');
+  for (const r of reports) for (const t of r.timelines) console.log(`\n${t}`);
+}
+
+async function main() {
+  const reports: CaseReport[] = [];
+  for (const name of knobs.BENCH_CASES) {
+    const database = name === 'realistic' ? await ensureRealisticDatabase(conn, knobs.BENCH_REALISTIC_MB) : await ensurePgbenchDatabase(conn, knobs.BENCH_SCALE);
+    reports.push(await runCase(name, database, name === 'pgbench' ? knobs.BENCH_PGBENCH_MODES : knobs.BENCH_MODES));
+    for (const file of fs.readdirSync(work)) if (file !== 'stack.log') fs.rmSync(path.join(work, file), { recursive: true, force: true });
+  }
+  printReport(reports);
+  fs.rmSync(work, { recursive: true, force: true });
 }
 
 main().catch((e: unknown) => {
-  console.error(`bench failed: ${e instanceof Error ? e.message : String(e)}`);
-  fs.rmSync(work, { recursive: true, force: true });
+  console.error(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  console.error(`(work directory kept for inspection: ${work})`);
   process.exit(1);
 });

@@ -5,7 +5,8 @@
 #
 # Needed by the app and worker: PostgreSQL server binaries (initdb, pg_ctl, postgres: the private instance under
 # .data/), the client tools pg_dump/pg_restore/psql/pg_isready (the postgres engine), redis-server/redis-cli
-# (private instance, redis engine), zstd and age (artifact compression and encryption).
+# (private instance, redis engine), zstd and age (artifact compression and encryption), and awscli (`aws`: only
+# `npm run bench` uses it, as the `aws s3 cp` baseline the S3 destination is measured against).
 # --with-browser also requires Debian's /usr/bin/chromium for the Playwright e2e suite; Playwright's own browser
 # download (`npx playwright install`) is never used, so CI needs no access beyond the Debian mirror.
 #
@@ -16,7 +17,7 @@ with_browser=0
 for arg in "$@"; do
   case "$arg" in
     --with-browser) with_browser=1 ;;
-    -h | --help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "ensure-system: unknown option $arg (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -57,6 +58,7 @@ check_all() {
   need redis-tools "redis-cli" have redis-cli
   need zstd "zstd" have zstd
   need age "age" have age
+  need awscli "aws (npm run bench's S3 baseline)" have aws
   if [[ $with_browser -eq 1 ]]; then need chromium "/usr/bin/chromium" test -x /usr/bin/chromium; fi
 }
 

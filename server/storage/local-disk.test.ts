@@ -68,6 +68,16 @@ describe('local disk driver', () => {
     expect(await driver.list('')).toEqual(['a/d.txt', 'ab.txt']);
   });
 
+  it('stores a large object byte for byte across write batches and background syncs', async () => {
+    // ~70 MiB in uneven chunks: crosses many 1 MiB write batches and one 64 MiB background fdatasync.
+    const chunks = Array.from({ length: 1100 }, (_, i) => randomBytes(65_536 + ((i * 7919) % 3000)));
+    const data = Buffer.concat(chunks);
+    const result = await driver.put('big/object.bin', Readable.from(chunks));
+    expect(result).toEqual({ key: 'big/object.bin', size: data.length, sha256: sha256(data) });
+    expect(sha256(await buffer(await driver.get('big/object.bin')))).toBe(sha256(data));
+    expect(await allFiles()).toEqual([path.join('big', 'object.bin')]);
+  });
+
   it('stores objects owner-only', async () => {
     await driver.put('secret/dump', Readable.from(['x']));
     const info = await stat(path.join(root, 'secret', 'dump'));

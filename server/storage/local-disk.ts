@@ -20,6 +20,12 @@ const TEMP_PREFIX = '.lifeboat-tmp-';
 
 // A concurrent delete() prunes empty parent folders; retrying the mkdir+open a few times closes that race.
 const CREATE_ATTEMPTS = 3;
+// Producers hand over 64 KiB chunks (a child's stdout); gathering up to 1 MiB per writev() makes a sixteenth of
+// the syscalls and awaits for the price of holding 1 MiB.
+const WRITE_BATCH_BYTES = 1024 * 1024;
+// Flushing to disk in the background every 64 MiB (fdatasync on the libuv pool while writes go on) leaves the
+// fsync before the commit only the last stretch to wait for: on a 350 MB artifact it waited ~0.3 s for all of it.
+const BACKGROUND_SYNC_BYTES = 64 * 1024 * 1024;
 
 export interface LocalDiskDriverOptions {
   /** Directory holding every object; created on first write. */
@@ -70,15 +76,42 @@ export function createLocalDiskDriver(options: LocalDiskDriverOptions): StorageD
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       ({ fh, createdDir } = await createTemp(dir, tmpPath, key));
+      const file = fh;
       const hash = createHash('sha256');
       let size = 0;
-      // for-await gives back-pressure for free: the next chunk is pulled only after the previous one is on disk.
+      let batch: Buffer[] = [];
+      let batchBytes = 0;
+      let unsynced = 0;
+      let syncing: Promise<void> | undefined;
+      let syncError: unknown;
+      const writeBatch = async () => {
+        if (batchBytes === 0) return;
+        const buffers = batch;
+        unsynced += batchBytes;
+        batch = [];
+        batchBytes = 0;
+        await io(key, 'write', () => writevAll(file, buffers));
+        if (unsynced >= BACKGROUND_SYNC_BYTES && syncing === undefined) {
+          unsynced = 0;
+          // Not awaited: the next writes proceed meanwhile. Its failure is reported by the final sync below.
+          syncing = file.datasync().then(
+            () => void (syncing = undefined),
+            (err: unknown) => void ((syncError ??= err), (syncing = undefined)),
+          );
+        }
+      };
+      // for-await gives back-pressure for free: the next chunk is pulled only after the previous batch is written.
       for await (const chunk of body as AsyncIterable<Buffer | string>) {
         const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
         hash.update(buf);
         size += buf.length;
-        await io(key, 'write', () => writeAll(fh!, buf));
+        batch.push(buf);
+        batchBytes += buf.length;
+        if (batchBytes >= WRITE_BATCH_BYTES) await writeBatch();
       }
+      await writeBatch();
+      await syncing;
+      if (syncError !== undefined) throw ioError(key, 'fsync', syncError);
       signal?.throwIfAborted();
       await io(key, 'fsync', () => fh!.sync());
       await io(key, 'close', () => fh!.close());
@@ -241,11 +274,16 @@ function resolveRange(key: string, range: ByteRange | undefined, size: number): 
   return { start, end: Math.min(end ?? size - 1, size - 1) };
 }
 
-async function writeAll(fh: FileHandle, buf: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < buf.length) {
-    const { bytesWritten } = await fh.write(buf, offset, buf.length - offset);
-    offset += bytesWritten;
+/** writev until every byte is written (the kernel may take fewer than offered, e.g. on a full disk's last blocks). */
+async function writevAll(fh: FileHandle, buffers: Buffer[]): Promise<void> {
+  let rest = buffers;
+  while (rest.length > 0) {
+    let { bytesWritten } = await fh.writev(rest);
+    while (rest.length > 0 && bytesWritten >= rest[0]!.length) {
+      bytesWritten -= rest[0]!.length;
+      rest = rest.slice(1);
+    }
+    if (bytesWritten > 0) rest = [rest[0]!.subarray(bytesWritten), ...rest.slice(1)];
   }
 }
 

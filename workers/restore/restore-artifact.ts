@@ -1,8 +1,16 @@
 import fs from 'node:fs';
+import { mkdtemp, open, rm, statfs } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Transform, type Readable } from 'node:stream';
 import type { AnyEngine, EngineProgress, EngineRestoreResult } from '@/server/engines/engine';
 import type { StorageDriver } from '@/server/storage/driver';
 import { verifyAndDecode } from '@/server/artifacts/pipeline';
 import { allOrRootCause } from '@/server/artifacts/settle';
+
+// Spooling needs the object's size free in the temp dir plus this much headroom, so a restore never fills the
+// worker's disk to the last block (other runs and the OS need some too).
+const SPOOL_HEADROOM_BYTES = 512 * 1024 * 1024;
 
 export interface RestoreArtifactInput {
   engine: AnyEngine;
@@ -19,32 +27,94 @@ export interface RestoreArtifactInput {
   signal?: AbortSignal;
   onPhase?: (phase: 'verifying' | 'restoring') => void;
   onProgress?: (p: EngineProgress) => void;
+  /** Where a remote object is spooled during verification (default: the OS temp dir). */
+  spoolDir?: string;
 }
 
 /**
  * Verifies the stored object (size and sha256, one full read) before a single byte reaches the target, then reads it
  * again through age -d → zstd -d into the engine's restore. Shared by the restore worker and the benchmark.
+ *
+ * From a remote store (S3) the verification pass also writes the object to a private spool file (0600 in a 0700
+ * directory) and the decode pass reads that file, so the object is downloaded once instead of twice; the decode
+ * pass still checks the spool's sha256 again. Without room for the spool (size + headroom) it downloads twice.
+ * Local disk is read twice: a second read from the page cache is cheaper than a copy.
  */
 export async function restoreArtifact(input: RestoreArtifactInput): Promise<EngineRestoreResult> {
   input.onPhase?.('verifying');
-  const decoded = await verifyAndDecode(() => input.driver.get(input.location), {
-    codec: input.codec,
-    identities: input.identities,
-    expectedStoredSha256: input.storedSha256,
-    expectedStoredBytes: input.storedBytes,
-    expectedRawSha256: input.rawSha256 ?? undefined,
-    signal: input.signal,
-    onVerifyProgress: (bytes) => input.onProgress?.({ phase: 'restore', bytes }),
-    // A tmpfs keeps the short-lived identity file off any disk.
-    ...(fs.existsSync('/dev/shm') ? { tmpDir: '/dev/shm' } : {}),
-  });
-  input.onPhase?.('restoring');
-  const [result] = await allOrRootCause([
-    input.engine.restore(input.config, input.secrets, decoded.stream, input.target, {
+  const spool = input.driver.kind === 'local-disk' ? undefined : await openSpool(input.spoolDir ?? tmpdir(), input.storedBytes);
+  try {
+    const decoded = await verifyAndDecode(spool ? spool.open(() => input.driver.get(input.location)) : () => input.driver.get(input.location), {
+      codec: input.codec,
+      identities: input.identities,
+      expectedStoredSha256: input.storedSha256,
+      expectedStoredBytes: input.storedBytes,
+      expectedRawSha256: input.rawSha256 ?? undefined,
       signal: input.signal,
-      onProgress: input.onProgress,
-    }),
-    decoded.done,
-  ]);
-  return result;
+      onVerifyProgress: (bytes) => input.onProgress?.({ phase: 'restore', bytes }),
+      // A tmpfs keeps the short-lived identity file off any disk.
+      ...(fs.existsSync('/dev/shm') ? { tmpDir: '/dev/shm' } : {}),
+    });
+    input.onPhase?.('restoring');
+    const [result] = await allOrRootCause([
+      input.engine.restore(input.config, input.secrets, decoded.stream, input.target, {
+        signal: input.signal,
+        onProgress: input.onProgress,
+      }),
+      decoded.done,
+    ]);
+    return result;
+  } finally {
+    await spool?.remove();
+  }
+}
+
+interface Spool {
+  /** The `openStored` for verifyAndDecode: the first call tees the remote object into the file, later ones read the file. */
+  open(openRemote: () => Promise<Readable>): () => Promise<Readable>;
+  remove(): Promise<void>;
+}
+
+/** A spool file for an object of `bytes`, or undefined when the temp dir lacks the room. */
+async function openSpool(dir: string, bytes: number): Promise<Spool | undefined> {
+  const free = await statfs(dir).then(
+    (s) => s.bavail * s.bsize,
+    () => 0,
+  );
+  if (free < bytes + SPOOL_HEADROOM_BYTES) return undefined;
+  const folder = await mkdtemp(path.join(dir, 'lifeboat-restore-'));
+  const file = path.join(folder, 'object');
+  let calls = 0;
+  return {
+    open: (openRemote) => async () => {
+      calls += 1;
+      if (calls > 1) return fs.createReadStream(file);
+      const remote = await openRemote();
+      // Owner-only and exclusive, like the identity file: nobody else may read or swap the spooled ciphertext.
+      const fh = await open(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
+      // Each chunk is on its way to the file before it is passed on, so once the verification has read the last
+      // byte the file holds it all; no fsync: the spool is read back at once and deleted after the restore.
+      const tee = new Transform({
+        transform(chunk: Buffer, _encoding, callback) {
+          fh.write(chunk).then(
+            () => callback(null, chunk),
+            (err: unknown) => callback(err as Error),
+          );
+        },
+        flush(callback) {
+          fh.close().then(() => callback(), (err: unknown) => callback(err as Error));
+        },
+        destroy(err, callback) {
+          remote.destroy();
+          // Closing twice (after flush) is a no-op; a failed close must not hide the error that destroyed us.
+          fh.close()
+            .catch(() => undefined)
+            .then(() => callback(err), () => callback(err));
+        },
+      });
+      remote.once('error', (err) => tee.destroy(err));
+      return remote.pipe(tee);
+    },
+    remove: () => rm(folder, { recursive: true, force: true }),
+  };
 }
