@@ -5,10 +5,12 @@
  * tool is blamed rather than pg_dump's resulting EPIPE, no process is left behind, and zstd's count of the raw
  * bytes is exact.
  */
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { createReadStream } from 'node:fs';
+import { PassThrough } from 'node:stream';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -20,7 +22,7 @@ import { produceArtifact } from '@/workers/backup/produce-artifact';
 import { generateIdentity, type AgeKeyPair } from './keys';
 import { createReadPipeline, createWritePipeline } from './pipeline';
 import { zstdInputBytes } from './write-pipeline';
-import { childProcesses, drain } from './test-support';
+import { childProcesses, drain, waitFor } from './test-support';
 
 const SOURCE_DB = uniqueName('lb_direct_src');
 let keys: AgeKeyPair;
@@ -113,6 +115,64 @@ describe('direct path (pg_dump → zstd without Node in between)', () => {
     expect(outcome.ended).toBe(false);
     expect(result).toMatchObject({ code: 'TOOL_FAILED', message: expect.stringMatching(/^zstd failed \(exit code 3\): simulated crash/) });
     expect(await childProcesses(['zstd', 'age', 'pg_dump', 'broken-zstd', 'head'])).toEqual([]);
+  });
+
+  it('an encryptor that dies mid-stream is blamed (not zstd’s SIGPIPE nor pg_dump’s EPIPE) and nothing is stored', async () => {
+    // Fault injection: an "age" that reads a little of zstd's output, then fails.
+    const fake = path.join(work, 'broken-age');
+    await writeFile(fake, '#!/bin/sh\nhead -c 65536 > /dev/null\necho "age: error: simulated crash" >&2\nexit 4\n');
+    await chmod(fake, 0o755);
+    const { config, secrets } = sourceConfig();
+    const engine = getEngine('postgres');
+    const root = path.join(work, 'age-dies');
+    const pipeline = createWritePipeline(
+      { start: (sink) => engine.backupTo!(config, secrets, sink, { compress: false }) },
+      // Level 1: zstd's output must outrun the 64 KiB the fake reads, so zstd really writes into a dead reader.
+      { compression: { level: 1 }, recipients: [keys.recipient], tools: { age: fake }, hashStored: false },
+    );
+    const stored = createLocalDiskDriver({ root }).put('data.pgdump.zst.age', pipeline.stream);
+    const [putResult, result] = await Promise.all([stored.then(() => 'stored', (err: unknown) => err), pipeline.done.then(() => 'resolved', (err: unknown) => err)]);
+    expect(result).toMatchObject({ code: 'TOOL_FAILED', message: expect.stringMatching(/^age failed \(exit code 4\): simulated crash/) });
+    expect(putResult).not.toBe('stored');
+    await expect(readFile(path.join(root, 'data.pgdump.zst.age'))).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(await childProcesses(['zstd', 'age', 'pg_dump', 'broken-age', 'head'])).toEqual([]);
+  });
+
+  it('zstd writes straight into age: the two share one kernel pipe, Node holds neither end', async () => {
+    const input = new PassThrough();
+    const pipeline = createWritePipeline(input, { compression: { level: 3 }, recipients: [keys.recipient] });
+    const outcome = drain(pipeline.stream);
+    const done = pipeline.done.catch((err: unknown) => err);
+    input.write(Buffer.alloc(1024, 1)); // input that never ends keeps both tools running
+    let zstd: number | undefined;
+    let age: number | undefined;
+    await waitFor(async () => {
+      const children = await childProcesses(['zstd', 'age']);
+      zstd = children.find((c) => c.comm === 'zstd')?.pid;
+      age = children.find((c) => c.comm === 'age')?.pid;
+      return zstd !== undefined && age !== undefined;
+    }, 15_000);
+    // zstd's stdout and age's stdin are the two ends of one socket pair (`ss -x` lists each end with its peer).
+    const inode = async (pid: number | undefined, fd: number) => /^socket:\[(\d+)\]$/.exec(await readlink(`/proc/${pid}/fd/${fd}`))?.[1];
+    const zstdOut = await inode(zstd, 1);
+    const ageIn = await inode(age, 0);
+    const peers = new Map(
+      execFileSync('ss', ['-x', '-a', '-n', '-H'], { encoding: 'utf8' })
+        .split('\n')
+        .map((line) => line.trim().split(/\s+/))
+        .filter((cols) => cols.length >= 8)
+        .map((cols) => [cols[5], cols[7]] as const),
+    );
+    expect(zstdOut).toBeDefined();
+    expect(peers.get(zstdOut!)).toBe(ageIn);
+    // And this process holds neither end: otherwise age would never see EOF after zstd exits.
+    const ours = await Promise.all((await readdir('/proc/self/fd')).map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => '')));
+    expect(ours).not.toContain(`socket:[${zstdOut}]`);
+    expect(ours).not.toContain(`socket:[${ageIn}]`);
+    input.destroy(new Error('test over'));
+    await outcome;
+    await done;
+    expect(await childProcesses(['zstd', 'age'])).toEqual([]);
   });
 
   it('a compressor that is not installed is TOOL_NOT_FOUND, and pg_dump does not linger', async () => {

@@ -92,7 +92,7 @@ describe('round trip', () => {
       const read = createReadPipeline(chunked(stored), {
         codec: result.codec,
         identities: c.encrypt ? [keys.identity] : [],
-        expectedStoredSha256: result.storedSha256,
+        expectedStoredSha256: result.storedSha256!,
         expectedStoredBytes: result.storedBytes,
         expectedRawSha256: result.rawSha256,
         expectedRawBytes: result.rawBytes,
@@ -110,7 +110,7 @@ describe('round trip', () => {
     const { stored, result } = await write(Buffer.alloc(0), { compression: { level: 3 }, recipients: [keys.recipient] });
     expect(result.rawBytes).toBe(0);
     expect(result.storedBytes).toBeGreaterThan(0);
-    const read = createReadPipeline(Readable.from([stored]), { codec: 'zstd+age', identities: [keys.identity], expectedStoredSha256: result.storedSha256 });
+    const read = createReadPipeline(Readable.from([stored]), { codec: 'zstd+age', identities: [keys.identity], expectedStoredSha256: result.storedSha256! });
     const [raw] = await Promise.all([buffer(read.stream), read.done]);
     expect(raw.length).toBe(0);
   });
@@ -118,7 +118,7 @@ describe('round trip', () => {
   it('encrypts to every recipient: each identity alone decrypts, and the age CLI agrees with recipientOf', async () => {
     const { stored, result } = await write(DATA.subarray(0, 100_000), { compression: { level: 3 }, recipients: [keys.recipient, otherKeys.recipient] });
     for (const identity of [keys.identity, otherKeys.identity]) {
-      const read = createReadPipeline(Readable.from([stored]), { codec: 'zstd+age', identities: [identity], expectedStoredSha256: result.storedSha256 });
+      const read = createReadPipeline(Readable.from([stored]), { codec: 'zstd+age', identities: [identity], expectedStoredSha256: result.storedSha256! });
       const [raw] = await Promise.all([buffer(read.stream), read.done]);
       expect(sha256(raw)).toBe(result.rawSha256);
     }
@@ -154,7 +154,7 @@ describe('a failing stage errors the stream and rejects done', () => {
     const read = createReadPipeline(Readable.from([stored]), {
       codec: result.codec,
       identities: [otherKeys.identity],
-      expectedStoredSha256: result.storedSha256,
+      expectedStoredSha256: result.storedSha256!,
       tmpDir: tmp,
     });
     const [outcome, err] = await Promise.all([drain(read.stream), expectRejects(read.done, 'TOOL_FAILED')]);
@@ -249,7 +249,7 @@ describe('read-side checks while streaming', () => {
     const read = createReadPipeline(Readable.from([stored]), {
       codec: result.codec,
       identities: [keys.identity],
-      expectedStoredSha256: result.storedSha256,
+      expectedStoredSha256: result.storedSha256!,
       expectedRawSha256: sha256('something else'),
     });
     const [outcome] = await Promise.all([drain(read.stream), expectRejects(read.done, 'RAW_CHECKSUM_MISMATCH')]);
@@ -313,7 +313,7 @@ describe('cancellation and back-pressure', () => {
     const read = createReadPipeline(slow, {
       codec: result.codec,
       identities: [keys.identity],
-      expectedStoredSha256: result.storedSha256,
+      expectedStoredSha256: result.storedSha256!,
       signal: controller.signal,
       tmpDir: tmp,
     });

@@ -1,11 +1,15 @@
 /**
  * The artifact pipeline: how raw engine bytes become stored bytes and back.
  *
- *   write:  raw ─sha256─▶ zstd -<level> -T<threads> -c -q ─▶ age -r <recipient>… ─sha256─▶ stored
- *   direct: engine's tool ══▶ zstd -<level> -T<threads> -c -vv ─▶ age … ─sha256─▶ stored   (══ an OS pipe, no Node hop;
+ *   write:  raw ─sha256─▶ zstd -<level> -T<threads> -c -q ══▶ age -r <recipient>… ─sha256─▶ stored
+ *   direct: engine's tool ══▶ zstd -<level> -T<threads> -c -vv ══▶ age … ─▶ stored   (══ an OS pipe, no Node hop;
  *           see StageProducer in run-stages.ts and Engine.backupTo)
- *   read:   stored ─sha256─▶ age -d -i <identity file> ─▶ zstd -d -c -q ─sha256─▶ raw
+ *   read:   stored ─sha256─▶ age -d -i <identity file> ══▶ zstd -d -c -q ─sha256─▶ raw
+ *   direct: stored ─sha256─▶ age -d -i <identity file> ══▶ zstd -d -c -v ══▶ engine's tool   (no raw sha256; see
+ *           decodeInto in read-pipeline.ts and Engine.restoreFrom)
  *
+ * Adjacent tools always share an OS pipe (══); only the ends (─) cross Node. The sha256 of the stored bytes on the
+ * worker's backup path is the storage driver's (`hashStored: false`).
  * Both tools run as child processes (argv arrays, no shell) with back-pressure end to end; run-stages.ts holds
  * the failure and cancellation rules, docs/FORMAT.md the format and how to undo it by hand.
  *
@@ -14,8 +18,8 @@
  */
 export { createWritePipeline, DEFAULT_COMPRESSION_LEVEL, DEFAULT_COMPRESSION_THREADS } from './write-pipeline';
 export type { WritePipeline, WritePipelineOptions, WriteResult } from './write-pipeline';
-export { createReadPipeline, validateReadOptions } from './read-pipeline';
-export type { ReadPipeline, ReadPipelineOptions, ReadResult } from './read-pipeline';
-export { verifyAndDecode, verifyStored } from './verify';
-export type { VerifyAndDecodeOptions, VerifyOptions } from './verify';
+export { createReadPipeline, decodeInto, validateReadOptions } from './read-pipeline';
+export type { DecodeIntoOptions, DecodeIntoResult, ReadPipeline, ReadPipelineOptions, ReadResult } from './read-pipeline';
+export { verifyAndDecode, verifyAndDecodeInto, verifyStored } from './verify';
+export type { VerifyAndDecodeIntoOptions, VerifyAndDecodeOptions, VerifyOptions } from './verify';
 export type { ArtifactTools } from './run-stages';

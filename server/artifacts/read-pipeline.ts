@@ -1,12 +1,18 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 
 import { codecSteps, type CodecStep } from './codec';
 import { ArtifactError } from './errors';
 import { assertIdentity } from './keys';
-import { runStages, type ArtifactTools, type PreparedStages, type StageSpec } from './run-stages';
+import { watchBytesWritten } from './proc-io';
+import { runStages, type ArtifactTools, type PreparedStages, type RunTotals, type StageSpec } from './run-stages';
+
+// How often a decoder whose output goes straight into another tool is looked at: often enough to delete the
+// identity file within a moment of age reading it, and for a progress bar.
+const IDENTITY_WATCH_MS = 100;
+const PROGRESS_WATCH_MS = 500;
 
 export interface ReadPipelineOptions {
   /** As recorded in the manifest: `none`, `zstd`, `age` or `zstd+age`. */
@@ -26,6 +32,8 @@ export interface ReadPipelineOptions {
    * read it). Default: the OS temp dir; point it at a tmpfs (e.g. /dev/shm) so the key never touches a disk.
    */
   tmpDir?: string;
+  /** Called with the stored bytes read so far, once per chunk. */
+  onStoredBytes?: (bytes: number) => void;
 }
 
 export interface ReadResult {
@@ -48,29 +56,24 @@ export interface ReadPipeline {
  */
 export function createReadPipeline(stored: Readable, opts: ReadPipelineOptions): ReadPipeline {
   const steps = validateReadOptions(opts);
-  const expected = {
-    storedSha256: opts.expectedStoredSha256.toLowerCase(),
-    rawSha256: opts.expectedRawSha256?.toLowerCase(),
-  };
+  const expectedRawSha256 = opts.expectedRawSha256?.toLowerCase();
 
   const run = runStages({
     input: stored,
-    prepare: () => prepareDecoders(steps, opts),
+    prepare: () => prepareDecoders(steps, opts, { direct: false }),
     passthrough: steps.length === 0,
     ...(opts.expectedStoredBytes !== undefined && { maxInputBytes: opts.expectedStoredBytes }),
     ...(opts.signal !== undefined && { signal: opts.signal }),
-    verify: ({ input = NOTHING_READ, output }) => {
-      if (opts.expectedStoredBytes !== undefined && input.bytes !== opts.expectedStoredBytes) {
-        return new ArtifactError('SIZE_MISMATCH', `the stored object is ${input.bytes} bytes, expected ${opts.expectedStoredBytes}`);
-      }
-      if (input.sha256 !== expected.storedSha256) {
-        return new ArtifactError('CHECKSUM_MISMATCH', `the stored object has sha256 ${input.sha256}, expected ${expected.storedSha256}`);
-      }
+    ...(opts.onStoredBytes !== undefined && { onInputBytes: opts.onStoredBytes }),
+    verify: (totals) => {
+      const { output } = totals;
+      const storedProblem = checkStored(totals, opts);
+      if (storedProblem !== undefined) return storedProblem;
       if (opts.expectedRawBytes !== undefined && output.bytes !== opts.expectedRawBytes) {
         return new ArtifactError('RAW_CHECKSUM_MISMATCH', `the decoded stream is ${output.bytes} bytes, expected ${opts.expectedRawBytes}`);
       }
-      if (expected.rawSha256 !== undefined && output.sha256 !== expected.rawSha256) {
-        return new ArtifactError('RAW_CHECKSUM_MISMATCH', `the decoded stream has sha256 ${output.sha256}, expected ${expected.rawSha256}`);
+      if (expectedRawSha256 !== undefined && output.sha256 !== expectedRawSha256) {
+        return new ArtifactError('RAW_CHECKSUM_MISMATCH', `the decoded stream has sha256 ${output.sha256}, expected ${expectedRawSha256}`);
       }
       return undefined;
     },
@@ -85,6 +88,69 @@ export function createReadPipeline(stored: Readable, opts: ReadPipelineOptions):
   );
   done.catch(() => undefined);
   return { stream: run.stream, done };
+}
+
+/** Size and sha256 of what was read, against the recorded ones. */
+function checkStored({ input = NOTHING_READ }: RunTotals, opts: ReadPipelineOptions): ArtifactError | undefined {
+  if (opts.expectedStoredBytes !== undefined && input.bytes !== opts.expectedStoredBytes) {
+    return new ArtifactError('SIZE_MISMATCH', `the stored object is ${input.bytes} bytes, expected ${opts.expectedStoredBytes}`);
+  }
+  const want = opts.expectedStoredSha256.toLowerCase();
+  if (input.sha256 !== want) {
+    return new ArtifactError('CHECKSUM_MISMATCH', `the stored object has sha256 ${input.sha256}, expected ${want}`);
+  }
+  return undefined;
+}
+
+export interface DecodeIntoOptions extends Omit<ReadPipelineOptions, 'expectedRawSha256' | 'expectedRawBytes'> {
+  /** Called with the decoded bytes written into the sink so far, every half second or so. */
+  onRawBytes?: (bytes: number) => void;
+}
+
+export interface DecodeIntoResult {
+  storedBytes: number;
+  storedSha256: string;
+  /** zstd's own count of what it decompressed; undefined for a codec without zstd. */
+  rawBytes: number | undefined;
+}
+
+/**
+ * The restore mirror of the direct write path: `stored` → age -d → zstd -d → `sink`, where `sink` is backed by a
+ * file descriptor (a tool's stdin, e.g. pg_restore's, see `Engine.restoreFrom`) and the last decoder writes straight
+ * into it, so the decoded stream (by far the largest) never passes through this process. Only the stored bytes do,
+ * hashed on the way: `done` resolves only if every decoder exited 0 AND the stored object had the recorded size and
+ * sha256, which is known only once the last byte was read, after the sink's tool may have consumed everything. So
+ * the sink's owner must not accept its result before `done` resolves (and must undo it if `done` rejects).
+ *
+ * No raw sha256 is taken (nothing here sees those bytes): zstd's content checksum (zstd -d fails on a mismatch) and
+ * age's authentication vouch for the decoded stream instead. The sink is closed here once the last decoder holds
+ * it, or when the run fails before that. Throws `INVALID_OPTIONS` for a codec with no decoder (`none`).
+ */
+export function decodeInto(stored: Readable, sink: Writable, opts: DecodeIntoOptions): Promise<DecodeIntoResult> {
+  const steps = validateReadOptions(opts);
+  if (steps.length === 0) throw new ArtifactError('INVALID_OPTIONS', `codec ${opts.codec} has nothing to decode: pipe the stream itself`);
+  const run = runStages({
+    input: stored,
+    sink,
+    prepare: () => prepareDecoders(steps, opts, { direct: true }),
+    passthrough: false,
+    ...(opts.expectedStoredBytes !== undefined && { maxInputBytes: opts.expectedStoredBytes }),
+    ...(opts.signal !== undefined && { signal: opts.signal }),
+    ...(opts.onStoredBytes !== undefined && { onInputBytes: opts.onStoredBytes }),
+    verify: (totals) => checkStored(totals, opts),
+  });
+  const done = run.done.then(({ input = NOTHING_READ, exits }): DecodeIntoResult => {
+    const zstd = steps.indexOf('zstd');
+    return { storedBytes: input.bytes, storedSha256: input.sha256, rawBytes: zstd < 0 ? undefined : zstdOutputBytes(exits[zstd]?.stderrTail ?? '') };
+  });
+  done.catch(() => undefined);
+  return done;
+}
+
+/** What `zstd -d -v` reports when it finishes, e.g. `/*stdin*\\ : 1021500000 bytes`. Undefined if no such line. */
+export function zstdOutputBytes(stderr: string): number | undefined {
+  const last = [...stderr.matchAll(/:\s*(\d+) bytes\s*$/gm)].at(-1)?.[1];
+  return last === undefined ? undefined : Number(last);
 }
 
 const SHA256_HEX = /^[0-9a-f]{64}$/i;
@@ -107,7 +173,11 @@ export function validateReadOptions(opts: ReadPipelineOptions): CodecStep[] {
   return steps;
 }
 
-async function prepareDecoders(steps: CodecStep[], opts: ReadPipelineOptions): Promise<PreparedStages> {
+async function prepareDecoders(
+  steps: CodecStep[],
+  opts: Pick<ReadPipelineOptions, 'identities' | 'tools' | 'tmpDir'> & { onRawBytes?: (bytes: number) => void },
+  { direct }: { direct: boolean },
+): Promise<PreparedStages> {
   const specs: StageSpec[] = [];
   let dir: string | undefined;
   const removeDir = async () => {
@@ -116,7 +186,8 @@ async function prepareDecoders(steps: CodecStep[], opts: ReadPipelineOptions): P
   try {
     for (const step of steps) {
       if (step === 'zstd') {
-        specs.push({ label: 'zstd -d', command: opts.tools?.zstd ?? 'zstd', args: ['-d', '-c', '-q'] });
+        // Writing into a sink, nothing here counts the decoded bytes: -v makes zstd report them (`: N bytes`).
+        specs.push({ label: 'zstd -d', command: opts.tools?.zstd ?? 'zstd', args: ['-d', '-c', ...(direct ? ['-v', '--no-progress'] : ['-q'])] });
         continue;
       }
       // mkdtemp makes the directory 0700; the file is 0600 and created exclusively, so nobody else can read or
@@ -137,8 +208,24 @@ async function prepareDecoders(steps: CodecStep[], opts: ReadPipelineOptions): P
     cleanup: removeDir,
     onSpawned: (stage, index) => {
       // age reads its identities before it can decrypt a byte, so its first output means the file can go now
-      // rather than at the end of a long restore. The cleanup after exit catches every other path.
-      if (index === ageIndex) stage.child.stdout.once('data', () => void removeDir().catch(() => undefined));
+      // rather than at the end of a long restore. The cleanup after exit catches every other path. When age
+      // writes straight into zstd, its first output is seen in /proc (it writes nothing else before).
+      const removeNow = () => void removeDir().catch(() => undefined);
+      if (index === ageIndex) {
+        if (stage.stdout !== null) stage.stdout.once('data', removeNow);
+        else
+          watchBytesWritten(stage.child.pid, IDENTITY_WATCH_MS, stage.exited, (bytes) => {
+            if (bytes === 0) return false;
+            removeNow();
+            return true;
+          });
+      }
+      if (direct && index === specs.length - 1 && opts.onRawBytes !== undefined) {
+        const onRawBytes = opts.onRawBytes;
+        watchBytesWritten(stage.child.pid, PROGRESS_WATCH_MS, stage.exited, (bytes) => {
+          onRawBytes(bytes);
+        });
+      }
     },
   };
 }

@@ -2,8 +2,11 @@
  * The machinery under both pipelines: input → tap → child stages → tap → output, with the rules that make a
  * pipe safe to trust (see docs/FORMAT.md and the GUIDE anti-pattern "a pipe hid the exit code"):
  *
- * - back-pressure end to end: every hop is a `pipe()` into a bounded buffer, so a slow consumer stops the
- *   tools and, through the input, the producer; memory does not grow with the artifact;
+ * - adjacent stages are connected directly: each tool's stdout IS the next tool's stdin (the descriptor is handed
+ *   over at spawn, consumer first), so between two tools the bytes never pass through this process; only the
+ *   input (into the first tool) and the output (out of the last, unless it writes into a `sink`) cross Node;
+ * - back-pressure end to end: every hop is a `pipe()` into a bounded buffer or a kernel pipe, so a slow consumer
+ *   stops the tools and, through the input, the producer; memory does not grow with the artifact;
  * - the output only ENDS once every stage has exited 0 and the caller's checks passed; any other outcome
  *   makes it ERROR, so a storage driver never commits, and a restore never accepts, a truncated stream;
  * - cancellation (the signal, the consumer destroying the output, the input closing early) kills every child,
@@ -17,7 +20,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { finished, Transform, type Readable, type Writable } from 'node:stream';
 
-import { describeExit, failedOnItsOwn, spawnProcess, startFailure, type PipedChild, type ProcessExit } from '@/server/process';
+import { describeExit, failedOnItsOwn, spawnProcess, startFailure, type ProcessExit, type SpawnedProcess } from '@/server/process';
 
 import { ArtifactError } from './errors';
 
@@ -46,7 +49,11 @@ export type StageExit = ProcessExit;
 
 export interface ChildStage {
   spec: StageSpec;
-  child: PipedChild;
+  child: SpawnedProcess['child'];
+  /** Our end of its stdin. Only the first stage's is used (fed by the input or handed to the producer); the others are closed at once. */
+  stdin: Writable;
+  /** Our end of its stdout; null when it writes straight into the next tool's stdin or the run's `sink`. */
+  stdout: Readable | null;
   /** Settles (never rejects) once the process has exited and its stdout/stderr are closed, or it failed to start. */
   exited: Promise<StageExit>;
   /** Stops it and drops our ends of its pipes (see `SpawnedProcess.kill`). */
@@ -57,10 +64,10 @@ export interface ChildStage {
  * Through the one process helper, which gives the tool nothing of the worker's environment: besides its secrets,
  * zstd would read ZSTD_CLEVEL and ZSTD_NBTHREADS there, silently overriding the level recorded in the manifest.
  */
-function spawnStage(spec: StageSpec): ChildStage {
-  const started = spawnProcess({ command: spec.command, args: spec.args, stdin: 'pipe', stdout: 'pipe', killGraceMs: STAGE_KILL_GRACE_MS });
-  // All three ends are pipes, so none is null.
-  return { spec, child: started.child as PipedChild, exited: started.exited, kill: started.kill };
+function spawnStage(spec: StageSpec, stdout: 'pipe' | Writable): ChildStage {
+  const started = spawnProcess({ command: spec.command, args: spec.args, stdin: 'pipe', stdout, killGraceMs: STAGE_KILL_GRACE_MS });
+  // stdin is always a pipe here, so never null.
+  return { spec, child: started.child, stdin: started.stdin!, stdout: started.stdout, exited: started.exited, kill: started.kill };
 }
 
 /**
@@ -71,7 +78,8 @@ function summarizeStderr(stderrTail: string): string {
   const lines = stderrTail
     .split(/\r?\n/)
     .map((line) => line.trim())
-    .filter((line) => line.length > 0 && !/report unexpected or unhelpful errors/i.test(line));
+    // zstd -v's banner (`*** Zstandard CLI …`) says nothing about what went wrong.
+    .filter((line) => line.length > 0 && !/report unexpected or unhelpful errors/i.test(line) && !/^\*\*\* Zstandard CLI/.test(line));
   // Three lines is enough to read in a UI.
   return lines
     .slice(-3)
@@ -111,6 +119,17 @@ export interface RunStagesOptions {
   prepare: () => Promise<PreparedStages>;
   /** No stages will run: the output is the input, so hash it once. */
   passthrough: boolean;
+  /**
+   * Backed by a file descriptor (a consumer tool's stdin, see `Engine.restoreFrom`): the last stage writes straight
+   * into it, so the output never passes through here. `stream` then carries no bytes and ends once every stage
+   * exited 0 and the checks passed; the output totals are zero. The sink is handed over: closed here once the last
+   * stage holds the descriptor (or when the run fails before that), so its tool sees EOF when that stage exits.
+   */
+  sink?: Writable;
+  /** Hash the output (default true). Off when the consumer hashes it anyway (a storage driver's put). */
+  hashOutput?: boolean;
+  /** Called with the input bytes seen so far, once per chunk. */
+  onInputBytes?: (bytes: number) => void;
   signal?: AbortSignal;
   /** Fails the run as soon as more input than this arrives (the stored object is longer than recorded). */
   maxInputBytes?: number;
@@ -173,6 +192,7 @@ export function runStages(options: RunStagesOptions): RunningStages {
   const { input, producer, signal } = options;
   if ((input === undefined) === (producer === undefined)) throw new ArtifactError('INVALID_OPTIONS', 'runStages needs exactly one of input and producer');
   if (producer !== undefined && options.passthrough) throw new ArtifactError('INVALID_OPTIONS', 'a producer needs at least one stage to write into');
+  if (options.sink !== undefined && options.passthrough) throw new ArtifactError('INVALID_OPTIONS', 'a sink needs at least one stage to write into it');
   let failure: unknown;
   let stages: ChildStage[] = [];
   let cleanup: (() => Promise<void>) | undefined;
@@ -192,13 +212,16 @@ export function runStages(options: RunStagesOptions): RunningStages {
 
   const inTap = createTap({
     hash: true,
-    onBytes: (total) =>
-      options.maxInputBytes !== undefined && total > options.maxInputBytes
-        ? new ArtifactError('SIZE_MISMATCH', `the stored object is longer than the recorded ${options.maxInputBytes} bytes`)
-        : undefined,
+    onBytes: (total) => {
+      if (options.maxInputBytes !== undefined && total > options.maxInputBytes) {
+        return new ArtifactError('SIZE_MISMATCH', `the stored object is longer than the recorded ${options.maxInputBytes} bytes`);
+      }
+      options.onInputBytes?.(total);
+      return undefined;
+    },
   });
   const outTap = createTap({
-    hash: !options.passthrough,
+    hash: !options.passthrough && options.hashOutput !== false && options.sink === undefined,
     highWaterMark: OUTPUT_BUFFER_BYTES,
     flush: (callback) => {
       // The last stage's stdout has ended; the bytes are only good once we know how every stage exited.
@@ -250,6 +273,8 @@ export function runStages(options: RunStagesOptions): RunningStages {
     // Tells an engine upstream that nobody will read the rest, so it stops its own child (pg_dump) too.
     if (input !== undefined && !input.destroyed) input.destroy();
     producerRun?.kill();
+    // Before the stages started the sink is still ours: closing it tells its tool that nothing is coming.
+    options.sink?.destroy();
     inTap.stream.destroy();
     if (!outTap.stream.destroyed) outTap.stream.destroy(asError(err));
     void settled()
@@ -276,19 +301,54 @@ export function runStages(options: RunStagesOptions): RunningStages {
   // Which stage to blame when several exit badly: the most upstream one that failed on its own, because a failure
   // cascades downstream (`age -d` rejects the key → `zstd -d` sees an empty input) and a dead downstream tool makes
   // its upstream die of SIGPIPE. A stage we killed ourselves is blamed only if nothing else is left.
-  function judge(exits: StageExit[], options: { blameKilled: boolean } = { blameKilled: true }): ArtifactError | undefined {
-    const rules: ((exit: StageExit) => boolean)[] = [failedOnItsOwn, (exit) => exit.code !== 0 && !exit.killedByUs];
-    if (options.blameKilled) rules.push((exit) => exit.code !== 0);
+  function judge(exits: StageExit[], how: { blameKilled: boolean } = { blameKilled: true }): ArtifactError | undefined {
+    const own = (exit: StageExit) => failedOnItsOwn(exit) && !lostItsReader(exit);
+    const rules: ((exit: StageExit) => boolean)[] = [own, failedOnItsOwn, (exit) => exit.code !== 0 && !exit.killedByUs];
+    if (how.blameKilled) rules.push((exit) => exit.code !== 0);
     const blamed = rules.map((rule) => exits.findIndex(rule)).find((index) => index >= 0) ?? -1;
     const exit = exits[blamed];
     const stage = stages[blamed];
     if (exit === undefined || stage === undefined) return undefined;
+    if (!exits.some(own)) {
+      const orphaned = readerLeft(exits);
+      if (orphaned !== undefined) return orphaned;
+    }
     if (exit.spawnError !== undefined) {
       const { code, message } = startFailure(path.basename(stage.spec.command), stage.spec.command, exit.spawnError, 'install it on the worker (Debian: apt-get install zstd age)');
       return new ArtifactError(code, message, { cause: exit.spawnError });
     }
     const detail = summarizeStderr(exit.stderrTail);
     return new ArtifactError('TOOL_FAILED', `${stage.spec.label} failed (${describeExit(exit)})${detail ? `: ${detail}` : ''}`);
+  }
+
+  /**
+   * Nothing failed on its own, but a tool died writing into a reader that had left (`lostItsReader`). The failure cascades
+   * upstream (each writer dies when its reader closes), so the most downstream such tool is the one to look at: the
+   * next stage exited 0 without reading everything, or the tool was the last and the sink's tool stopped reading
+   * (which reports its own failure: this one is then only a cancellation).
+   */
+  function readerLeft(exits: StageExit[]): ArtifactError | undefined {
+    let piped = -1;
+    exits.forEach((exit, index) => {
+      if (lostItsReader(exit)) piped = index;
+    });
+    const stage = stages[piped];
+    if (stage === undefined) return undefined;
+    const next = stages[piped + 1];
+    if (next !== undefined) return exits[piped + 1]?.code === 0 ? new ArtifactError('TOOL_FAILED', `${next.spec.label} exited before reading all of its input`) : undefined;
+    if (options.sink !== undefined) return new ArtifactError('CANCELLED', `the consumer stopped reading ${stage.spec.label}'s output`);
+    return undefined;
+  }
+
+  /**
+   * The tool failed writing into a reader that had gone: SIGPIPE, or (tools that ignore it) a write error. Between
+   * two tools connected directly the writer sees ECONNRESET, not EPIPE, when its reader exits with unread input
+   * (zstd: `Write error : … Connection reset by peer`, exit 70): fallout of the reader's failure, never the cause.
+   */
+  function lostItsReader(exit: StageExit): boolean {
+    // Whether we also sent it SIGTERM meanwhile does not matter: SIGPIPE is never ours, and an exit code is its own.
+    if (exit.code === 0 || exit.spawnError !== undefined) return false;
+    return exit.signal === 'SIGPIPE' || (exit.code !== null && /broken pipe|connection reset by peer/i.test(exit.stderrTail));
   }
 
   function incompleteInput(): ArtifactError | undefined {
@@ -351,7 +411,19 @@ export function runStages(options: RunStagesOptions): RunningStages {
     }
     cleanup = prepared.cleanup;
     if (failure !== undefined) return; // cancelled while preparing: nothing to start; fail() runs the cleanup
-    stages = prepared.specs.map(spawnStage);
+    // Consumer first, from the last stage back: each tool is started with the next one's stdin as its stdout (Node
+    // would start reading any stdout it wraps), so adjacent tools share a kernel pipe and no byte between them
+    // passes through here. Our copy of each such stdin is closed at once: it would keep the pipe open after the
+    // writer exits, and the reader would never see EOF.
+    const spawned: ChildStage[] = [];
+    for (let index = prepared.specs.length - 1; index >= 0; index -= 1) {
+      const next = spawned[0];
+      const stage = spawnStage(prepared.specs[index]!, next?.stdin ?? options.sink ?? 'pipe');
+      // The sink is handed over the same way: the last stage holds the descriptor now.
+      (next?.stdin ?? options.sink)?.destroy();
+      spawned.unshift(stage);
+    }
+    stages = spawned;
     stages.forEach((stage, index) => {
       // 'exit', not 'close': a stage whose unread output sits in a paused socket never closes until someone stops
       // the rest. A clean exit is judged in the output's flush, after the last byte; a failure is acted on at once.
@@ -359,46 +431,47 @@ export function runStages(options: RunStagesOptions): RunningStages {
         if (code !== 0) stopStages();
         // Exit 0 without having been sent EOF: the tool stopped reading, and whatever it did not read would be
         // silently dropped. ('finish' on our end precedes the tool's exit: it can only see EOF after our shutdown.)
-        // A producer's stage is fed by the producer itself: whether it read everything is the producer's exit
-        // status (a writer whose reader left dies of EPIPE).
-        else if (!(producer !== undefined && index === 0) && !stage.child.stdin.writableFinished) stopStages(index);
+        // Only the first stage is fed by us. A producer's stage is fed by the producer, and every other stage by
+        // the tool before it: whether it read everything is that writer's exit status (a writer whose reader left
+        // dies of SIGPIPE/EPIPE).
+        else if (index === 0 && producer === undefined && !stage.stdin.writableFinished) stopStages(index);
       });
       void stage.exited.then((exit) => {
         if (exit.spawnError !== undefined) stopStages();
       });
     });
 
-    let upstream: Readable;
     const first = stages[0];
     if (producer !== undefined && first !== undefined) {
       try {
-        producerRun = producer.start(first.child.stdin);
+        producerRun = producer.start(first.stdin);
       } catch (err) {
         fail(err);
         return;
       }
       // The producer holds its own copy of the descriptor now; ours would keep the pipe open after it exits.
-      first.child.stdin.destroy();
+      first.stdin.destroy();
       producerRun.done.catch((err: unknown) => {
         // A stage that failed on its own (zstd crashed) is the root cause: the producer then only died of EPIPE.
         // Otherwise the producer failed first (pg_dump could not connect) and its own error is the one to report.
         for (const stage of stages) stage.kill();
         void settled().then((exits) => fail(judge(exits, { blameKilled: false }) ?? err));
       });
-      upstream = first.child.stdout;
-      for (const stage of stages.slice(1)) {
-        upstream.pipe(stage.child.stdin);
-        upstream = stage.child.stdout;
-      }
+    } else if (first !== undefined) {
+      input!.pipe(inTap.stream).pipe(first.stdin);
     } else {
       input!.pipe(inTap.stream);
-      upstream = inTap.stream;
-      for (const stage of stages) {
-        upstream.pipe(stage.child.stdin);
-        upstream = stage.child.stdout;
-      }
     }
-    upstream.pipe(outTap.stream);
+    const last = stages.at(-1);
+    if (options.sink !== undefined) {
+      // Nothing flows through the output: it ends (through the same checks in its flush) once every stage is gone.
+      outTap.stream.resume();
+      void settled().then(() => {
+        if (failure === undefined) outTap.stream.end();
+      });
+    } else {
+      (last?.stdout ?? inTap.stream).pipe(outTap.stream);
+    }
     // After the pipes: a 'data' listener added before them would switch a stdout to flowing with nobody to catch it.
     stages.forEach((stage, index) => prepared.onSpawned?.(stage, index));
   })();

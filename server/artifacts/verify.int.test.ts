@@ -58,7 +58,7 @@ async function restoreFrom(file: string, expected: WriteResult): Promise<{ opens
     const decoded = await verifyAndDecode(openStored, {
       codec: expected.codec,
       identities: [keys.identity],
-      expectedStoredSha256: expected.storedSha256,
+      expectedStoredSha256: expected.storedSha256!,
       expectedStoredBytes: expected.storedBytes,
       expectedRawSha256: expected.rawSha256,
       tmpDir: dir,
@@ -132,7 +132,7 @@ describe('verifyAndDecode', () => {
         opens++;
         return Promise.resolve(createReadStream(objectA.file) as Readable);
       },
-      { codec: 'zstd+age', identities: [], expectedStoredSha256: objectA.result.storedSha256 },
+      { codec: 'zstd+age', identities: [], expectedStoredSha256: objectA.result.storedSha256! },
     ).catch((e: unknown) => e);
     expect(isArtifactError(err, 'BAD_KEY')).toBe(true);
     expect(opens).toBe(0);

@@ -3,7 +3,15 @@ import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 import { ArtifactError } from './errors';
-import { createReadPipeline, validateReadOptions, type ReadPipeline, type ReadPipelineOptions } from './read-pipeline';
+import {
+  createReadPipeline,
+  decodeInto,
+  validateReadOptions,
+  type DecodeIntoOptions,
+  type DecodeIntoResult,
+  type ReadPipeline,
+  type ReadPipelineOptions,
+} from './read-pipeline';
 
 export interface VerifyOptions {
   signal?: AbortSignal;
@@ -77,4 +85,40 @@ export async function verifyAndDecode(openStored: () => Promise<Readable>, opts:
   if (opts.signal?.aborted) throw new ArtifactError('CANCELLED', 'restore was cancelled after verification');
   const second = await openStored();
   return createReadPipeline(second, opts);
+}
+
+export interface VerifyAndDecodeIntoOptions extends DecodeIntoOptions {
+  /** Progress of the verification pass (bytes of the stored object hashed so far). */
+  onVerifyProgress?: (bytes: number) => void;
+}
+
+/**
+ * `verifyAndDecode` for the direct restore path: the same first full read (size and sha256) before anything is
+ * decoded, then a function that opens the second read and decodes it straight into `sink` (`decodeInto`: the last
+ * decoder writes into the sink's descriptor). The second read is hashed again, so an object swapped between the two
+ * reads makes the returned promise reject (after the sink's tool may have seen it all: its owner must undo the
+ * restore, see `Engine.restoreFrom`). The sink is closed on every path, including a failure to open the second read.
+ */
+export async function verifyAndDecodeInto(
+  openStored: () => Promise<Readable>,
+  opts: VerifyAndDecodeIntoOptions,
+): Promise<(sink: Writable) => Promise<DecodeIntoResult>> {
+  validateReadOptions(opts);
+  if (opts.signal?.aborted) throw new ArtifactError('CANCELLED', 'verification was cancelled');
+  const first = await openStored();
+  await verifyStored(first, opts.expectedStoredSha256, opts.expectedStoredBytes, {
+    ...(opts.signal !== undefined && { signal: opts.signal }),
+    ...(opts.onVerifyProgress !== undefined && { onProgress: opts.onVerifyProgress }),
+  });
+  return async (sink) => {
+    try {
+      if (opts.signal?.aborted) throw new ArtifactError('CANCELLED', 'restore was cancelled after verification');
+      const second = await openStored();
+      return await decodeInto(second, sink, opts);
+    } catch (err) {
+      // decodeInto closes the sink itself once it runs; this covers everything before that.
+      sink.destroy();
+      throw err;
+    }
+  };
 }

@@ -1,11 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { PassThrough, Readable } from 'node:stream';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PassThrough, Readable, type Writable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { isEngineError, type AnyEngine, type EngineErrorCode, type EngineFormField } from './engine';
 import { engineInfo } from './engine-info';
+import { spawnProcess } from '@/server/process';
 
 /**
  * What the suite needs from the world around one engine: real data to back up and a way to look at what a restore
@@ -201,6 +205,56 @@ export function describeEngineConformance(name: string, engine: AnyEngine, setup
         setTimeout(() => controller.abort(), CANCEL_AFTER_MS);
         await expectCode(restoring, 'CANCELLED');
         expect(await fixture.targetExists(t)).toBe(false);
+      });
+
+      /**
+       * A `restoreFrom` source the way the artifact pipeline is one: another process (`cat` of the artifact) writes
+       * straight into the engine tool's stdin; `verdict` turns its clean exit into the caller's verdict.
+       */
+      const catInto = (bytes: Buffer, verdict: (fed: { bytes: number }) => Promise<{ bytes?: number }> = (fed) => Promise.resolve(fed)) => ({
+        async connect(stdin: Writable) {
+          const dir = await mkdtemp(path.join(tmpdir(), 'lifeboat-conformance-'));
+          try {
+            const file = path.join(dir, 'artifact');
+            await writeFile(file, bytes);
+            const cat = spawnProcess({ command: 'cat', args: ['--', file], stdout: stdin });
+            stdin.destroy(); // cat holds the descriptor now
+            const exit = await cat.exited;
+            if (exit.code !== 0) throw new Error(`cat failed: ${exit.stderrTail}`);
+            return await verdict({ bytes: bytes.length });
+          } finally {
+            await rm(dir, { recursive: true, force: true });
+          }
+        },
+      });
+
+      it('restores into a new target with the same data through restoreFrom, if it declares it', async () => {
+        if (engine.restoreFrom === undefined) return;
+        const t = target();
+        const result = await engine.restoreFrom(source.config, source.secrets, t, catInto(artifact), {});
+        expect(result.bytes).toBe(artifact.length);
+        expect(await fixture.readTarget(t)).toEqual(await fixture.readSource());
+      });
+
+      it('drops the target when the restoreFrom source’s verdict rejects after the tool read everything', async () => {
+        if (engine.restoreFrom === undefined) return;
+        const t = target();
+        const verdict = new Error('the stored object changed between the reads');
+        await expect(engine.restoreFrom(source.config, source.secrets, t, catInto(artifact, () => Promise.reject(verdict)), {})).rejects.toBe(verdict);
+        expect(await fixture.targetExists(t)).toBe(false);
+      });
+
+      it('refuses restoreFrom onto an existing target without calling the source, if it declares it', async () => {
+        if (engine.restoreFrom === undefined) return;
+        let connected = false;
+        const never = {
+          connect: () => {
+            connected = true;
+            return Promise.resolve({});
+          },
+        };
+        await expectCode(engine.restoreFrom(source.config, source.secrets, fixture.existingTarget(), never, {}), 'TARGET_EXISTS');
+        expect(connected).toBe(false);
       });
 
       it('fails a restore of a truncated artifact and leaves no target behind', async () => {

@@ -54,6 +54,20 @@ export interface Engine<Config, Secrets, Target> extends EngineDefinition<Config
   restore(config: Config, secrets: Secrets, input: Readable, target: Target, options?: EngineRestoreOptions): Promise<EngineRestoreResult>;
 
   /**
+   * Optional fast path of `restore`, the mirror of `backupTo`: once the target exists and the tool runs, the engine
+   * calls `source.connect(stdin)` with the tool's stdin, backed by a file descriptor, and the caller connects the
+   * last tool of its pipeline to it (zstd -d writes straight into pg_restore), so the decoded bytes never pass
+   * through this process. The caller takes over `stdin` (it closes this process's copy once its tool holds the
+   * descriptor). The promise `connect` returns is the caller's verdict on the bytes it fed, known only after the
+   * tool may have read them all (the stored object's sha256 is checked at its end): the restore resolves only if
+   * the tool exited 0 AND that verdict resolved; if it rejects, the tool is killed and the target dropped as on any
+   * failure, and the restore rejects with the verdict's error (or the tool's, if the verdict is only a
+   * cancellation because the tool stopped reading). Nothing here sees the bytes: `bytes` in the result is what
+   * the verdict reports, and progress is the caller's to report. Same target rules, errors and cancellation as `restore`.
+   */
+  restoreFrom?(config: Config, secrets: Secrets, target: Target, source: EngineRestoreSource, options?: EngineRestoreOptions): Promise<EngineRestoreResult>;
+
+  /**
    * Optional cheap structural check of an artifact read from `input` (e.g. `pg_restore --list`): no server, no
    * credentials. Reads `input` to the end (so the caller's checksums over it complete) and resolves only if the
    * tool accepted the archive; rejects with `TOOL_FAILED`/`EMPTY_OUTPUT` (stderr tail in the message), or with
@@ -178,6 +192,11 @@ export interface EngineRunOptions {
   onProgress?: (progress: EngineProgress) => void;
 }
 
+export interface EngineRestoreSource {
+  /** Called at most once (never if creating the target failed); see `Engine.restoreFrom`. May throw: the restore then fails with that error. */
+  connect(stdin: Writable): Promise<{ bytes?: number }>;
+}
+
 export interface EngineRestoreOptions extends EngineRunOptions {
   /** Size of the artifact when the caller knows it (storage `head`), reported as the progress estimate. */
   inputBytes?: number;
@@ -232,7 +251,7 @@ export interface EngineVerifyResult {
 }
 
 export interface EngineRestoreResult {
-  /** Bytes read from `input`. */
+  /** Bytes read from `input` (after `restoreFrom`: what the source's verdict reported, 0 when it did not know). */
   bytes: number;
   durationMs: number;
   /** Human-readable name of what was created, e.g. the new database's name. */

@@ -26,6 +26,9 @@ const WRITE_BATCH_BYTES = 1024 * 1024;
 // Flushing to disk in the background every 64 MiB (fdatasync on the libuv pool while writes go on) leaves the
 // fsync before the commit only the last stretch to wait for: on a 350 MB artifact it waited ~0.3 s for all of it.
 const BACKGROUND_SYNC_BYTES = 64 * 1024 * 1024;
+// Reads in 1 MiB chunks rather than Node's 64 KiB: a restore reads the object twice (verify, decode) and per-chunk
+// overhead was most of that cost (350 MB: 0.67 → 0.30 CPU-s per pass into a child), for 1 MiB held per reader.
+const READ_CHUNK_BYTES = 1024 * 1024;
 
 export interface LocalDiskDriverOptions {
   /** Directory holding every object; created on first write. */
@@ -193,7 +196,7 @@ export function createLocalDiskDriver(options: LocalDiskDriverOptions): StorageD
         await fh.close();
         return Readable.from([]);
       }
-      return fh.createReadStream({ start, end, autoClose: true });
+      return fh.createReadStream({ start, end, autoClose: true, highWaterMark: READ_CHUNK_BYTES });
     } catch (err) {
       await fh.close().catch(() => undefined);
       if (err instanceof StorageError) throw err;

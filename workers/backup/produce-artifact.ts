@@ -29,7 +29,8 @@ export interface ProducedArtifact {
 }
 
 /**
- * engine → zstd → age → storage driver (which hashes what it stores), all streaming with back-pressure.
+ * engine → zstd → age → storage driver (which hashes what it stores), all streaming with back-pressure; zstd writes
+ * straight into age's stdin (an OS pipe), so only the stored bytes pass through Node, hashed once, by the driver.
  * Resolves only when every stage exited cleanly and the counts agree; any failure rejects and the driver leaves
  * nothing under the key. Shared by the backup worker and the benchmark.
  *
@@ -48,6 +49,9 @@ export async function produceArtifact(input: ProduceArtifactInput): Promise<Prod
     compression: input.compressionLevel === null ? null : { level: input.compressionLevel, threads: 0 },
     recipients: input.recipients,
     signal: input.signal,
+    // The driver's put hashes what it stores: that sha256 is the one recorded, and hashing the same bytes a second
+    // time in the pipeline's tap cost ~0.4 CPU-s per stored GB. The byte counts of both ends are still compared.
+    hashStored: false,
   };
 
   if (compressed && input.engine.backupTo !== undefined) {
@@ -91,9 +95,13 @@ export async function produceArtifact(input: ProduceArtifactInput): Promise<Prod
   return { stored, engine, codec: piped.codec, rawBytes: piped.rawBytes, rawSha256: piped.rawSha256 };
 }
 
+/**
+ * The driver's size and sha256 are what gets recorded. The pipeline counted the bytes it emitted and, when it hashed
+ * them (never on the worker's path, see `hashStored`), the two must agree too.
+ */
 function checkStored(stored: PutResult, piped: WriteResult): void {
   if (stored.size === 0) throw new Error('the stored object is empty; nothing was recorded');
-  if (stored.size !== piped.storedBytes || stored.sha256 !== piped.storedSha256) {
-    throw new Error(`storage holds ${stored.size} bytes (sha256 ${stored.sha256}) but the pipeline sent ${piped.storedBytes} (${piped.storedSha256}); nothing was recorded`);
+  if (stored.size !== piped.storedBytes || (piped.storedSha256 !== undefined && stored.sha256 !== piped.storedSha256)) {
+    throw new Error(`storage holds ${stored.size} bytes (sha256 ${stored.sha256}) but the pipeline sent ${piped.storedBytes} (${piped.storedSha256 ?? 'not hashed'}); nothing was recorded`);
   }
 }

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import type { AnyEngine, EngineProgress, EngineRestoreResult } from '@/server/engines/engine';
 import type { StorageDriver } from '@/server/storage/driver';
-import { verifyAndDecode } from '@/server/artifacts/pipeline';
+import { codecSteps } from '@/server/artifacts/codec';
+import { verifyAndDecode, verifyAndDecodeInto } from '@/server/artifacts/pipeline';
 import { allOrRootCause } from '@/server/artifacts/settle';
 
 // Spooling needs the object's size free in the temp dir plus this much headroom, so a restore never fills the
@@ -39,22 +40,44 @@ export interface RestoreArtifactInput {
  * directory) and the decode pass reads that file, so the object is downloaded once instead of twice; the decode
  * pass still checks the spool's sha256 again. Without room for the spool (size + headroom) it downloads twice.
  * Local disk is read twice: a second read from the page cache is cheaper than a copy.
+ *
+ * Direct path: when the artifact is compressed and the engine implements `restoreFrom`, the decode pass is
+ * stored → Node (sha256 again) → age -d ══▶ zstd -d ══▶ the engine's tool (pg_restore), connected by OS pipes, so
+ * the decoded stream (~3× the stored one) never passes through Node. The raw sha256 is then not checked (zstd's
+ * content checksum and age's authentication vouch for the decoded bytes); the stored sha256 of the second read still
+ * is, and a mismatch (the object changed between the reads) makes the engine drop the target.
  */
 export async function restoreArtifact(input: RestoreArtifactInput): Promise<EngineRestoreResult> {
   input.onPhase?.('verifying');
   const spool = input.driver.kind === 'local-disk' ? undefined : await openSpool(input.spoolDir ?? tmpdir(), input.storedBytes);
   try {
-    const decoded = await verifyAndDecode(spool ? spool.open(() => input.driver.get(input.location)) : () => input.driver.get(input.location), {
+    const openStored = spool ? spool.open(() => input.driver.get(input.location)) : () => input.driver.get(input.location);
+    const readOptions = {
       codec: input.codec,
       identities: input.identities,
       expectedStoredSha256: input.storedSha256,
       expectedStoredBytes: input.storedBytes,
-      expectedRawSha256: input.rawSha256 ?? undefined,
       signal: input.signal,
-      onVerifyProgress: (bytes) => input.onProgress?.({ phase: 'restore', bytes }),
+      onVerifyProgress: (bytes: number) => input.onProgress?.({ phase: 'restore', bytes }),
       // A tmpfs keeps the short-lived identity file off any disk.
       ...(fs.existsSync('/dev/shm') ? { tmpDir: '/dev/shm' } : {}),
-    });
+    };
+    const restoreFrom = input.engine.restoreFrom?.bind(input.engine);
+    if (restoreFrom !== undefined && codecSteps(input.codec).includes('zstd')) {
+      const decodeInto = await verifyAndDecodeInto(openStored, {
+        ...readOptions,
+        onRawBytes: (bytes) => input.onProgress?.({ phase: 'restore', bytes }),
+      });
+      input.onPhase?.('restoring');
+      return await restoreFrom(
+        input.config,
+        input.secrets,
+        input.target,
+        { connect: (stdin) => decodeInto(stdin).then((decoded) => ({ ...(decoded.rawBytes !== undefined && { bytes: decoded.rawBytes }) })) },
+        { signal: input.signal },
+      );
+    }
+    const decoded = await verifyAndDecode(openStored, { ...readOptions, expectedRawSha256: input.rawSha256 ?? undefined });
     input.onPhase?.('restoring');
     const [result] = await allOrRootCause([
       input.engine.restore(input.config, input.secrets, decoded.stream, input.target, {

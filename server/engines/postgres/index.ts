@@ -6,7 +6,7 @@ import { checkPostgresRestoreTarget } from './check-restore-target';
 import { PostgresConfig, PostgresRestoreTarget, PostgresSecrets } from './config';
 import { postgresDefinition } from './definition';
 import { probePostgres } from './probe';
-import { restorePostgres } from './restore';
+import { restorePostgres, restorePostgresFrom } from './restore';
 import { verifyPostgres } from './verify';
 
 export { PostgresConfig, PostgresRestoreTarget, PostgresSecrets, PostgresSslMode } from './config';
@@ -61,6 +61,12 @@ export function createPostgresEngine(tools: PostgresToolOptions = {}): PostgresE
         throw err;
       }
       return restorePostgres(parsed.config, parsed.secrets, input, parsedTarget, options, tools);
+    },
+
+    async restoreFrom(config, secrets, target, source, options) {
+      const parsed = parse(config, secrets);
+      const parsedTarget = parseEngineInput(PostgresRestoreTarget, target, 'postgres restore target');
+      return restorePostgresFrom(parsed.config, parsed.secrets, parsedTarget, source, options, tools);
     },
 
     async verify(input, options) {

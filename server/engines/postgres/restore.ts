@@ -1,7 +1,7 @@
 import { Transform, type Readable } from 'node:stream';
 
-import { EngineError, type EngineRestoreOptions, type EngineRestoreResult } from '../engine';
-import { describeExit } from '@/server/process';
+import { EngineError, type EngineRestoreOptions, type EngineRestoreResult, type EngineRestoreSource } from '../engine';
+import { describeExit, type ProcessExit } from '@/server/process';
 
 import { pgRestoreArgs } from './argv';
 import { classifyClientError, toolFailureCode } from './classify-error';
@@ -103,28 +103,108 @@ export async function restorePostgres(
   } else if (inputError !== undefined) {
     // The artifact could not be read: that, not pg_restore's "unexpected end of file", is the cause.
     failure = inputError;
-  } else if (exit.spawnError !== undefined) {
-    failure = spawnFailure('pg_restore', tools, exit.spawnError);
-  } else if (exit.code !== 0) {
-    failure = new EngineError(toolFailureCode(exit.stderrTail), `pg_restore failed: ${summarizeStderr('pg_restore', exit.stderrTail) || describeExit(exit)}`);
-  } else if (stdinError !== undefined) {
-    // Exit 0 but it stopped reading early (EPIPE): the archive had bytes pg_restore never looked at.
-    failure = new EngineError('TOOL_FAILED', `pg_restore exited before reading the whole archive: ${pgErrorMessage(stdinError)}`);
+  } else {
+    failure = toolProblem(exit, tools) ?? (stdinError === undefined ? undefined : stoppedEarly(pgErrorMessage(stdinError)));
   }
-
-  if (failure !== undefined) {
-    const dropProblem = await dropDatabase(config, secrets, target.database).then(
-      () => undefined,
-      (err: unknown) => pgErrorMessage(err),
-    );
-    if (dropProblem !== undefined && failure instanceof Error) {
-      failure.message += ` (and dropping the half-restored database "${target.database}" failed: ${dropProblem}; drop it by hand)`;
-    }
-    throw failure;
-  }
+  if (failure !== undefined) await dropAndThrow(config, secrets, target, failure);
 
   progress.flush();
   return { bytes, durationMs: Date.now() - startedAt, target: target.database };
+}
+
+/**
+ * The direct path (`Engine.restoreFrom`): pg_restore's stdin is handed to `source.connect`, whose pipeline's last
+ * tool (zstd -d) writes into it, so the archive never passes through this process. The database is kept only if
+ * pg_restore exited 0 AND the source's verdict (the stored object's sha256, known once it was read to the end)
+ * resolved; otherwise pg_restore is killed (if still running) and the database dropped, as in `restorePostgres`.
+ * Progress is the source's to report: nothing here sees the bytes.
+ */
+export async function restorePostgresFrom(
+  config: PostgresConfig,
+  secrets: PostgresSecrets,
+  target: PostgresRestoreTarget,
+  source: EngineRestoreSource,
+  options: EngineRestoreOptions = {},
+  tools: PostgresToolOptions = {},
+): Promise<EngineRestoreResult> {
+  const startedAt = Date.now();
+  const { signal } = options;
+  try {
+    if (signal?.aborted) throw new EngineError('CANCELLED', 'restore cancelled before it started');
+    await createDatabase(config, secrets, target.database, signal);
+  } catch (err) {
+    throw signal?.aborted ? new EngineError('CANCELLED', 'restore cancelled', { cause: err }) : err;
+  }
+
+  const tool = spawnPgTool('pg_restore', pgRestoreArgs(config, target), tools, secrets, { stdin: 'pipe', stdout: 'ignore' });
+  const onAbort = () => tool.kill();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  let verdict: Promise<{ bytes?: number }>;
+  try {
+    verdict = source.connect(tool.stdin!);
+  } catch (err) {
+    verdict = Promise.reject(err);
+  }
+  let fed: { bytes?: number } | undefined;
+  let feedError: unknown;
+  const feeding = verdict.then(
+    (result) => {
+      fed = result;
+    },
+    (err: unknown) => {
+      feedError = err;
+      // A bad or unreadable artifact: pg_restore must not get to finish (it may still be reading).
+      tool.kill();
+      tool.stdin?.destroy();
+    },
+  );
+  const [, exit] = await Promise.all([feeding, tool.exited]);
+  signal?.removeEventListener('abort', onAbort);
+
+  let failure: unknown;
+  if (signal?.aborted) failure = new EngineError('CANCELLED', 'restore cancelled');
+  else if (exit.spawnError !== undefined) failure = toolProblem(exit, tools);
+  // The artifact failed its checks or could not be decoded: that is the cause, not pg_restore's "unexpected end of
+  // file" (nor its exit 0: a swapped object may well be a valid archive). A cancellation only says the pipeline's
+  // last tool lost its reader, i.e. pg_restore stopped: its own exit says why.
+  else if (feedError !== undefined && !isCancellationError(feedError)) failure = feedError;
+  // An exit code is pg_restore's own verdict even if our kill raced with it; a signal we sent is not.
+  else failure = (exit.code !== null || !exit.killedByUs ? toolProblem(exit, tools) : undefined) ?? (feedError === undefined ? undefined : stoppedEarly(errorMessage(feedError)));
+  if (failure !== undefined) await dropAndThrow(config, secrets, target, failure);
+
+  return { bytes: fed?.bytes ?? 0, durationMs: Date.now() - startedAt, target: target.database };
+}
+
+/** pg_restore's own failure from its exit, or undefined if it exited 0. */
+function toolProblem(exit: ProcessExit, tools: PostgresToolOptions): EngineError | undefined {
+  if (exit.spawnError !== undefined) return spawnFailure('pg_restore', tools, exit.spawnError);
+  if (exit.code === 0) return undefined;
+  return new EngineError(toolFailureCode(exit.stderrTail), `pg_restore failed: ${summarizeStderr('pg_restore', exit.stderrTail) || describeExit(exit)}`);
+}
+
+/** Exit 0 but it stopped reading early: the archive had bytes pg_restore never looked at. */
+function stoppedEarly(detail: string): EngineError {
+  return new EngineError('TOOL_FAILED', `pg_restore exited before reading the whole archive: ${detail}`);
+}
+
+function isCancellationError(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'CANCELLED';
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Drops the half-restored database, then throws `failure` (saying so if the drop failed too). */
+async function dropAndThrow(config: PostgresConfig, secrets: PostgresSecrets, target: PostgresRestoreTarget, failure: unknown): Promise<never> {
+  const dropProblem = await dropDatabase(config, secrets, target.database).then(
+    () => undefined,
+    (err: unknown) => pgErrorMessage(err),
+  );
+  if (dropProblem !== undefined && failure instanceof Error) {
+    failure.message += ` (and dropping the half-restored database "${target.database}" failed: ${dropProblem}; drop it by hand)`;
+  }
+  throw failure;
 }
 
 async function createDatabase(config: PostgresConfig, secrets: PostgresSecrets, database: string, signal?: AbortSignal): Promise<void> {
