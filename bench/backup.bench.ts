@@ -14,7 +14,8 @@
  *   api       END TO END: `next start` + a real worker; POST /sources/{id}/backups (or /recovery-points/{id}/restores)
  *             until GET /runs/{id} says SUCCEEDED, so claim latency, queue delay, probes and the manifest all count;
  *   s3        the pipeline into s3rver (its own process) against the same pipeline ending in `aws s3 cp`; both the
- *             default full re-read after upload (`verify: full`) and `verify: size`, and the restore back from it.
+ *             default full re-read after upload (`verify: full`) and `verify: size`, `verify: auto` into an s3rver
+ *             that verifies S3 checksums (bench/s3rver-checksum-process.ts), and the restore back from it.
  *
  * Cases (BENCH_CASES, default `realistic,pgbench`):
  *   realistic  ~BENCH_REALISTIC_MB (default 1024) MB of raw dump: jsonb, text, random bytea (bench/realistic-data.ts);
@@ -37,6 +38,7 @@ import { createS3Driver } from '@/server/storage/s3';
 import { produceArtifact, type ProducedArtifact } from '@/workers/backup/produce-artifact';
 import { restoreArtifact } from '@/workers/restore/restore-artifact';
 import { startApiStack } from './api-stack';
+import { startS3Server as startVerifyingS3Server } from './s3-server';
 import { alternate, median, peakRssBytes, processCpuSeconds, rssSampler, sample, shell, type Comparison, type Sample } from './measure';
 import { ensurePgbenchDatabase, ensureRealisticDatabase, sql, type PgConn } from './realistic-data';
 
@@ -225,9 +227,12 @@ async function runCase(name: Case, database: string, modes: Mode[]): Promise<Cas
 
   if (modes.includes('s3')) {
     const s3 = await startS3Server();
+    // s3rver behind a proxy that verifies and echoes S3 checksums as AWS S3 does: where `verify: auto` skips the re-read.
+    const vouching = await startVerifyingS3Server(work, { verifiesChecksums: true });
     try {
       const full = createS3Driver({ ...s3.connection, bucket: s3.bucket, prefix: 'full' });
       const sizeOnly = createS3Driver({ ...s3.connection, bucket: s3.bucket, prefix: 'size', verify: 'size' });
+      const auto = createS3Driver({ ...vouching.connection, bucket: vouching.bucket, prefix: 'auto', verify: 'auto' });
       let s3Artifact: ProducedArtifact | undefined;
       console.log(`[${name}] s3: backup ×${knobs.BENCH_RUNS} (aws s3 cp, verify full, verify size)`);
       const rss = rssSampler();
@@ -239,10 +244,12 @@ async function runCase(name: Case, database: string, modes: Mode[]): Promise<Cas
           return s;
         },
         size: (run) => sample(() => produce(sizeOnly, `bench/${name}/${run}/data.pgdump.zst.age`)),
+        auto: (run) => sample(() => produce(auto, `bench/${name}/${run}/data.pgdump.zst.age`)),
       });
       const backupRss = rss.stop();
       rows.push({ label: 'backup  → S3 (verify: full, default)', mode: 's3', result: backup, baseline: 'baseline', lifeboat: 'full', rssBytes: backupRss });
       rows.push({ label: 'backup  → S3 (verify: size)', mode: 's3', result: backup, baseline: 'baseline', lifeboat: 'size' });
+      rows.push({ label: 'backup  → S3 (auto, store checks sums)', mode: 's3', result: backup, baseline: 'baseline', lifeboat: 'auto' });
       console.log(`[${name}] s3: restore ×${knobs.BENCH_RUNS}`);
       const rss2 = rssSampler();
       const restore = await alternate(knobs.BENCH_RUNS, {
@@ -252,6 +259,7 @@ async function runCase(name: Case, database: string, modes: Mode[]): Promise<Cas
       rows.push({ label: 'restore ← S3', mode: 's3', result: restore, baseline: 'baseline', lifeboat: 'lifeboat', rssBytes: rss2.stop() });
       check ||= await assertSameData(database, restoreLb);
     } finally {
+      await vouching.close();
       await s3.close();
     }
   }

@@ -55,4 +55,13 @@ describe('S3DestinationConfig', () => {
       expect({ prefix, fields: fields({ prefix }) }).toEqual({ prefix, fields: ['prefix'] });
     }
   });
+
+  it('verifies fully by default, takes auto and size, and refuses a re-read mode for archive classes', () => {
+    expect(S3DestinationConfig.parse(base).verify).toBe('full');
+    expect(fields({ verify: 'auto' })).toEqual([]);
+    expect(fields({ verify: 'size', storageClass: 'GLACIER' })).toEqual([]);
+    // auto re-reads on a store that does not confirm checksums, which an archive class cannot serve.
+    for (const verify of ['full', 'auto']) expect(fields({ verify, storageClass: 'DEEP_ARCHIVE' })).toEqual(['verify']);
+    expect(fields({ verify: 'trust-me' })).toEqual(['verify']);
+  });
 });

@@ -78,8 +78,11 @@ export const S3DestinationConfig = z
     kmsKeyId: z.string().min(1).optional(),
     accessKeyId: z.string().min(1).optional(),
     secretAccessKey: z.string().min(1).optional(),
-    /** `full` re-reads every upload to compare sha256; `size` only compares sizes (archive classes). */
-    verify: z.enum(['full', 'size']).default('full'),
+    /**
+     * `full` re-reads every upload to compare sha256; `size` only compares sizes (archive classes); `auto` sends
+     * S3 checksums and re-reads only when the store does not answer with them (see `S3DriverOptions.verify`).
+     */
+    verify: z.enum(['full', 'size', 'auto']).default('full'),
     /** `If-None-Match: *` on writes; off only for a store that rejects the header. */
     conditionalWrites: z.boolean().default(true),
     // 5 MiB is S3's minimum part; 5 GiB its maximum. Max object size is 10,000 parts × this.

@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isStorageError, StorageError } from './driver';
 import { driverForDestination } from './for-destination';
 import { createS3Client, createS3Driver, type S3DriverOptions } from './s3';
+import { startChecksumProxy, type ChecksumProxy } from './testing/checksum-proxy';
 import { isUploadPart, startFaultProxy, type FaultProxy, type RequestMatcher } from './testing/fault-proxy';
 import { startS3rver, type S3rverHarness } from './testing/s3rver-harness';
 
@@ -304,6 +305,89 @@ describe('s3 driver: retries and failures (fault proxy)', () => {
     expect(proxy.log.filter((r) => r.method === 'PUT')).toHaveLength(2);
     expect(await storedObject(s3.client, 'small.bin')).toBe(false);
     await nothingDangling();
+  });
+});
+
+describe("s3 driver: verify 'auto' (trust a store that verifies checksums, else re-read)", () => {
+  let vouching: ChecksumProxy;
+  let faultyLink: FaultProxy;
+  beforeAll(async () => {
+    vouching = await startChecksumProxy(s3.connection.endpoint);
+    // driver → faultyLink → vouching store: corruption on the way in, which the store itself must catch.
+    faultyLink = await startFaultProxy(vouching.url);
+  });
+  afterAll(async () => {
+    await faultyLink?.close();
+    await vouching?.close();
+  });
+  afterEach(() => {
+    faultyLink.reset();
+    vouching.lie = false;
+  });
+  const reads = (log: readonly string[], key: string) => log.filter((l) => l.startsWith('GET ') && l.includes(key));
+
+  it('falls back to the full re-read on a store that does not answer with checksums (s3rver), and catches corruption', async () => {
+    const data = randomBytes(PART_SIZE + MiB);
+    const driver = makeDriver({ endpoint: proxy.url, verify: 'auto' });
+    expect((await driver.put('plain.bin', chunked(data))).sha256).toBe(sha256(data));
+    expect(proxy.log.filter((r) => r.method === 'GET' && r.url.includes('plain.bin'))).toHaveLength(1); // the re-read
+    // One digest per part, used twice: as the signed payload hash and as the S3 checksum.
+    const first = proxy.log.find((r) => partNumber(1)(r) && r.url.includes('plain.bin'))!;
+    const firstPart = createHash('sha256').update(data.subarray(0, PART_SIZE)).digest();
+    expect(first.headers['x-amz-content-sha256']).toBe(firstPart.toString('hex'));
+    expect(first.headers['x-amz-checksum-sha256']).toBe(firstPart.toString('base64'));
+
+    proxy.corruptNext(1, partNumber(2));
+    const err = await rejection(driver.put('flipped.bin', chunked(data)));
+    expect(isStorageError(err, 'IO'), String(err)).toBe(true);
+    expect((err as StorageError).message).toMatch(/sha256/);
+    expect(await driver.head('flipped.bin')).toBeNull();
+    await nothingDangling();
+  });
+
+  it('skips the re-read when the store vouches for every part and the object, multipart and single PUT alike', async () => {
+    const driver = makeDriver({ endpoint: vouching.url, verify: 'auto' });
+    for (const [key, size] of [['multi.bin', 2 * PART_SIZE + MiB], ['single.bin', 1000]] as const) {
+      const data = randomBytes(size);
+      expect(await driver.put(key, chunked(data))).toEqual({ key, size, sha256: sha256(data) });
+      expect(reads(vouching.log, key)).toEqual([]);
+      expect(sha256(await buffer(await driver.get(key)))).toBe(sha256(data));
+    }
+    // The checksum went with every part: that is what the store verified.
+    const parts = vouching.log.filter((l) => l.startsWith('PUT ') && l.includes('multi.bin') && l.includes('partNumber='));
+    expect(parts).toHaveLength(3);
+  });
+
+  it('fails, leaving nothing, when a verifying store refuses a part corrupted on the way', async () => {
+    const driver = makeDriver({ endpoint: faultyLink.url, verify: 'auto' });
+    faultyLink.corruptNext(1, partNumber(2));
+    const err = await rejection(driver.put('bad-digest.bin', chunked(randomBytes(PART_SIZE + MiB))));
+    expect(isStorageError(err, 'IO'), String(err)).toBe(true);
+    expect((err as StorageError).message).toMatch(/BadDigest/);
+    expect(await driver.head('bad-digest.bin')).toBeNull();
+    await nothingDangling();
+  });
+
+  it('does not take an echo on faith: a checksum other than the one sent fails the put and removes the object', async () => {
+    vouching.lie = true;
+    const driver = makeDriver({ endpoint: vouching.url, verify: 'auto' });
+    for (const [key, size] of [['lie-multi.bin', PART_SIZE + MiB], ['lie-single.bin', 1000]] as const) {
+      const err = await rejection(driver.put(key, chunked(randomBytes(size))));
+      expect(isStorageError(err, 'IO'), String(err)).toBe(true);
+      expect((err as StorageError).message).toMatch(/reports checksum .* not the .* that was sent/);
+      expect(await driver.head(key)).toBeNull();
+    }
+    await nothingDangling();
+  });
+
+  it('keeps full the default: without verify the same corruption is caught by the re-read', async () => {
+    const driver = driverForDestination({
+      kind: 's3',
+      config: { endpoint: proxy.url, region: s3.connection.region, bucket: s3.bucket, prefix: newPrefix(), forcePathStyle: true, partSizeMiB: 5, ...s3.connection.credentials },
+    });
+    proxy.corruptNext(1, partNumber(2));
+    const err = await rejection(driver.put('default.bin', chunked(randomBytes(PART_SIZE + MiB))));
+    expect((err as StorageError).message).toMatch(/sha256/);
   });
 });
 

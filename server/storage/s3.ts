@@ -8,8 +8,10 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
   PutObjectRetentionCommand,
   S3Client,
+  UploadPartCommand,
   type PutObjectCommandInput,
   type S3ClientConfig,
   type StorageClass,
@@ -54,6 +56,9 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 300_000;
 // The most ListObjectsV2 returns per page.
 const DEFAULT_LIST_PAGE_SIZE = 1000;
 
+/** What `put` checks after an upload; see `S3DriverOptions.verify`. */
+export type S3VerifyMode = 'full' | 'size' | 'auto';
+
 /** How to reach the S3 API. Nothing here ends up on the driver object, so logging a driver leaks no secret. */
 export interface S3ConnectionOptions {
   /** Custom endpoint (MinIO, R2, Ceph, s3rver…); omitted means AWS for `region`. */
@@ -79,9 +84,12 @@ export interface S3DriverOptions extends S3ConnectionOptions {
   /**
    * After each upload: `full` (default) HEADs the object and re-reads it to compare sha256, which catches a
    * backend that stored different bytes than were sent (e.g. aws-chunked framing); `size` only compares sizes
-   * (half the traffic, for archive storage classes that cannot be read back at once).
+   * (half the traffic, for archive storage classes that cannot be read back at once). `auto` sends every part's
+   * sha256 as an S3 checksum (`x-amz-checksum-sha256`) and skips the re-read only when the store vouches for
+   * each part and the whole object by answering with that same checksum (AWS S3 and stores with S3's
+   * additional checksums); a store that does not answer with it (s3rver, older gateways) gets the full re-read.
    */
-  verify?: 'full' | 'size';
+  verify?: S3VerifyMode;
   /**
    * Send `If-None-Match: *` so the backend itself refuses to replace an object that appeared after the HEAD
    * check. Default true; turn off only for an S3-compatible store that rejects the header.
@@ -148,7 +156,8 @@ export function createS3Driver(options: S3DriverOptions): StorageDriver {
   if (!Number.isSafeInteger(listPageSize) || listPageSize < 1 || listPageSize > 1000) {
     throw new Error('s3: listPageSize must be an integer between 1 and 1000');
   }
-  if (verify === 'full' && options.storageClass !== undefined && ARCHIVE_CLASSES.has(options.storageClass)) {
+  // `auto` falls back to the full re-read on a store that does not answer with checksums.
+  if (verify !== 'size' && options.storageClass !== undefined && ARCHIVE_CLASSES.has(options.storageClass)) {
     throw new Error(`s3: storage class ${options.storageClass} cannot be read back at once; use verify: 'size'`);
   }
 
@@ -247,18 +256,20 @@ export function createS3Driver(options: S3DriverOptions): StorageDriver {
     // flight and before the multipart upload is aborted. Destroying the source instead makes every part worker
     // stop at its next read, after which lib-storage aborts the upload and only then rejects. The same happens
     // when one part fails for good: the workers share one source iterator, which the failing worker closes.
-    const upload = new Upload({ client, params, partSize, queueSize, leavePartsOnError: false });
+    if (verify === 'auto') params.ChecksumAlgorithm = 'SHA256';
+    const ledger = new ChecksumLedger(key, verify === 'auto');
+    const upload = new Upload({ client: ledger.wrap(client), params, partSize, queueSize, leavePartsOnError: false });
     const onAbort = () => {
       if (!body.destroyed) body.destroy(abortReason(signal));
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     let created = false;
     try {
-      await upload.done();
+      const out = await upload.done();
       created = true;
       signal?.throwIfAborted();
       const sha256 = hash.digest('hex');
-      await verifyStored(key, objectKey, size, sha256, signal);
+      await verifyStored(key, objectKey, size, sha256, ledger.vouched(out.ChecksumSHA256), signal);
       return { key, size, sha256 };
     } catch (err) {
       if (!body.destroyed) body.destroy();
@@ -290,13 +301,14 @@ export function createS3Driver(options: S3DriverOptions): StorageDriver {
     }
   }
 
-  async function verifyStored(key: string, objectKey: string, size: number, sha256: string, signal?: AbortSignal): Promise<void> {
+  /** `vouched`: the store confirmed the checksum of every part and of the whole object (`auto` only). */
+  async function verifyStored(key: string, objectKey: string, size: number, sha256: string, vouched: boolean, signal?: AbortSignal): Promise<void> {
     const stored = await headObject(key, objectKey, signal);
     if (stored === null) throw new StorageError('IO', `s3 object missing right after upload: ${key}`, key);
     if (stored.size !== size) {
       throw new StorageError('IO', `s3 stored ${stored.size} bytes for ${key} but ${size} were sent (corrupted in transit?)`, key);
     }
-    if (verify === 'size') return;
+    if (verify === 'size' || vouched) return;
     const reread = createHash('sha256');
     try {
       const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: objectKey }), { abortSignal: signal });
@@ -415,6 +427,90 @@ export function createS3Driver(options: S3DriverOptions): StorageDriver {
   }
 
   return { kind: 's3', put, get, head, list, delete: remove, setStorageClass, setRetention };
+}
+
+/**
+ * Hashes every request body of one `put` once, for two uses: the SigV4 payload hash (`x-amz-content-sha256`,
+ * which the SDK would otherwise compute itself over http and https alike) and, in `auto` mode, the part's S3
+ * checksum. It then records whether the store answered with that same checksum, i.e. verified what it received.
+ *
+ * It wraps the client's `send` for this upload only (lib-storage builds the part commands itself), so a shared
+ * client is not changed.
+ */
+class ChecksumLedger {
+  /** Our sha256 of each part, by part number (a single PUT is part 1). */
+  private readonly sent = new Map<number, Buffer>();
+  private missingEcho = false;
+  private mismatch: string | undefined;
+
+  constructor(
+    private readonly key: string,
+    private readonly withChecksums: boolean,
+  ) {}
+
+  wrap(client: S3Client): S3Client {
+    return new Proxy(client, {
+      get: (target, prop) => {
+        if (prop !== 'send') return Reflect.get(target, prop) as unknown;
+        return async (command: unknown, options?: unknown) => {
+          const part = this.prepare(command);
+          const out = await (target.send as (c: unknown, o?: unknown) => Promise<{ ChecksumSHA256?: string }>)(command, options);
+          if (part !== undefined) this.record(part, out.ChecksumSHA256);
+          return out;
+        };
+      },
+    });
+  }
+
+  /** True when the re-read can be skipped: every part, and the object, came back with our checksum. */
+  vouched(objectChecksum: string | undefined): boolean {
+    if (this.mismatch !== undefined) throw new StorageError('IO', this.mismatch, this.key);
+    if (!this.withChecksums || this.missingEcho || this.sent.size === 0 || objectChecksum === undefined) return false;
+    const digests = [...this.sent.entries()].sort(([a], [b]) => a - b).map(([, d]) => d);
+    // A single PUT echoes the object's own sha256; a multipart upload the COMPOSITE one, sha256 of the parts'
+    // digests, which S3 writes as `<base64>-<part count>`.
+    const expected = digests.length === 1 && !objectChecksum.includes('-') ? digests[0]! : createHash('sha256').update(Buffer.concat(digests)).digest();
+    const [echoed] = objectChecksum.split('-');
+    if (echoed !== expected.toString('base64')) {
+      throw new StorageError('IO', `s3 reports checksum ${objectChecksum} for ${this.key}, not the ${expected.toString('base64')} that was sent`, this.key);
+    }
+    return true;
+  }
+
+  private prepare(command: unknown): number | undefined {
+    if (!(command instanceof UploadPartCommand) && !(command instanceof PutObjectCommand)) return undefined;
+    const input = command.input as { Body?: unknown; PartNumber?: number; ChecksumSHA256?: string };
+    if (!(input.Body instanceof Uint8Array)) return undefined;
+    const digest = createHash('sha256').update(input.Body).digest();
+    const part = input.PartNumber ?? 1;
+    this.sent.set(part, digest);
+    if (this.withChecksums) input.ChecksumSHA256 = digest.toString('base64');
+    const payloadHash = digest.toString('hex');
+    // Build step: after serialization made the request, before the retry loop and the signer (which uses a
+    // preset x-amz-content-sha256 as the payload hash), so every attempt is signed without hashing again.
+    // Both commands' stacks take a build middleware; the cast only merges their types.
+    (command.middlewareStack as UploadPartCommand['middlewareStack']).add(
+      (next) => async (args) => {
+        const request = args.request as { headers?: Record<string, string> };
+        if (request.headers !== undefined) request.headers['x-amz-content-sha256'] = payloadHash;
+        return next(args);
+      },
+      { step: 'build', name: 'lifeboatPayloadSha256' },
+    );
+    return part;
+  }
+
+  private record(part: number, echoed: string | undefined): void {
+    if (!this.withChecksums) return;
+    if (echoed === undefined) {
+      this.missingEcho = true;
+      return;
+    }
+    const sent = this.sent.get(part)!.toString('base64');
+    // Thrown by `vouched`, after the upload: a single PUT has created the object by now, and `put` cleans up
+    // an object only once it knows it exists.
+    if (echoed !== sent) this.mismatch ??= `s3 reports checksum ${echoed} for part ${part} of ${this.key}, not the ${sent} that was sent`;
+  }
 }
 
 // Objects in these classes must be restored before a GET, so a read-back check cannot run.
