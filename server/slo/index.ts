@@ -1,0 +1,3 @@
+export { getSlo, sourceSlo, type SloDto } from './get-slo';
+export { listSlots } from './list-slots';
+export type { SourceSlo, SloStatus } from './evaluate-source';
