@@ -15,6 +15,11 @@ import {
   type RecoveryPoint,
   type Run,
   type Source,
+  type BackupReport,
+  type RunWithTrigger,
+  type SlotPage,
+  type SloReport,
+  type SlotState,
 } from './types';
 
 // Active runs change every second or two; 2 s keeps tables current without hammering the API.
@@ -129,5 +134,70 @@ export function useEngines() {
     queryKey: keys.engines,
     queryFn: ({ signal }) => api<Items<EngineInfo>>('/engines', { signal }).then((r) => r.items),
     staleTime: Infinity,
+  });
+}
+
+// ---- Issue 8: SLOs, slots, the backup report, failed runs ----
+// The SLO figures age by the second but move by the minute: a minute's refresh keeps the overview honest and cheap.
+export const SLO_REFRESH_MS = 60_000;
+
+export function useSlo() {
+  return useQuery({
+    queryKey: ['slo'] as const,
+    queryFn: ({ signal }) => api<SloReport>('/slo', { signal }),
+    refetchInterval: SLO_REFRESH_MS,
+    retry: 1,
+  });
+}
+
+/** A source's slots, newest first; `before` (a slot time) pages to older ones. */
+export function useSlots(sourceId: string, state: SlotState | '' = '', before: string | null = null) {
+  return useQuery({
+    queryKey: ['sources', sourceId, 'slots', state, before] as const,
+    queryFn: ({ signal }) => {
+      const qs = new URLSearchParams();
+      if (state) qs.set('state', state);
+      if (before) qs.set('before', before);
+      const suffix = qs.size ? `?${qs}` : '';
+      return api<SlotPage>(`/sources/${encodeURIComponent(sourceId)}/slots${suffix}`, { signal });
+    },
+    retry: 1,
+  });
+}
+
+export function useBackupReport(days = 30) {
+  return useQuery({
+    queryKey: ['reports', 'backups', days] as const,
+    queryFn: ({ signal }) => api<BackupReport>(`/reports/backups?days=${days}`, { signal }),
+    refetchInterval: SLO_REFRESH_MS,
+  });
+}
+
+/** The newest failed runs (every kind); scheduled ones carry `trigger`. */
+export function useFailedRuns(limit = 20) {
+  return useQuery({
+    queryKey: ['runs', 'failed', limit] as const,
+    queryFn: ({ signal }) => api<Items<RunWithTrigger>>(`/runs?status=FAILED&limit=${limit}`, { signal }).then((r) => r.items),
+    refetchInterval: SLO_REFRESH_MS,
+  });
+}
+
+// ---- Issue 8: tiers and services ----
+export const serviceKeys = {
+  tiers: ['tiers'] as const,
+  services: ['services'] as const,
+};
+
+export function useTiers() {
+  return useQuery({
+    queryKey: serviceKeys.tiers,
+    queryFn: ({ signal }) => api<Items<import('./types').Tier>>('/tiers', { signal }).then((r) => r.items),
+  });
+}
+
+export function useServices() {
+  return useQuery({
+    queryKey: serviceKeys.services,
+    queryFn: ({ signal }) => api<Items<import('./types').Service>>('/services', { signal }).then((r) => r.items),
   });
 }

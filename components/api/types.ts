@@ -71,3 +71,66 @@ export type EncryptionKeyDto = import('@/server/keys').KeyDto;
 /** An engine as `GET /engines` describes it: the dashboard renders its forms from this. */
 export type EngineInfo = import('@/server/inventory').EngineInfo;
 export type EngineFormField = EngineInfo['form'][number];
+
+// ---- Issue 8: SLOs, slots and the overview's backup report (contract of GET /slo and /sources/{id}/slots) ----
+export type SloStatus = 'OK' | 'AT_RISK' | 'BREACHED' | 'UNKNOWN' | 'UNPROTECTED';
+export interface SloCompliance {
+  id: string;
+  name: string;
+  sources: number;
+  compliant: number;
+  /** Share of the sources within both targets, 0..1; null without sources. */
+  compliance: number | null;
+}
+export interface SloTier extends SloCompliance {
+  rpoSeconds: number;
+  rtoSeconds: number;
+}
+export interface SloService extends SloCompliance {
+  tierId: string | null;
+}
+export interface SloSource {
+  sourceId: string;
+  name: string;
+  serviceId: string | null;
+  tierId: string | null;
+  status: SloStatus;
+  reasons: string[];
+  rpo: { targetSeconds: number | null; achievedSeconds: number | null; verifiedAchievedSeconds: number | null; pointId: string | null; pointAt: string | null };
+  rto: { targetSeconds: number | null; achievedSeconds: number | null; estimated: boolean; estimatedSeconds?: number | null; runId: string | null };
+  missedSlots24h: number;
+  nextRunAt: string | null;
+}
+export interface SloReport {
+  tiers: SloTier[];
+  services: SloService[];
+  sources: SloSource[];
+}
+export type SlotState = 'STARTED' | 'MISSED' | 'SKIPPED';
+export interface Slot {
+  id: string;
+  scheduleId: string;
+  kind: string;
+  slotAt: string;
+  state: SlotState;
+  reason: string | null;
+  runId: string | null;
+}
+/** `GET /sources/{id}/slots`: a page of slots; `nextBefore` is the cursor of the next (older) page, null on the last. */
+export interface SlotPage {
+  items: Slot[];
+  nextBefore?: string | null;
+}
+/** `GET /reports/backups?days=`: successful backups (oldest first) and the 24 h / 7 d outcomes. */
+export type BackupReport = import('@/server/reports').BackupReport;
+export type BackupReportRow = import('@/server/reports').BackupReportRow;
+/** A run as listed, with the trigger (`manual`, `schedule`, `catch-up`) where the server sends it. */
+export type RunWithTrigger = RunDto & { trigger?: string };
+
+// ---- Issue 8: tiers and services (GET/POST /tiers, /services), source edit and delete ----
+/** `GET /tiers`: a named pair of recovery objectives, with how many services are held to it. */
+export type Tier = import('@/server/services').TierDto;
+/** `GET /services`: a group of sources with its tier's objectives inline. */
+export type Service = import('@/server/services').ServiceDto;
+/** `DELETE /sources/{id}`: what went with the source. */
+export type SourceDeleted = import('@/server/inventory').DeleteSourceResult;

@@ -12,7 +12,9 @@ export function ConsoleNav() {
   const pathname = usePathname();
   const [signingOut, setSigningOut] = useState(false);
   const links = [
+    { href: '/overview', label: 'Overview' },
     { href: '/sources', label: 'Sources' },
+    { href: '/services', label: 'Services' },
     { href: '/policies', label: 'Policies' },
     { href: '/runs', label: 'Runs' },
     ...(viewer.can.manageTokens ? [{ href: '/tokens', label: 'Tokens' }] : []),
@@ -21,7 +23,7 @@ export function ConsoleNav() {
   return (
     <header className="topbar">
       <div className="topbar-inner">
-        <Link href="/sources" className="brand" aria-label="Lifeboat home">
+        <Link href="/overview" className="brand" aria-label="Lifeboat home">
           <LifeboatMark />
           <span>Lifeboat</span>
         </Link>

@@ -5,7 +5,7 @@ import { useRouter } from 'next/navigation';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Fragment, useState } from 'react';
 import { ApiError, api, errorText } from '@/components/api/client';
-import { keys, useEngines } from '@/components/api/queries';
+import { keys, useEngines, usePolicies, useServices } from '@/components/api/queries';
 import type { EngineFormField, EngineInfo, ProbeResult, Source } from '@/components/api/types';
 import { Alert, ErrorAlert } from '@/components/ui/alert';
 import { initialValues, rowsOf, valuesToJson, type FormValues } from './engine-form';
@@ -14,9 +14,13 @@ import { PageHeader } from '@/components/ui/page-header';
 /** The form's own fields besides the engine's: where an API issue path `["name"]` points. */
 const NAME_FIELD = 'name';
 
-/** Where an API issue path points in this form: `["name"]` or `["config", "<engine field>"]`. */
+/** The pickers besides the engine's fields: a policy and a service, both optional. */
+const PICKER_FIELDS = ['policyId', 'serviceId'];
+
+/** Where an API issue path points in this form: `["name"]`, `["policyId"]`, `["serviceId"]` or `["config", "<engine field>"]`. */
 function fieldOf(path: string[], fields: readonly EngineFormField[]): string | null {
   if (path[0] === NAME_FIELD) return NAME_FIELD;
+  if (path[0] !== undefined && PICKER_FIELDS.includes(path[0])) return path[0];
   const key = path[0] === 'config' ? path[1] : undefined;
   return key !== undefined && fields.some((f) => f.name === key) ? key : null;
 }
@@ -38,6 +42,10 @@ function NewSourceFormFor({ engines }: { engines: EngineInfo[] }) {
   const [name, setName] = useState('');
   const [values, setValues] = useState<FormValues>(() => initialValues(fields));
   const [testConnection, setTestConnection] = useState(true);
+  const [policyId, setPolicyId] = useState('');
+  const [serviceId, setServiceId] = useState('');
+  const policies = usePolicies();
+  const services = useServices();
 
   const probe = useMutation({
     mutationFn: () => api<ProbeResult>('/sources/test-connection', { method: 'POST', body: { kind, config: valuesToJson(fields, values) } }),
@@ -51,7 +59,14 @@ function NewSourceFormFor({ engines }: { engines: EngineInfo[] }) {
     mutationFn: () =>
       api<Source>('/sources', {
         method: 'POST',
-        body: { kind, name: name.trim(), config: valuesToJson(fields, values), testConnection },
+        body: {
+          kind,
+          name: name.trim(),
+          config: valuesToJson(fields, values),
+          testConnection,
+          ...(policyId ? { policyId } : {}),
+          ...(serviceId ? { serviceId } : {}),
+        },
       }),
     onSuccess: async (source) => {
       await queryClient.invalidateQueries({ queryKey: keys.sources });
@@ -188,6 +203,52 @@ function NewSourceFormFor({ engines }: { engines: EngineInfo[] }) {
             </div>
           ),
         )}
+        <div className="row">
+          <div className="grow">
+            {wrap(
+              'source-policyId',
+              'policyId',
+              'Policy',
+              <select
+                name="policyId"
+                value={policyId}
+                disabled={policies.isPending}
+                onChange={(e) => setPolicyId(e.target.value)}
+                {...described('source-policyId', 'policyId', true)}
+              >
+                <option value="">No policy (no schedule)</option>
+                {(policies.data ?? []).map((p) => (
+                  <option key={p.id} value={p.id}>
+                    {p.name}
+                  </option>
+                ))}
+              </select>,
+              policies.error ? `The policies could not be loaded: ${errorText(policies.error)}` : 'Where and when it is backed up, and how long points are kept.',
+            )}
+          </div>
+          <div className="grow">
+            {wrap(
+              'source-serviceId',
+              'serviceId',
+              'Service',
+              <select
+                name="serviceId"
+                value={serviceId}
+                disabled={services.isPending}
+                onChange={(e) => setServiceId(e.target.value)}
+                {...described('source-serviceId', 'serviceId', true)}
+              >
+                <option value="">No service</option>
+                {(services.data ?? []).map((sv) => (
+                  <option key={sv.id} value={sv.id}>
+                    {sv.tier ? `${sv.name} (${sv.tier.name})` : sv.name}
+                  </option>
+                ))}
+              </select>,
+              services.error ? `The services could not be loaded: ${errorText(services.error)}` : 'What it belongs to; its tier sets the recovery objectives.',
+            )}
+          </div>
+        </div>
         <label className="checkbox">
           <input type="checkbox" checked={testConnection} onChange={(e) => setTestConnection(e.target.checked)} />
           <span>Check the connection before saving</span>

@@ -18,6 +18,8 @@ import { PointActionDialog, RetentionBadges, type PointAction } from './point-ac
 import { PruningPlanCard } from './pruning-plan';
 import { RestoreDialog } from './restore-dialog';
 import { RetentionPanel } from './retention-panel';
+import { SloPanel } from './slo-panel';
+import { SourceDialogs, type SourceDialog } from './source-edit-dialog';
 
 // The settings an operator recognises first; anything else the engine stores follows in key order.
 const CONFIG_ORDER = ['host', 'port', 'database', 'user', 'sslmode'];
@@ -35,6 +37,7 @@ export function SourceDetail({ id }: { id: string }) {
   const [restoring, setRestoring] = useState<RecoveryPoint | null>(null);
   const [pointAction, setPointAction] = useState<PointAction | null>(null);
   const [deleted, setDeleted] = useState<DeleteResult | null>(null);
+  const [sourceDialog, setSourceDialog] = useState<SourceDialog>(null);
 
   const verify = useMutation({
     mutationFn: (pointId: string) => api<Run>(`/recovery-points/${encodeURIComponent(pointId)}/verify`, { method: 'POST' }),
@@ -74,15 +77,37 @@ export function SourceDetail({ id }: { id: string }) {
         title={s.name}
         subtitle={
           <>
-            <KindLabel kind={s.kind} /> source · added {formatDateTime(s.createdAt)}
+            <KindLabel kind={s.kind} /> source · added {formatDateTime(s.createdAt)} ·{' '}
+            <span data-testid="source-service">
+              {s.service ? (
+                <>
+                  service <Link href="/services">{s.service.name}</Link>
+                </>
+              ) : (
+                'no service'
+              )}
+            </span>{' '}
+            · <span data-testid="source-policy">{s.policy ? `policy ${s.policy.name}` : 'no policy'}</span>
           </>
         }
         actions={
-          viewer.can.runBackup && (
-            <button type="button" className="btn btn-primary" onClick={() => backup.mutate()} disabled={backup.isPending || backup.isSuccess}>
-              {backup.isPending || backup.isSuccess ? 'Starting backup…' : 'Back up now'}
-            </button>
-          )
+          <>
+            {viewer.can.writeInventory && (
+              <>
+                <button type="button" className="btn" onClick={() => setSourceDialog('edit')}>
+                  Edit…
+                </button>
+                <button type="button" className="btn btn-danger" onClick={() => setSourceDialog('delete')}>
+                  Delete…
+                </button>
+              </>
+            )}
+            {viewer.can.runBackup && (
+              <button type="button" className="btn btn-primary" onClick={() => backup.mutate()} disabled={backup.isPending || backup.isSuccess}>
+                {backup.isPending || backup.isSuccess ? 'Starting backup…' : 'Back up now'}
+              </button>
+            )}
+          </>
         }
       />
       {backup.error && <ErrorAlert title="The backup was not started" error={backup.error} />}
@@ -105,6 +130,7 @@ export function SourceDetail({ id }: { id: string }) {
       </section>
 
       <ProtectionChips status={protection.data} />
+      <SloPanel sourceId={id} />
 
       <RetentionPanel policy={s.policy ?? null} />
 
@@ -220,6 +246,7 @@ export function SourceDetail({ id }: { id: string }) {
         onClose={() => setRestoring(null)}
       />
       <PointActionDialog action={pointAction} sourceId={id} onClose={() => setPointAction(null)} onDeleted={setDeleted} />
+      <SourceDialogs source={s} dialog={sourceDialog} onClose={() => setSourceDialog(null)} />
     </>
   );
 }

@@ -5,7 +5,8 @@ import { withTransaction, type VerbContext } from '@/server/shared/context';
 import { DomainError } from '@/server/shared/errors';
 import { sealSecret } from '@/server/shared/secrets';
 import { CreateSourceInput, parseEngineConfig } from './source-input';
-import { toSourceDto } from './source-dto';
+import { SOURCE_SERVICE_SELECT, toSourceDto } from './source-dto';
+import { assertPolicyFitsSource, assertServiceExists } from './source-references';
 import { isUniqueViolation } from '@/server/shared/prisma-errors';
 
 /** Registers something to protect. Its password is sealed with the master key; the audit event never holds it. */
@@ -25,10 +26,8 @@ export async function createSource(ctx: VerbContext, raw: unknown) {
   const id = crypto.randomUUID();
   try {
     const source = await withTransaction(ctx, async (tx) => {
-      if (input.policyId) {
-        const policy = await tx.policy.findUnique({ where: { id: input.policyId }, select: { id: true } });
-        if (!policy) throw new DomainError('VALIDATION', `policy ${input.policyId} does not exist`);
-      }
+      if (input.policyId) await assertPolicyFitsSource(tx, input.policyId, input.kind);
+      if (input.serviceId) await assertServiceExists(tx, input.serviceId);
       const created = await tx.source.create({
         data: {
           id,
@@ -37,13 +36,15 @@ export async function createSource(ctx: VerbContext, raw: unknown) {
           config: settings as object,
           secrets: Object.keys(secrets).length > 0 ? sealSecret(secrets, `source:${id}`) : null,
           policyId: input.policyId ?? null,
+          serviceId: input.serviceId ?? null,
         },
+        include: { service: SOURCE_SERVICE_SELECT },
       });
       await recordAudit(tx, actor, {
         action: 'source.create',
         targetType: 'source',
         targetId: id,
-        details: { name: input.name, kind: input.kind, config: settings, secretKeys: Object.keys(secrets) },
+        details: { name: input.name, kind: input.kind, config: settings, secretKeys: Object.keys(secrets), policyId: input.policyId ?? null, serviceId: input.serviceId ?? null },
       });
       return created;
     });

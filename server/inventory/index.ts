@@ -8,3 +8,5 @@ export type { SourceDto } from './source-dto';
 export { createDestination } from './create-destination';
 export { listDestinations } from './list-destinations';
 export type { DestinationDto } from './destination-dto';
+export { updateSource, UpdateSourceInput } from './update-source';
+export { deleteSource, DeleteSourceOptions, type DeleteSourceResult } from './delete-source';

@@ -1,6 +1,6 @@
 import { authorize } from '@/server/auth/permissions';
 import { readerOf, type VerbContext } from '@/server/shared/context';
-import { toSourceDto } from './source-dto';
+import { SOURCE_SERVICE_SELECT, toSourceDto } from './source-dto';
 
 export async function listSources(ctx: VerbContext) {
   authorize(ctx.actor, 'inventory:read');
@@ -8,6 +8,7 @@ export async function listSources(ctx: VerbContext) {
     orderBy: { name: 'asc' },
     include: {
       _count: { select: { recoveryPoints: true } },
+      service: SOURCE_SERVICE_SELECT,
       runs: { orderBy: { createdAt: 'desc' }, take: 1, select: { id: true, status: true, finishedAt: true, kind: true } },
     },
   });

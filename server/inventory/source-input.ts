@@ -19,7 +19,9 @@ export const CreateSourceInput = z.object({
   kind: SourceKind,
   name: SourceName,
   config: z.record(z.string(), z.unknown()),
-  policyId: z.string().uuid().optional(),
+  policyId: z.string({ error: 'policyId must be a policy id' }).uuid({ error: 'policyId must be a policy id' }).optional(),
+  /** The service it belongs to, if any (`PATCH /sources/{id}` changes it later). */
+  serviceId: z.string({ error: 'serviceId must be a service id' }).uuid({ error: 'serviceId must be a service id' }).optional(),
   /** Probe the connection before saving (default true): a source that cannot be reached is refused. */
   testConnection: z.boolean().default(true),
 });

@@ -12,6 +12,11 @@ import { assertNotBeingRead, assertNotHeldOrLocked } from './prune-guards';
 export interface DeleteRecoveryPointOptions {
   /** Why the point goes, recorded in the audit event (the planner's reason when retention deletes it). */
   reason?: string;
+  /**
+   * The whole source goes with it (`deleteSource`): its newest verified point no longer protects anything, so that
+   * rule is waived. Holds, locks and readers still refuse.
+   */
+  withSource?: boolean;
 }
 
 export interface DeleteRecoveryPointResult {
@@ -56,7 +61,7 @@ export async function deleteRecoveryPoint(
     },
   });
   if (!before) throw notFound('recovery point', id.data);
-  await assertDeletable(readerOf(ctx), before);
+  await assertDeletable(readerOf(ctx), before, opts);
 
   const deleted = await withTransaction(ctx, async (tx) => {
     // Lock the row: a hold or lock placed concurrently either commits first (and we see it here) or waits for us.
@@ -64,7 +69,7 @@ export async function deleteRecoveryPoint(
       SELECT id, "sourceId", "legalHold", "lockedUntil" FROM "RecoveryPoint" WHERE id = ${id.data}::uuid FOR UPDATE`;
     const point = rows[0];
     if (!point) throw notFound('recovery point', id.data);
-    await assertDeletable(tx, point);
+    await assertDeletable(tx, point, opts);
 
     // Finished restores/verifies keep their history (params) but no longer point at a row that is going away.
     await tx.run.updateMany({ where: { inputPointId: point.id }, data: { inputPointId: null } });
@@ -111,8 +116,12 @@ export async function deleteRecoveryPoint(
   return result;
 }
 
-async function assertDeletable(tx: Tx, point: PointState): Promise<void> {
+async function assertDeletable(tx: Tx, point: PointState, opts: DeleteRecoveryPointOptions): Promise<void> {
   assertNotHeldOrLocked(point);
+  if (opts.withSource) {
+    await assertNotBeingRead(tx, point.id);
+    return;
+  }
   // Same order as the planner (newestFirst): the later createdAt, then the greater id.
   const newestVerified = await tx.recoveryPoint.findFirst({
     where: { sourceId: point.sourceId, verifiedAt: { not: null } },
