@@ -59,6 +59,14 @@ export default defineConfig(
     },
   ]),
 
+  // lib/ is pure code both the dashboard and the server import (schedule time and words): nothing of either side.
+  restrictImports('lib', [
+    {
+      group: ['@/server', '@/server/*', '@/components', '@/components/*', '@/app', '@/app/*', 'next', 'next/*', 'react', 'react-dom'],
+      message: 'lib/** is pure and shared by components/ and server/: it may not import either, nor Next.js or React.',
+    },
+  ]),
+
   // GUIDE 3: server code is loaded by the workers too, where Next.js is not running. Type-only imports are erased,
   // so server/http may still name `NextRequest`. A regex because the gitignore-style group `next` would also match
   // the `next` segment of `next-auth/next`.

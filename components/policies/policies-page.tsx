@@ -8,7 +8,11 @@ import { useViewer } from '@/components/layout/viewer';
 import { Alert, ErrorAlert } from '@/components/ui/alert';
 import { Modal } from '@/components/ui/modal';
 import { PageHeader } from '@/components/ui/page-header';
+import { DeletePolicyForm, EditPolicyForm } from './edit-policy-form';
 import { NewPolicyForm } from './new-policy-form';
+import { useUpdatePolicy } from './policy-mutations';
+import { ScheduleEditorForm } from './schedule-editor';
+import { ScheduleList } from './schedule-list';
 import { CopyRetentionForm, PolicyRetentionForm, RemoveRetentionForm } from './retention-editor';
 import { FOLLOWS_POINT, RetentionSummary } from './retention-summary';
 
@@ -16,12 +20,18 @@ import { FOLLOWS_POINT, RetentionSummary } from './retention-summary';
 type Editing =
   | { kind: 'retention'; policy: Policy }
   | { kind: 'remove'; policy: Policy }
-  | { kind: 'copy'; policy: Policy; copy: PolicyCopy };
+  | { kind: 'copy'; policy: Policy; copy: PolicyCopy }
+  | { kind: 'schedules'; policy: Policy }
+  | { kind: 'edit'; policy: Policy }
+  | { kind: 'delete'; policy: Policy };
 
 function dialogTitle(editing: Editing | null): string {
   if (!editing) return '';
   if (editing.kind === 'retention') return `Retention of ${editing.policy.name}`;
   if (editing.kind === 'remove') return 'Remove retention';
+  if (editing.kind === 'schedules') return `Schedules of ${editing.policy.name}`;
+  if (editing.kind === 'edit') return `Edit ${editing.policy.name}`;
+  if (editing.kind === 'delete') return 'Delete policy';
   return `Retention of the copies on ${editing.copy.destinationName}`;
 }
 
@@ -98,13 +108,25 @@ export function PoliciesPage() {
         <ul className="policy-list" aria-label="Policies">
           {rows.map((p) => (
             <li key={p.id}>
-              <PolicyCard policy={p} sources={sourcesOf(p.id)} canEdit={canEdit} onEdit={open} />
+              <PolicyCard policy={p} sources={sourcesOf(p.id)} canEdit={canEdit} onEdit={open} onNotice={setNotice} />
             </li>
           ))}
         </ul>
       )}
 
-      <Modal title={dialogTitle(editing)} open={editing !== null} onClose={() => setEditing(null)} wide={editing?.kind !== 'remove'}>
+      <Modal
+        title={dialogTitle(editing)}
+        open={editing !== null}
+        onClose={() => setEditing(null)}
+        wide={editing?.kind !== 'remove' && editing?.kind !== 'delete' && editing?.kind !== 'edit'}
+      >
+        {editing?.kind === 'schedules' && (
+          <ScheduleEditorForm key={editing.policy.id} policy={editing.policy} onClose={() => setEditing(null)} onSaved={saved} />
+        )}
+        {editing?.kind === 'edit' && <EditPolicyForm key={editing.policy.id} policy={editing.policy} onClose={() => setEditing(null)} onSaved={saved} />}
+        {editing?.kind === 'delete' && (
+          <DeletePolicyForm key={editing.policy.id} policy={editing.policy} onClose={() => setEditing(null)} onDeleted={saved} />
+        )}
         {editing?.kind === 'retention' && (
           <PolicyRetentionForm key={editing.policy.id} policy={editing.policy} onClose={() => setEditing(null)} onSaved={saved} />
         )}
@@ -136,17 +158,53 @@ function PolicyCard({
   sources,
   canEdit,
   onEdit,
+  onNotice,
 }: {
   policy: Policy;
   /** Null while the source list loads (or failed). */
   sources: Source[] | null;
   canEdit: boolean;
   onEdit: (e: Editing) => void;
+  onNotice: (message: string | null) => void;
 }) {
   const headingId = `policy-${p.id}`;
+  const pause = useUpdatePolicy(p.id);
   return (
     <article className="card policy" aria-labelledby={headingId} data-testid="policy">
-      <h2 id={headingId}>{p.name}</h2>
+      <div className="section-head">
+        <span className="inline-flex">
+          <h2 id={headingId}>{p.name}</h2>
+          {p.paused && (
+            <span className="badge badge-warning" data-testid="policy-paused">
+              paused
+            </span>
+          )}
+        </span>
+        {canEdit && (
+          <span className="inline-flex">
+            <button
+              type="button"
+              className="btn btn-sm"
+              disabled={pause.isPending}
+              onClick={() =>
+                pause.mutate(
+                  { paused: !p.paused },
+                  { onSuccess: (u) => onNotice(u.paused ? `Policy “${u.name}” paused: its schedules fire nothing.` : `Policy “${u.name}” resumed.`) },
+                )
+              }
+            >
+              {p.paused ? 'Resume' : 'Pause'}
+            </button>
+            <button type="button" className="btn btn-sm" onClick={() => onEdit({ kind: 'edit', policy: p })}>
+              Edit…
+            </button>
+            <button type="button" className="btn btn-sm btn-danger" onClick={() => onEdit({ kind: 'delete', policy: p })}>
+              Delete…
+            </button>
+          </span>
+        )}
+      </div>
+      {pause.error && <ErrorAlert title={p.paused ? 'The policy was not resumed' : 'The policy was not paused'} error={pause.error} />}
       <dl className="config policy-facts">
         <div>
           <dt>Stored on</dt>
@@ -183,6 +241,16 @@ function PolicyCard({
           </dd>
         </div>
       </dl>
+
+      <div className="section-head">
+        <h3 className="subheading">Schedules</h3>
+        {canEdit && (
+          <button type="button" className="btn btn-sm" onClick={() => onEdit({ kind: 'schedules', policy: p })}>
+            Edit schedules…
+          </button>
+        )}
+      </div>
+      <ScheduleList policy={p} />
 
       <div className="section-head">
         <h3 className="subheading">Retention</h3>

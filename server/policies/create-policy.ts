@@ -7,6 +7,14 @@ import { DomainError } from '@/server/shared/errors';
 import { Prisma } from '@/server/shared/generated/prisma/client';
 import { isUniqueViolation } from '@/server/shared/prisma-errors';
 import { POLICY_DTO_INCLUDE, toPolicyDto } from './policy-dto';
+import { PolicySchedules } from './schedules';
+
+/** At most this many scheduled runs at once per destination (null: no limit). */
+export const MaxConcurrent = z
+  .int({ error: 'maxConcurrentPerDestination must be a whole number' })
+  .min(1, { error: 'maxConcurrentPerDestination must be at least 1 (null: no limit)' })
+  // More parallel backups than any one destination (a disk, a bucket prefix) is worth throttling at.
+  .max(1_000, { error: 'maxConcurrentPerDestination is at most 1000 (null: no limit)' });
 
 /** One copy destination of a policy, with the retention of the copies kept there. */
 export const PolicyCopyInput = z.strictObject({
@@ -31,6 +39,11 @@ export const CreatePolicyInput = z
     compressionLevel: z.number().int().min(1).max(19).nullable().default(3),
     encrypt: z.boolean().default(true),
     retention: z.unknown().optional(),
+    /** When the policy's sources are backed up, verified and pruned (server/policies/schedules.ts); none: by hand only. */
+    schedules: PolicySchedules.default([]),
+    /** Paused: the schedules fire nothing and their slots are recorded SKIPPED. */
+    paused: z.boolean().default(false),
+    maxConcurrentPerDestination: MaxConcurrent.nullable().default(null),
   })
   .refine((p) => p.copies === undefined || p.copyDestinationIds === undefined, {
     message: 'give either copies or copyDestinationIds, not both',
@@ -38,7 +51,10 @@ export const CreatePolicyInput = z
   });
 export type CreatePolicyInput = z.infer<typeof CreatePolicyInput>;
 
-/** Creates a backup policy: a primary destination, optional copy destinations, codec settings and retention. */
+/**
+ * Creates a backup policy: a primary destination, optional copy destinations, codec settings, retention and
+ * schedules. No source uses a new policy yet, so its schedules meet the engines when a source is attached.
+ */
 export async function createPolicy(ctx: VerbContext, raw: unknown) {
   const { actor } = ctx;
   authorize(actor, 'inventory:write');
@@ -61,6 +77,9 @@ export async function createPolicy(ctx: VerbContext, raw: unknown) {
           compressionLevel: input.compressionLevel,
           encrypt: input.encrypt,
           retention: retention === null ? Prisma.DbNull : (retention as Prisma.InputJsonValue),
+          schedules: input.schedules as Prisma.InputJsonValue,
+          paused: input.paused,
+          maxConcurrentPerDestination: input.maxConcurrentPerDestination,
           copies: {
             create: copies.map((c, position) => ({
               destinationId: c.destinationId,
@@ -84,6 +103,9 @@ export async function createPolicy(ctx: VerbContext, raw: unknown) {
           compressionLevel: input.compressionLevel,
           encrypt: input.encrypt,
           retention,
+          schedules: input.schedules,
+          paused: input.paused,
+          maxConcurrentPerDestination: input.maxConcurrentPerDestination,
         },
       });
       return created;
