@@ -5,24 +5,25 @@
  * tool is blamed rather than pg_dump's resulting EPIPE, no process is left behind, and zstd's count of the raw
  * bytes is exact.
  */
-import { chmod, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { PassThrough } from 'node:stream';
 
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { getEngine } from '@/server/engines/registry';
 import { createLocalDiskDriver } from '@/server/storage/local-disk';
-import { connectionParts, createDatabase, dropDatabase, SAMPLE_SCHEMA_SQL, uniqueName } from '@/server/testing/pg';
+import { connectionParts, createDatabase, dropDatabase, SAMPLE_SCHEMA_SQL, serverUrl, uniqueName } from '@/server/testing/pg';
 import { produceArtifact } from '@/workers/backup/produce-artifact';
 
 import { generateIdentity, type AgeKeyPair } from './keys';
 import { createReadPipeline, createWritePipeline } from './pipeline';
 import { zstdInputBytes } from './write-pipeline';
-import { childProcesses, drain, waitFor } from './test-support';
+import { childProcesses, drain, sha256, waitFor } from './test-support';
 
 const SOURCE_DB = uniqueName('lb_direct_src');
 let keys: AgeKeyPair;
@@ -34,6 +35,17 @@ function sourceConfig(database = SOURCE_DB) {
     config: { host: server.host, port: server.port, database, user: server.user },
     secrets: server.password ? { password: server.password } : {},
   };
+}
+
+/** Every file under `root`, temp files included (the point is to prove none is left), or [] if it was never made. */
+async function filesUnder(root: string): Promise<string[]> {
+  const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isFile()).map((e) => path.relative(root, path.join(e.parentPath, e.name)));
+}
+
+/** `sha256sum FILE`, the tool an operator would check the recorded digest with. */
+function sha256sum(file: string): string {
+  return execFileSync('sha256sum', ['--', file], { encoding: 'utf8' }).split(' ')[0]!;
 }
 
 beforeAll(async () => {
@@ -79,6 +91,9 @@ describe('direct path (pg_dump → zstd without Node in between)', () => {
     expect(outcome.ended).toBe(true);
     expect(outcome.bytes).toBe(produced.rawBytes);
     expect(head.subarray(0, 5).toString('ascii')).toBe('PGDMP');
+    // The recorded digest is that of the file (local disk hashes it by reading it back), as sha256sum sees it.
+    expect(produced.stored.sha256).toBe(sha256sum(path.join(root, 'data.pgdump.zst.age')));
+    expect(await filesUnder(root)).toEqual(['data.pgdump.zst.age']);
     expect(await childProcesses(['zstd', 'age', 'pg_dump'])).toEqual([]);
   });
 
@@ -97,6 +112,7 @@ describe('direct path (pg_dump → zstd without Node in between)', () => {
       }),
     ).rejects.toMatchObject({ code: 'INVALID_CONFIG', message: expect.stringMatching(/pg_dump failed: .*does not exist/) });
     await expect(readFile(path.join(root, 'data.pgdump.zst.age'))).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(await filesUnder(root)).toEqual([]);
     expect(await childProcesses(['zstd', 'age', 'pg_dump'])).toEqual([]);
   });
 
@@ -205,7 +221,197 @@ describe('direct path (pg_dump → zstd without Node in between)', () => {
     setTimeout(() => controller.abort(), 150);
     await expect(running).rejects.toMatchObject({ code: 'CANCELLED' });
     await expect(readFile(path.join(root, 'data.pgdump.zst.age'))).rejects.toMatchObject({ code: 'ENOENT' });
+    // Age wrote straight into the driver's temp file: the cancel removed that too.
+    expect(await filesUnder(root)).toEqual([]);
     expect(await childProcesses(['zstd', 'age', 'pg_dump'])).toEqual([]);
+  });
+
+  it('age writes straight into the local disk driver’s temp file (0600, beside the object), not through Node', async () => {
+    // An ACCESS EXCLUSIVE lock holds pg_dump (and so zstd and age) while we look at where age's stdout goes.
+    const locker = new pg.Client({ connectionString: serverUrl(SOURCE_DB) });
+    await locker.connect();
+    try {
+      await locker.query('begin; lock table filler in access exclusive mode');
+      const { config, secrets } = sourceConfig();
+      const root = path.join(work, 'into-file');
+      const running = produceArtifact({
+        engine: getEngine('postgres'),
+        config,
+        secrets,
+        driver: createLocalDiskDriver({ root }),
+        key: 'sources/s/data.pgdump.zst.age',
+        compressionLevel: 3,
+        recipients: [keys.recipient],
+      });
+      let age: number | undefined;
+      await waitFor(async () => (age = (await childProcesses(['age'])).find((c) => c.comm === 'age')?.pid) !== undefined, 15_000);
+      const target = await readlink(`/proc/${age}/fd/1`);
+      expect(target).toMatch(new RegExp(`^${path.join(root, 'sources', 's')}/\\.lifeboat-tmp-[0-9a-f]{16}$`));
+      expect((await stat(target)).mode & 0o777).toBe(0o600);
+      await locker.query('commit');
+      const produced = await running;
+      expect(produced.stored.sha256).toBe(sha256sum(path.join(root, 'sources', 's', 'data.pgdump.zst.age')));
+      expect(await filesUnder(root)).toEqual([path.join('sources', 's', 'data.pgdump.zst.age')]);
+    } finally {
+      await locker.end();
+    }
+  });
+
+  it('unencrypted: zstd is the last stage and writes the file; the raw size is still zstd’s count', async () => {
+    const { config, secrets } = sourceConfig();
+    const root = path.join(work, 'zstd-only');
+    const produced = await produceArtifact({
+      engine: getEngine('postgres'),
+      config,
+      secrets,
+      driver: createLocalDiskDriver({ root }),
+      key: 'data.pgdump.zst',
+      compressionLevel: 3,
+      recipients: [],
+    });
+    const file = path.join(root, 'data.pgdump.zst');
+    expect(produced.codec).toBe('zstd');
+    expect(produced.stored.sha256).toBe(sha256sum(file));
+    const raw = execFileSync('zstd', ['-d', '-c', '-q', '--', file], { maxBuffer: 256 * 1024 * 1024 });
+    expect(raw.length).toBe(produced.rawBytes);
+    expect(raw.subarray(0, 5).toString('ascii')).toBe('PGDMP');
+    expect(sha256(await readFile(file))).toBe(produced.stored.sha256);
+  });
+
+  it('an encryptor that dies mid-stream after writing into the file: TOOL_FAILED, no object and no temp file left', async () => {
+    // Fault injection: an "age" that reads a little, writes some bytes into its stdout (the driver's file), then fails.
+    const fake = path.join(work, 'broken-age-writes');
+    await writeFile(fake, '#!/bin/sh\nhead -c 65536 > /dev/null\nhead -c 4096 /dev/urandom\necho "age: error: simulated crash" >&2\nexit 4\n');
+    await chmod(fake, 0o755);
+    const { config, secrets } = sourceConfig();
+    const root = path.join(work, 'age-dies-into-file');
+    await expect(
+      produceArtifact({
+        engine: getEngine('postgres'),
+        config,
+        secrets,
+        driver: createLocalDiskDriver({ root }),
+        key: 'data.pgdump.zst.age',
+        // Level 1: zstd's output must outrun the 64 KiB the fake reads, so zstd really writes into a dead reader.
+        compressionLevel: 1,
+        recipients: [keys.recipient],
+        tools: { age: fake },
+      }),
+    ).rejects.toMatchObject({ code: 'TOOL_FAILED', message: expect.stringMatching(/^age failed \(exit code 4\): simulated crash/) });
+    expect(await filesUnder(root)).toEqual([]);
+    expect(await childProcesses(['zstd', 'age', 'pg_dump', 'broken-age-writes', 'head'])).toEqual([]);
+  });
+
+  it('a compressor that dies mid-stream while writing into the file (unencrypted): no object and no temp file left', async () => {
+    const fake = path.join(work, 'broken-zstd-writes');
+    await writeFile(fake, '#!/bin/sh\nhead -c 65536\necho "zstd: simulated crash" >&2\nexit 3\n');
+    await chmod(fake, 0o755);
+    const { config, secrets } = sourceConfig();
+    const root = path.join(work, 'zstd-dies-into-file');
+    await expect(
+      produceArtifact({
+        engine: getEngine('postgres'),
+        config,
+        secrets,
+        driver: createLocalDiskDriver({ root }),
+        key: 'data.pgdump.zst',
+        compressionLevel: 3,
+        recipients: [],
+        tools: { zstd: fake },
+      }),
+    ).rejects.toMatchObject({ code: 'TOOL_FAILED', message: expect.stringMatching(/^zstd failed \(exit code 3\): simulated crash/) });
+    expect(await filesUnder(root)).toEqual([]);
+    expect(await childProcesses(['zstd', 'age', 'pg_dump', 'broken-zstd-writes', 'head'])).toEqual([]);
+  });
+
+  it('a last stage that is not installed is still TOOL_NOT_FOUND when it would write into the file', async () => {
+    const { config, secrets } = sourceConfig();
+    const root = path.join(work, 'no-zstd-into-file');
+    await expect(
+      produceArtifact({
+        engine: getEngine('postgres'),
+        config,
+        secrets,
+        driver: createLocalDiskDriver({ root }),
+        key: 'data.pgdump.zst',
+        compressionLevel: 3,
+        recipients: [],
+        tools: { zstd: path.join(work, 'no-such-zstd') },
+      }),
+    ).rejects.toMatchObject({ code: 'TOOL_NOT_FOUND' });
+    expect(await filesUnder(root)).toEqual([]);
+    expect(await childProcesses(['zstd', 'age', 'pg_dump', 'setpriv'])).toEqual([]);
+  });
+
+  it('an existing object is replaced only by a complete new one (the worker’s retry overwrites)', async () => {
+    const { config, secrets } = sourceConfig();
+    const root = path.join(work, 'retry');
+    const driver = createLocalDiskDriver({ root });
+    const first = await produceArtifact({ engine: getEngine('postgres'), config, secrets, driver, key: 'data.pgdump.zst.age', compressionLevel: 3, recipients: [keys.recipient] });
+    const fake = path.join(work, 'broken-age-retry');
+    await writeFile(fake, '#!/bin/sh\nhead -c 65536 > /dev/null\nhead -c 4096 /dev/urandom\nexit 4\n');
+    await chmod(fake, 0o755);
+    await expect(
+      produceArtifact({ engine: getEngine('postgres'), config, secrets, driver, key: 'data.pgdump.zst.age', compressionLevel: 1, recipients: [keys.recipient], tools: { age: fake } }),
+    ).rejects.toMatchObject({ code: 'TOOL_FAILED' });
+    expect(sha256sum(path.join(root, 'data.pgdump.zst.age'))).toBe(first.stored.sha256);
+    expect(await filesUnder(root)).toEqual(['data.pgdump.zst.age']);
+  });
+
+  it('a worker killed mid-backup (SIGKILL) takes its tools with it: age, which writes into the file, dies, and so the rest', async () => {
+    // Before, age wrote into a socket to the worker, so its death broke the pipe and the EPIPE cascade stopped zstd and
+    // pg_dump. Writing into a file, nothing would: the orphaned dump would run to its end beside the retry's.
+    const locker = new pg.Client({ connectionString: serverUrl(SOURCE_DB) });
+    await locker.connect();
+    const killedKeys = await generateIdentity(); // a recipient no other test uses: finds this backup's age by its argv
+    const root = path.join(work, 'worker-killed');
+    const script = path.join(work, 'produce-until-killed.ts');
+    await writeFile(
+      script,
+      [
+        `import { getEngine } from '@/server/engines/registry';`,
+        `import { createLocalDiskDriver } from '@/server/storage/local-disk';`,
+        `import { produceArtifact } from '@/workers/backup/produce-artifact';`,
+        `const { config, secrets, root, recipient } = JSON.parse(process.argv[2]!);`,
+        `void produceArtifact({ engine: getEngine('postgres'), config, secrets, driver: createLocalDiskDriver({ root }), key: 'data.pgdump.zst.age', compressionLevel: 3, recipients: [recipient] });`,
+      ].join('\n'),
+    );
+    /** Processes named `comm` (orphans too, whoever their parent is now) whose argv contains `part`. */
+    const byArgv = async (comm: string, part: string) => {
+      const pids: number[] = [];
+      for (const entry of await readdir('/proc')) {
+        if (!/^\d+$/.test(entry)) continue;
+        const name = (await readFile(`/proc/${entry}/comm`, 'utf8').catch(() => '')).trim();
+        const argv = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+        if (name === comm && argv.includes(part)) pids.push(Number(entry));
+      }
+      return pids;
+    };
+    const ages = () => byArgv('age', killedKeys.recipient);
+    const dumps = () => byArgv('pg_dump', SOURCE_DB);
+    let worker: ReturnType<typeof spawn> | undefined;
+    try {
+      await locker.query('begin; lock table filler in access exclusive mode');
+      const { config, secrets } = sourceConfig();
+      worker = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify({ config, secrets, root, recipient: killedKeys.recipient })], {
+        cwd: path.resolve(import.meta.dirname, '../..'),
+        stdio: 'ignore',
+      });
+      // 30 s: tsx compiles the imports on a busy 2-core machine.
+      await waitFor(async () => (await ages()).length > 0 && (await dumps()).length > 0, 30_000);
+      worker.kill('SIGKILL');
+      await new Promise((resolve) => worker!.once('exit', resolve));
+      // The kernel kills age at once; zstd and pg_dump follow through their broken pipes once pg_dump gets the lock.
+      await waitFor(async () => (await ages()).length === 0, 5_000);
+      await locker.query('commit');
+      await waitFor(async () => (await dumps()).length === 0, 10_000);
+      // What the worker left is a temp file, never an object (a new attempt overwrites the key).
+      expect((await filesUnder(root)).filter((file) => !path.basename(file).startsWith('.lifeboat-tmp-'))).toEqual([]);
+    } finally {
+      if (worker?.exitCode === null && worker.signalCode === null) worker.kill('SIGKILL');
+      for (const pid of [...(await ages()), ...(await dumps())]) process.kill(pid, 'SIGKILL');
+      await locker.end();
+    }
   });
 
   it('reads zstd’s own report of the input size (1.5 and older formats), and nothing else', () => {

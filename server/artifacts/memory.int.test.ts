@@ -47,7 +47,7 @@ describe('bounded memory', () => {
 
     const growth = peak - baseline;
     console.log(
-      `[artifacts] ${(BYTES / MiB).toFixed(0)} MiB raw → ${(result.storedBytes / MiB).toFixed(0)} MiB stored (zstd -3 + age) in ${seconds.toFixed(1)} s ` +
+      `[artifacts] ${(BYTES / MiB).toFixed(0)} MiB raw → ${(result.storedBytes! / MiB).toFixed(0)} MiB stored (zstd -3 + age) in ${seconds.toFixed(1)} s ` +
         `= ${(BYTES / MiB / seconds).toFixed(0)} MiB/s; RSS baseline ${(baseline / MiB).toFixed(0)} MiB, peak +${(growth / MiB).toFixed(1)} MiB`,
     );
     expect(result.rawBytes).toBe(BYTES);

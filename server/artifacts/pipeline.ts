@@ -9,7 +9,9 @@
  *           decodeInto in read-pipeline.ts and Engine.restoreFrom)
  *
  * Adjacent tools always share an OS pipe (══); only the ends (─) cross Node. The sha256 of the stored bytes on the
- * worker's backup path is the storage driver's (`hashStored: false`).
+ * worker's backup path is the storage driver's (`hashStored: false`). Into a driver with `putFromTool` (local disk),
+ * the last tool writes the stored bytes straight into the driver's temp file too (`sinkFd`), which hashes it by
+ * reading it back once every stage exited 0.
  * Both tools run as child processes (argv arrays, no shell) with back-pressure end to end; run-stages.ts holds
  * the failure and cancellation rules, docs/FORMAT.md the format and how to undo it by hand.
  *

@@ -17,6 +17,8 @@
  * (report the tool's exit status).
  */
 import { createHash } from 'node:crypto';
+import { constants as fsConstants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { finished, Transform, type Readable, type Writable } from 'node:stream';
 
@@ -64,10 +66,40 @@ export interface ChildStage {
  * Through the one process helper, which gives the tool nothing of the worker's environment: besides its secrets,
  * zstd would read ZSTD_CLEVEL and ZSTD_NBTHREADS there, silently overriding the level recorded in the manifest.
  */
-function spawnStage(spec: StageSpec, stdout: 'pipe' | Writable): ChildStage {
+function spawnStage(spec: StageSpec, stdout: 'pipe' | Writable | number): ChildStage {
   const started = spawnProcess({ command: spec.command, args: spec.args, stdin: 'pipe', stdout, killGraceMs: STAGE_KILL_GRACE_MS });
   // stdin is always a pipe here, so never null.
   return { spec, child: started.child, stdin: started.stdin!, stdout: started.stdout, exited: started.exited, kill: started.kill };
+}
+
+/**
+ * The stage writing into a lent descriptor (a storage driver's file) is the one tool whose death nothing else would
+ * cause if the worker died (SIGKILL, OOM): a stage writing into a socket or pipe to this process gets EPIPE, and that
+ * breaks every pipe upstream, but a file never refuses a write, so an orphaned pipeline would dump the whole source
+ * beside the retry's. util-linux's `setpriv --pdeathsig KILL` (in every Debian install) asks the kernel to SIGKILL it
+ * when the worker exits, however it exits, then execs the tool (same pid and process group, so kill() and
+ * /proc/<pid>/io work as before); its death then breaks the pipes upstream as before. Without setpriv (not Linux),
+ * or when the tool cannot be found (so that it is reported as not installed), the tool is started as is.
+ */
+async function dyingWithWorker(spec: StageSpec): Promise<StageSpec> {
+  const [setpriv, tool] = await Promise.all([(setprivPath ??= findExecutable('setpriv')), findExecutable(spec.command)]);
+  if (setpriv === undefined || tool === undefined) return spec;
+  return { ...spec, command: setpriv, args: ['--pdeathsig', 'KILL', '--', tool, ...spec.args] };
+}
+let setprivPath: Promise<string | undefined> | undefined;
+
+/** `command` as the child would find it: a path as given, a bare name on PATH (the one childEnv passes on). */
+async function findExecutable(command: string): Promise<string | undefined> {
+  const candidates = command.includes('/') ? [command] : (process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':').filter(Boolean).map((dir) => path.join(dir, command));
+  for (const candidate of candidates) {
+    try {
+      await access(candidate, fsConstants.X_OK);
+      if ((await stat(candidate)).isFile()) return candidate;
+    } catch {
+      // not here: try the next folder
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -126,6 +158,12 @@ export interface RunStagesOptions {
    * stage holds the descriptor (or when the run fails before that), so its tool sees EOF when that stage exits.
    */
   sink?: Writable;
+  /**
+   * A descriptor the last stage writes into, e.g. a storage driver's temp file (`StorageDriver.putFromTool`): like
+   * `sink`, the output never passes through here and `stream` only signals the verdict, but the descriptor is only
+   * lent: the tool gets its own copy and the caller's is never closed here (the driver still fsyncs and reads it).
+   */
+  sinkFd?: number;
   /** Hash the output (default true). Off when the consumer hashes it anyway (a storage driver's put). */
   hashOutput?: boolean;
   /** Called with the input bytes seen so far, once per chunk. */
@@ -192,7 +230,9 @@ export function runStages(options: RunStagesOptions): RunningStages {
   const { input, producer, signal } = options;
   if ((input === undefined) === (producer === undefined)) throw new ArtifactError('INVALID_OPTIONS', 'runStages needs exactly one of input and producer');
   if (producer !== undefined && options.passthrough) throw new ArtifactError('INVALID_OPTIONS', 'a producer needs at least one stage to write into');
-  if (options.sink !== undefined && options.passthrough) throw new ArtifactError('INVALID_OPTIONS', 'a sink needs at least one stage to write into it');
+  if (options.sink !== undefined && options.sinkFd !== undefined) throw new ArtifactError('INVALID_OPTIONS', 'runStages takes at most one of sink and sinkFd');
+  const sinkTarget = options.sink ?? options.sinkFd;
+  if (sinkTarget !== undefined && options.passthrough) throw new ArtifactError('INVALID_OPTIONS', 'a sink needs at least one stage to write into it');
   let failure: unknown;
   let stages: ChildStage[] = [];
   let cleanup: (() => Promise<void>) | undefined;
@@ -221,7 +261,7 @@ export function runStages(options: RunStagesOptions): RunningStages {
     },
   });
   const outTap = createTap({
-    hash: !options.passthrough && options.hashOutput !== false && options.sink === undefined,
+    hash: !options.passthrough && options.hashOutput !== false && sinkTarget === undefined,
     highWaterMark: OUTPUT_BUFFER_BYTES,
     flush: (callback) => {
       // The last stage's stdout has ended; the bytes are only good once we know how every stage exited.
@@ -411,15 +451,19 @@ export function runStages(options: RunStagesOptions): RunningStages {
     }
     cleanup = prepared.cleanup;
     if (failure !== undefined) return; // cancelled while preparing: nothing to start; fail() runs the cleanup
+    const specs = [...prepared.specs];
+    const lastIndex = specs.length - 1;
+    if (options.sinkFd !== undefined && lastIndex >= 0) specs[lastIndex] = await dyingWithWorker(specs[lastIndex]!);
+    if (failure !== undefined) return;
     // Consumer first, from the last stage back: each tool is started with the next one's stdin as its stdout (Node
     // would start reading any stdout it wraps), so adjacent tools share a kernel pipe and no byte between them
     // passes through here. Our copy of each such stdin is closed at once: it would keep the pipe open after the
     // writer exits, and the reader would never see EOF.
     const spawned: ChildStage[] = [];
-    for (let index = prepared.specs.length - 1; index >= 0; index -= 1) {
+    for (let index = specs.length - 1; index >= 0; index -= 1) {
       const next = spawned[0];
-      const stage = spawnStage(prepared.specs[index]!, next?.stdin ?? options.sink ?? 'pipe');
-      // The sink is handed over the same way: the last stage holds the descriptor now.
+      const stage = spawnStage(specs[index]!, next?.stdin ?? sinkTarget ?? 'pipe');
+      // The sink is handed over the same way: the last stage holds the descriptor now (a lent `sinkFd` stays open).
       (next?.stdin ?? options.sink)?.destroy();
       spawned.unshift(stage);
     }
@@ -463,7 +507,7 @@ export function runStages(options: RunStagesOptions): RunningStages {
       input!.pipe(inTap.stream);
     }
     const last = stages.at(-1);
-    if (options.sink !== undefined) {
+    if (sinkTarget !== undefined) {
       // Nothing flows through the output: it ends (through the same checks in its flush) once every stage is gone.
       outTap.stream.resume();
       void settled().then(() => {

@@ -93,7 +93,7 @@ describe('verifyAndDecode', () => {
   });
 
   it('refuses an object with one flipped bit, wherever it is: CHECKSUM_MISMATCH, 0 bytes delivered', async () => {
-    const size = objectA.result.storedBytes;
+    const size = objectA.result.storedBytes!;
     // The age header, the first payload chunk, a chunk boundary (64 KiB + header), the middle, the last byte.
     for (const position of [0, 40, 200, 65_536 + 200, Math.floor(size / 2), size - 1]) {
       const file = await damaged(`flip-${position}`, (bytes) => {
@@ -105,7 +105,7 @@ describe('verifyAndDecode', () => {
   });
 
   it('refuses a truncated object: SIZE_MISMATCH, 0 bytes delivered', async () => {
-    for (const keep of [0, 1000, objectA.result.storedBytes - 1]) {
+    for (const keep of [0, 1000, objectA.result.storedBytes! - 1]) {
       const file = await damaged(`truncated-${keep}`, (bytes) => bytes.subarray(0, keep));
       expectRefused(await restoreFrom(file, objectA.result), 'SIZE_MISMATCH');
     }
@@ -121,7 +121,7 @@ describe('verifyAndDecode', () => {
     const outcome = await restoreFrom(objectB.file, objectA.result);
     const code = objectB.result.storedBytes === objectA.result.storedBytes ? 'CHECKSUM_MISMATCH' : 'SIZE_MISMATCH';
     expectRefused(outcome, code);
-    const sameSize = await damaged('b-padded', () => Buffer.alloc(objectA.result.storedBytes, 0x61));
+    const sameSize = await damaged('b-padded', () => Buffer.alloc(objectA.result.storedBytes!, 0x61));
     expectRefused(await restoreFrom(sameSize, objectA.result), 'CHECKSUM_MISMATCH');
   });
 

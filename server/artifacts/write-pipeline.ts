@@ -29,6 +29,13 @@ export interface WritePipelineOptions {
    * hashing the same bytes twice in one process only costs CPU (~0.4 CPU-s per stored GB).
    */
   hashStored?: boolean;
+  /**
+   * A descriptor for the last tool to write the stored bytes into (a storage driver's temp file, see
+   * `StorageDriver.putFromTool`), so they never pass through this process either. Lent, never closed here. `stream`
+   * then carries no bytes: it ends (and `done` resolves) once every stage exited 0; `storedBytes`/`storedSha256` are
+   * undefined (the driver, which holds the file, counts and hashes them). Needs at least one stage.
+   */
+  sinkFd?: number;
 }
 
 export interface WriteResult {
@@ -39,9 +46,9 @@ export interface WriteResult {
   rawBytes: number | undefined;
   /** sha256 of what the engine produced; undefined with a producer (nothing here saw those bytes). */
   rawSha256: string | undefined;
-  /** Bytes emitted on `stream` (what the storage driver stores). */
-  storedBytes: number;
-  /** Undefined with `hashStored: false`. */
+  /** Bytes emitted on `stream` (what the storage driver stores); undefined with `sinkFd` (nothing here saw them). */
+  storedBytes: number | undefined;
+  /** Undefined with `hashStored: false` or `sinkFd`. */
   storedSha256: string | undefined;
   codec: Codec;
 }
@@ -87,19 +94,23 @@ export function createWritePipeline(input: Readable | StageProducer, opts: Write
   if (producer !== undefined && specs.length === 0) {
     throw new ArtifactError('INVALID_OPTIONS', 'a producer writes into the first tool; with neither compression nor encryption, pipe a stream instead');
   }
+  if (opts.sinkFd !== undefined && specs.length === 0) {
+    throw new ArtifactError('INVALID_OPTIONS', 'a sink descriptor is written by the last tool; with neither compression nor encryption, store the stream instead');
+  }
   const run = runStages({
     ...(producer === undefined ? { input: input as Readable } : { producer }),
     prepare: () => Promise.resolve({ specs }),
     passthrough: specs.length === 0,
     hashOutput: opts.hashStored !== false,
+    ...(opts.sinkFd !== undefined && { sinkFd: opts.sinkFd }),
     ...(opts.signal !== undefined && { signal: opts.signal }),
   });
   const done = run.done.then(
     (totals): WriteResult => ({
       rawBytes: totals.input?.bytes ?? (opts.compression === null ? undefined : zstdInputBytes(totals.exits[0]?.stderrTail ?? '')),
       rawSha256: totals.input?.sha256,
-      storedBytes: totals.output.bytes,
-      storedSha256: opts.hashStored === false && specs.length > 0 ? undefined : totals.output.sha256,
+      storedBytes: opts.sinkFd === undefined ? totals.output.bytes : undefined,
+      storedSha256: (opts.hashStored === false && specs.length > 0) || opts.sinkFd !== undefined ? undefined : totals.output.sha256,
       codec,
     }),
   );

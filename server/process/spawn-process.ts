@@ -29,10 +29,11 @@ export interface SpawnProcessOptions {
   /** `pipe` to feed the process; default `ignore`. */
   stdin?: 'ignore' | 'pipe';
   /**
-   * `pipe` to read its output (the default), `ignore`, or a stream backed by a file descriptor (another process's
-   * stdin) for it to write into directly, without a hop through this process.
+   * `pipe` to read its output (the default), `ignore`, a stream backed by a file descriptor (another process's
+   * stdin), or a descriptor (a storage driver's temp file) for it to write into directly, without a hop through this
+   * process. The child gets its own copy of the descriptor; the caller's stays open and remains the caller's to close.
    */
-  stdout?: 'ignore' | 'pipe' | Writable;
+  stdout?: 'ignore' | 'pipe' | Writable | number;
   /** Between SIGTERM and SIGKILL; default 5 s. */
   killGraceMs?: number;
 }

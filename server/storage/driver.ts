@@ -14,12 +14,30 @@ export interface StorageDriver {
   /**
    * Streams `body` into `key`, computing size and sha256 on the way.
    *
+   * Resolves only once the backend holds the object and the driver has checked that what it holds is what was
+   * sent, as far as the backend allows: local disk by writing it itself and syncing; S3 by a re-read compared by
+   * sha256 (`verify: full`), or by the store's own verification of the checksums sent with every part
+   * (`verify: auto`, re-reading when the store does not confirm them). `sha256` is always the driver's own hash
+   * of the bytes it read from `body`.
+   *
    * Atomic: readers see either nothing or the complete object. If `body` errors, the signal aborts or the
    * backend fails, the promise rejects and nothing is left under `key`. An error raised by `body` itself
    * is rethrown unchanged (so an engine's failure reaches the caller with its own code); backend failures
    * are `StorageError`s.
    */
   put(key: string, body: Readable, opts?: PutOptions): Promise<PutResult>;
+
+  /**
+   * `put` for bytes written by a child process straight into the object's temporary file, so they never pass
+   * through this process (local disk; a driver that cannot hand out a descriptor leaves it out and callers use
+   * `put`). The driver creates the temporary file and calls `attach` with its descriptor (open for writing; lent:
+   * the tool gets its own copy at spawn, the driver closes its own). `attach` must resolve only once every process
+   * that writes into it exited 0, and reject on any failure or cancellation (`opts.signal` is the caller's to
+   * honour there too); nothing is committed unless it resolved. Then the driver syncs the file, hashes it by reading
+   * it back, and commits it like `put`: the same atomicity, `CONFLICT` and `overwrite` rules, and `PutResult`
+   * (`sha256` of the bytes the file holds). A rejection of `attach` is rethrown unchanged.
+   */
+  putFromTool?(key: string, attach: (fd: number) => Promise<void>, opts?: PutOptions): Promise<PutResult>;
 
   /** Opens the object for reading. Rejects with `NOT_FOUND` before any byte is read if the key is absent. */
   get(key: string, range?: ByteRange): Promise<Readable>;

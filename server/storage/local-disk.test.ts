@@ -1,11 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, readlink, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { spawnProcess } from '@/server/process';
 
 import { isStorageError, StorageError, type StorageDriver } from './driver';
 import { manifestKeyForDataKey, runArtifactKeys } from './layout';
@@ -187,6 +189,117 @@ describe('local disk driver', () => {
     source.end('rest');
     await putting;
     expect(await driver.list('')).toEqual(['pending/data.bin']);
+  });
+});
+
+/**
+ * A tool that writes `bytes` into the lent descriptor itself (through the one process helper, as the pipeline does),
+ * then exits with `code`; resolves on exit 0 like the pipeline's verdict, rejects otherwise.
+ */
+function toolWriting(bytes: number, code = 0): { attach: (fd: number) => Promise<void>; fds: number[] } {
+  const fds: number[] = [];
+  return {
+    fds,
+    attach: async (fd) => {
+      fds.push(fd);
+      // Random bytes: the sha256 checked must be that of what the tool wrote, which nothing here has seen.
+      const proc = spawnProcess({ command: 'sh', args: ['-c', `head -c ${bytes} /dev/urandom; exit ${code}`], stdout: fd });
+      const exit = await proc.exited;
+      if (exit.code !== 0) throw new Error(`tool failed (exit ${exit.code})`);
+    },
+  };
+}
+
+describe('local disk driver: putFromTool (a child process writes the file)', () => {
+  it('commits what the tool wrote, owner-only; size and sha256 are those of the file, like put', async () => {
+    // ~3 MiB: several 1 MiB read-back chunks and a short last one.
+    const tool = toolWriting(3 * 1024 * 1024 + 12_345);
+    const result = await driver.putFromTool!('a/b/data.bin', tool.attach);
+    const data = await readFile(path.join(root, 'a', 'b', 'data.bin'));
+    expect(result).toEqual({ key: 'a/b/data.bin', size: data.length, sha256: sha256(data) });
+    expect(data.length).toBe(3 * 1024 * 1024 + 12_345);
+    expect((await stat(path.join(root, 'a', 'b', 'data.bin'))).mode & 0o777).toBe(0o600);
+    expect(await allFiles()).toEqual([path.join('a', 'b', 'data.bin')]);
+    expect(tool.fds).toHaveLength(1);
+    // The driver closed its own descriptor: nothing of ours still points into the folder.
+    const open = await Promise.all((await readdir('/proc/self/fd')).map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => '')));
+    expect(open.filter((target) => target.startsWith(root))).toEqual([]);
+  });
+
+  it('writes the temp file in the object’s folder, hidden from list() until committed', async () => {
+    let seen: { files: string[]; listed: string[] } | undefined;
+    await driver.putFromTool!('pending/data.bin', async (fd) => {
+      await toolWriting(1000).attach(fd);
+      seen = { files: await allFiles(), listed: await driver.list('') };
+    });
+    expect(seen?.files).toHaveLength(1);
+    expect(seen?.files[0]).toMatch(/^pending\/\.lifeboat-tmp-[0-9a-f]{16}$/);
+    expect(seen?.listed).toEqual([]);
+    expect(await driver.list('')).toEqual(['pending/data.bin']);
+  });
+
+  it('commits nothing when the tool fails, removes the temp file, and rethrows attach’s error unchanged', async () => {
+    const tool = toolWriting(200_000, 3);
+    await expect(driver.putFromTool!('broken/data.bin', tool.attach)).rejects.toThrow('tool failed (exit 3)');
+    const boom = new Error('pipeline failed');
+    await expect(driver.putFromTool!('broken/data.bin', () => Promise.reject(boom))).rejects.toBe(boom);
+    expect(await driver.head('broken/data.bin')).toBeNull();
+    expect(await allFiles()).toEqual([]);
+  });
+
+  it('commits nothing when aborted, even after the tool finished', async () => {
+    const controller = new AbortController();
+    const putting = driver.putFromTool!(
+      'aborted/data.bin',
+      async (fd) => {
+        await toolWriting(10_000).attach(fd);
+        controller.abort();
+      },
+      { signal: controller.signal },
+    );
+    await expect(putting).rejects.toThrow(/abort/i);
+    expect(await allFiles()).toEqual([]);
+    // Aborted before it starts: attach is never called.
+    let attached = false;
+    await expect(driver.putFromTool!('aborted/data.bin', () => Promise.resolve(void (attached = true)), { signal: controller.signal })).rejects.toThrow(/abort/i);
+    expect(attached).toBe(false);
+  });
+
+  it('refuses an existing key before starting the tool unless told to overwrite, then replaces it', async () => {
+    await driver.put('k', Readable.from(['first']));
+    let attached = false;
+    await expectStorageError(
+      driver.putFromTool!('k', () => Promise.resolve(void (attached = true))),
+      'CONFLICT',
+    );
+    expect(attached).toBe(false);
+    const replaced = await driver.putFromTool!('k', toolWriting(5000).attach, { overwrite: true });
+    const data = await readFile(path.join(root, 'k'));
+    expect(replaced).toEqual({ key: 'k', size: 5000, sha256: sha256(data) });
+    expect(await allFiles()).toEqual(['k']);
+  });
+
+  it('refuses bad keys without calling attach', async () => {
+    for (const key of ['', '../escape', '.lifeboat-tmp-deadbeef', 'a//b']) {
+      await expectStorageError(driver.putFromTool!(key, () => Promise.reject(new Error('attach must not run'))), 'INVALID_KEY');
+    }
+    expect(await allFiles()).toEqual([]);
+  });
+
+  it('stores an empty file as an empty object (callers decide whether empty is acceptable)', async () => {
+    const result = await driver.putFromTool!('empty', toolWriting(0).attach);
+    expect(result).toEqual({ key: 'empty', size: 0, sha256: sha256(Buffer.alloc(0)) });
+  });
+
+  it('stores a large file across background flushes byte for byte', async () => {
+    // ~70 MiB, written slowly enough (in 7 MiB steps) that the 64 MiB background flush has a chance to run.
+    const bytes = 70 * 1024 * 1024;
+    const result = await driver.putFromTool!('big/data.bin', async (fd) => {
+      const proc = spawnProcess({ command: 'sh', args: ['-c', 'for i in 1 2 3 4 5 6 7 8 9 10; do head -c 7340032 /dev/urandom; sleep 0.1; done'], stdout: fd });
+      expect((await proc.exited).code).toBe(0);
+    });
+    const data = await readFile(path.join(root, 'big', 'data.bin'));
+    expect(result).toEqual({ key: 'big/data.bin', size: bytes, sha256: sha256(data) });
   });
 });
 

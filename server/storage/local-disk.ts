@@ -29,6 +29,9 @@ const BACKGROUND_SYNC_BYTES = 64 * 1024 * 1024;
 // Reads in 1 MiB chunks rather than Node's 64 KiB: a restore reads the object twice (verify, decode) and per-chunk
 // overhead was most of that cost (350 MB: 0.67 → 0.30 CPU-s per pass into a child), for 1 MiB held per reader.
 const READ_CHUNK_BYTES = 1024 * 1024;
+// While a tool writes an object's file (putFromTool), its size is looked at this often to start the same background
+// flush every BACKGROUND_SYNC_BYTES: an fstat four times a second costs nothing, and a flush starts at most 250 ms late.
+const TOOL_SYNC_POLL_MS = 250;
 
 export interface LocalDiskDriverOptions {
   /** Directory holding every object; created on first write. */
@@ -133,12 +136,58 @@ export function createLocalDiskDriver(options: LocalDiskDriverOptions): StorageD
     }
   }
 
-  async function createTemp(dir: string, tmpPath: string, key: string): Promise<{ fh: FileHandle; createdDir?: string }> {
+  /**
+   * The tool writes the file through its own copy of the descriptor; Node never sees the bytes until it reads them
+   * back once, from the page cache, to hash them (see `StorageDriver.putFromTool`).
+   */
+  async function putFromTool(key: string, attach: (fd: number) => Promise<void>, opts: PutOptions = {}): Promise<PutResult> {
+    const { signal, overwrite = false } = opts;
+    const finalPath = pathOf(key);
+    signal?.throwIfAborted();
+    // Cheap early refusal, as in put: link() below is the check that holds under races.
+    if (!overwrite && (await statOrNull(finalPath, key)) !== null) {
+      throw new StorageError('CONFLICT', `object already exists: ${key}`, key);
+    }
+    const dir = path.dirname(finalPath);
+    const tmpPath = path.join(dir, TEMP_PREFIX + randomBytes(8).toString('hex'));
+    let fh: FileHandle | undefined;
+    let createdDir: string | undefined;
+    try {
+      // Read-write: the same descriptor is read back (positional reads, so the tool's shared file offset is untouched).
+      ({ fh, createdDir } = await createTemp(dir, tmpPath, key, fsConstants.O_RDWR));
+      const file = fh;
+      const syncer = startBackgroundSync(file);
+      try {
+        await attach(file.fd);
+      } finally {
+        await syncer.stop();
+      }
+      if (syncer.error() !== undefined) throw ioError(key, 'fsync', syncer.error());
+      signal?.throwIfAborted();
+      // Both at once: the fsync waits on the disk while the hash reads what it will hold from the page cache.
+      const [hashed] = await Promise.all([io(key, 'read back', () => hashFile(file)), io(key, 'fsync', () => file.sync())]);
+      const { size } = await io(key, 'stat', () => file.stat());
+      // Nothing may write once attach resolved: a file that is not the size just hashed is not what was hashed.
+      if (size !== hashed.size) throw new StorageError('IO', `local disk file for ${key} changed while it was read back (${hashed.size} bytes hashed, ${size} on disk)`, key);
+      signal?.throwIfAborted();
+      await io(key, 'close', () => file.close());
+      fh = undefined;
+      await commit(tmpPath, finalPath, key, overwrite);
+      await io(key, 'fsync directory', () => fsyncDirs(dir, createdDir));
+      return { key, size, sha256: hashed.sha256 };
+    } catch (err) {
+      await fh?.close().catch(() => undefined);
+      await rm(tmpPath, { force: true }).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async function createTemp(dir: string, tmpPath: string, key: string, access: number = fsConstants.O_WRONLY): Promise<{ fh: FileHandle; createdDir?: string }> {
     for (let attempt = 1; ; attempt++) {
       try {
         const createdDir = await mkdir(dir, { recursive: true, mode: 0o700 });
         // Backups hold whole databases: owner-only, and O_EXCL so two writers never share a temp file.
-        const fh = await open(tmpPath, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o600);
+        const fh = await open(tmpPath, access | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o600);
         return { fh, createdDir };
       } catch (err) {
         if (errnoCode(err) === 'ENOENT' && attempt < CREATE_ATTEMPTS) continue;
@@ -263,7 +312,63 @@ export function createLocalDiskDriver(options: LocalDiskDriverOptions): StorageD
     }
   }
 
-  return { kind: 'local-disk', put, get, head, list, delete: remove };
+  return { kind: 'local-disk', put, putFromTool, get, head, list, delete: remove };
+}
+
+/**
+ * put's background flush for a file someone else writes: every TOOL_SYNC_POLL_MS, an fdatasync once it grew by
+ * BACKGROUND_SYNC_BYTES since the last one, so the final fsync only waits for the tail. `stop` waits for a flush in
+ * flight; its failure is kept for the caller (the file is then not known to be on disk).
+ */
+function startBackgroundSync(fh: FileHandle): { stop(): Promise<void>; error(): unknown } {
+  let synced = 0;
+  let syncing: Promise<void> | undefined;
+  let failure: unknown;
+  let stopped = false;
+  const tick = async (): Promise<void> => {
+    if (stopped || syncing !== undefined) return;
+    const size = await fh.stat().then(
+      (info) => info.size,
+      () => undefined,
+    );
+    if (stopped || size === undefined || size - synced < BACKGROUND_SYNC_BYTES) return;
+    synced = size;
+    syncing = fh.datasync().then(
+      () => void (syncing = undefined),
+      (err: unknown) => void ((failure ??= err), (syncing = undefined)),
+    );
+  };
+  const timer = setInterval(() => void tick(), TOOL_SYNC_POLL_MS);
+  timer.unref();
+  return {
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await syncing;
+    },
+    error: () => failure,
+  };
+}
+
+/**
+ * sha256 and length of a whole file, in READ_CHUNK_BYTES positional reads; the next read is in flight (on libuv's
+ * pool) while this thread hashes the previous chunk.
+ */
+async function hashFile(fh: FileHandle): Promise<{ size: number; sha256: string }> {
+  const hash = createHash('sha256');
+  let mine = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+  let next = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+  let size = 0;
+  let reading = fh.read(mine, 0, READ_CHUNK_BYTES, 0);
+  for (;;) {
+    const { bytesRead } = await reading;
+    if (bytesRead === 0) break;
+    size += bytesRead;
+    [mine, next] = [next, mine];
+    reading = fh.read(mine, 0, READ_CHUNK_BYTES, size);
+    hash.update(next.subarray(0, bytesRead));
+  }
+  return { size, sha256: hash.digest('hex') };
 }
 
 function resolveRange(key: string, range: ByteRange | undefined, size: number): { start: number; end: number } {

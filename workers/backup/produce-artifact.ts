@@ -1,8 +1,11 @@
+import type { Readable } from 'node:stream';
+
 import type { AnyEngine, EngineBackupResult, EngineProgress } from '@/server/engines/engine';
 import type { PutResult, StorageDriver } from '@/server/storage/driver';
-import { createWritePipeline, type WriteResult } from '@/server/artifacts/pipeline';
+import { createWritePipeline, type WritePipelineOptions, type WriteResult } from '@/server/artifacts/pipeline';
+import type { ArtifactTools, StageProducer } from '@/server/artifacts/run-stages';
 import { allOrRootCause } from '@/server/artifacts/settle';
-import { maybeThrottle } from '../runner/fault-injection';
+import { maybeThrottle, throttleBps } from '../runner/fault-injection';
 
 export interface ProduceArtifactInput {
   engine: AnyEngine;
@@ -16,6 +19,8 @@ export interface ProduceArtifactInput {
   recipients: string[];
   signal?: AbortSignal;
   onProgress?: (p: EngineProgress) => void;
+  /** zstd and age binaries; default from PATH (tests pass broken ones). */
+  tools?: ArtifactTools;
 }
 
 export interface ProducedArtifact {
@@ -39,6 +44,10 @@ export interface ProducedArtifact {
  * hop plus its hash cost ~2 CPU-seconds per GB, i.e. 10-30% of the backup's wall time). The raw size is then zstd's
  * own count and no raw sha256 is taken here; the decoded stream stays protected by zstd's frame checksum and age's
  * authentication, and the verify job records the raw sha256 the first time it decodes the point.
+ *
+ * When the driver can hand out a file descriptor (`putFromTool`: local disk), the last tool (age, or zstd when not
+ * encrypting) writes straight into the object's temporary file, so the stored bytes skip Node too; the driver hashes
+ * them by reading the file back once every stage exited 0 (see `storeArtifact`).
  */
 export async function produceArtifact(input: ProduceArtifactInput): Promise<ProducedArtifact> {
   const compressed = input.compressionLevel !== null;
@@ -49,6 +58,7 @@ export async function produceArtifact(input: ProduceArtifactInput): Promise<Prod
     compression: input.compressionLevel === null ? null : { level: input.compressionLevel, threads: 0 },
     recipients: input.recipients,
     signal: input.signal,
+    ...(input.tools !== undefined && { tools: input.tools }),
     // The driver's put hashes what it stores: that sha256 is the one recorded, and hashing the same bytes a second
     // time in the pipeline's tap cost ~0.4 CPU-s per stored GB. The byte counts of both ends are still compared.
     hashStored: false,
@@ -57,20 +67,14 @@ export async function produceArtifact(input: ProduceArtifactInput): Promise<Prod
   if (compressed && input.engine.backupTo !== undefined) {
     const backupTo = input.engine.backupTo.bind(input.engine);
     let engineDone: Promise<EngineBackupResult> | undefined;
-    const pipeline = createWritePipeline(
-      {
-        start: (sink) => {
-          const started = backupTo(input.config, input.secrets, sink, runOptions);
-          engineDone = started.done;
-          return started;
-        },
+    const producer: StageProducer = {
+      start: (sink) => {
+        const started = backupTo(input.config, input.secrets, sink, runOptions);
+        engineDone = started.done;
+        return started;
       },
-      pipelineOptions,
-    );
-    const [stored, piped] = await allOrRootCause([
-      input.driver.put(input.key, maybeThrottle(pipeline.stream), { signal: input.signal, overwrite: true }),
-      pipeline.done,
-    ]);
+    };
+    const [stored, piped] = await allOrRootCause(storeArtifact(input, producer, pipelineOptions));
     // The pipeline only ends after the engine's done resolved, so this is settled (and fulfilled) by now.
     if (engineDone === undefined) throw new Error('the engine never started; nothing was recorded');
     const engine = await engineDone;
@@ -80,13 +84,9 @@ export async function produceArtifact(input: ProduceArtifactInput): Promise<Prod
   }
 
   const backup = input.engine.backup(input.config, input.secrets, runOptions);
-  const pipeline = createWritePipeline(backup.stream, pipelineOptions);
   // When one link fails the others report CANCELLED; allOrRootCause surfaces the failure that started it.
-  const [stored, engine, piped] = await allOrRootCause([
-    input.driver.put(input.key, maybeThrottle(pipeline.stream), { signal: input.signal, overwrite: true }),
-    backup.done,
-    pipeline.done,
-  ]);
+  const [storing, piping] = storeArtifact(input, backup.stream, pipelineOptions);
+  const [stored, engine, piped] = await allOrRootCause([storing, backup.done, piping]);
   checkStored(stored, piped);
   if (piped.rawBytes === 0) throw new Error('the dump is empty; nothing was recorded');
   if (piped.rawBytes !== engine.bytes) {
@@ -96,12 +96,51 @@ export async function produceArtifact(input: ProduceArtifactInput): Promise<Prod
 }
 
 /**
- * The driver's size and sha256 are what gets recorded. The pipeline counted the bytes it emitted and, when it hashed
- * them (never on the worker's path, see `hashStored`), the two must agree too.
+ * The pipeline into the driver: the last tool writes into the driver's file when the driver offers one
+ * (`putFromTool`) and there is a tool at all; otherwise the stored bytes stream through Node into `put` (S3, plain
+ * artifacts, and the throttled fault-injection runs, whose throttle sits on that stream). Returns the driver's
+ * promise and the pipeline's, for `allOrRootCause`.
+ */
+function storeArtifact(input: ProduceArtifactInput, source: Readable | StageProducer, options: WritePipelineOptions): [Promise<PutResult>, Promise<WriteResult>] {
+  const putOptions = { signal: input.signal, overwrite: true };
+  const hasTool = options.compression !== null || options.recipients.length > 0;
+  const putFromTool = hasTool && throttleBps() === undefined ? input.driver.putFromTool?.bind(input.driver) : undefined;
+  if (putFromTool === undefined) {
+    const pipeline = createWritePipeline(source, options);
+    return [input.driver.put(input.key, maybeThrottle(pipeline.stream), putOptions), pipeline.done];
+  }
+
+  let started = false;
+  let settlePiped!: { resolve: (result: WriteResult) => void; reject: (err: unknown) => void };
+  const piped = new Promise<WriteResult>((resolve, reject) => (settlePiped = { resolve, reject }));
+  const stored = putFromTool(
+    input.key,
+    async (fd) => {
+      const pipeline = createWritePipeline(source, { ...options, sinkFd: fd });
+      started = true;
+      pipeline.done.then(settlePiped.resolve, settlePiped.reject);
+      await pipeline.done;
+    },
+    putOptions,
+  );
+  stored.catch((err: unknown) => {
+    if (started) return;
+    // Refused before the pipeline existed (a conflict, no room for the temp file): nothing else settles `piped`, and
+    // an engine's stream must be told that nobody will read it, so that its tool stops.
+    if (!('start' in source)) source.destroy();
+    settlePiped.reject(err);
+  });
+  return [stored, piped];
+}
+
+/**
+ * The driver's size and sha256 are what gets recorded. The pipeline counted the bytes it emitted (unless the last tool
+ * wrote them into the driver's file) and, when it hashed them (never on the worker's path, see `hashStored`), the two
+ * must agree too.
  */
 function checkStored(stored: PutResult, piped: WriteResult): void {
   if (stored.size === 0) throw new Error('the stored object is empty; nothing was recorded');
-  if (stored.size !== piped.storedBytes || (piped.storedSha256 !== undefined && stored.sha256 !== piped.storedSha256)) {
+  if ((piped.storedBytes !== undefined && stored.size !== piped.storedBytes) || (piped.storedSha256 !== undefined && stored.sha256 !== piped.storedSha256)) {
     throw new Error(`storage holds ${stored.size} bytes (sha256 ${stored.sha256}) but the pipeline sent ${piped.storedBytes} (${piped.storedSha256 ?? 'not hashed'}); nothing was recorded`);
   }
 }

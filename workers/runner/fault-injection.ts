@@ -5,8 +5,8 @@ import { pipeline, Transform, type Readable } from 'node:stream';
  * second (a slow disk or network), so a test can kill a worker mid-backup deterministically. Off unless set.
  */
 export function maybeThrottle(stream: Readable): Readable {
-  const bps = Number(process.env.LIFEBOAT_FAULT_THROTTLE_BPS ?? 0);
-  if (!Number.isFinite(bps) || bps <= 0) return stream;
+  const bps = throttleBps();
+  if (bps === undefined) return stream;
   const started = Date.now();
   let sent = 0;
   const throttle = new Transform({
@@ -21,4 +21,10 @@ export function maybeThrottle(stream: Readable): Readable {
   // destroys the throttle with the signal's reason cannot crash the worker with an unhandled 'error' event.
   pipeline(stream, throttle, () => undefined);
   return throttle;
+}
+
+/** The throttle in bytes per second, or undefined when off. A backup only throttles bytes that pass through Node. */
+export function throttleBps(): number | undefined {
+  const bps = Number(process.env.LIFEBOAT_FAULT_THROTTLE_BPS ?? 0);
+  return Number.isFinite(bps) && bps > 0 ? bps : undefined;
 }
