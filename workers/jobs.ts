@@ -10,14 +10,19 @@ import { handleCopyJob } from './copies/run-copy';
 import { handlePruneJob, enqueueDuePrunes } from './maintenance/prune-retention';
 import { sweepRuns } from './maintenance/reap-stale-runs';
 import { retryStaleCopies } from './maintenance/retry-copies';
+import { fireSlot, type FiredJob } from './scheduler/fire-slot';
+import { schedulerSweep } from './scheduler/scheduler-sweep';
+import { beat } from './scheduler/worker-heartbeat';
 import type { RecurringTask } from './maintenance/recurring';
 import { executeRun, type RunHandler } from './runner/execute-run';
-import type { WorkerEnv } from './worker-env';
+import { workerEnv, type WorkerEnv } from './worker-env';
 
 /** What every handler may use: this worker's id and its progress publisher. */
 export interface JobContext {
   workerId: string;
   publisher: Redis;
+  /** The delivered job's BullMQ metadata (a scheduled fire reads its fire time from it). */
+  job?: FiredJob;
 }
 
 /**
@@ -68,20 +73,29 @@ export const JOBS: ReadonlyMap<JobName, JobDefinition> = new Map<JobName, JobDef
   ...[task({ name: 'retention.prune', handler: (payload) => handlePruneJob(payload), retry: 'sweep' })].map(
     (d): [JobName, JobDefinition] => [d.name, d],
   ),
+  // A schedule's fire is not a run either: it records its slot and maybe creates one. BullMQ retries a fire that hit
+  // a catalog error (the job scheduler's template sets the attempts); the unique slot makes a retry harmless.
+  ...[
+    task({
+      name: 'schedule.fire',
+      handler: (payload, ctx) => fireSlot(payload, ctx.job ?? {}, { sweepMs: workerEnv().LIFEBOAT_SWEEP_MS }),
+      retry: 'bullmq',
+    }),
+  ].map((d): [JobName, JobDefinition] => [d.name, d]),
 ]);
 
 /**
  * Runs one delivered job: looks its name up, parses its payload with the job's schema (a malformed payload or an
  * unknown name is a programming error, never retried) and hands it to the runner (runs) or its handler (tasks).
  */
-export async function dispatchJob(job: { name: string; data: unknown }, ctx: JobContext): Promise<unknown> {
+export async function dispatchJob(job: { name: string; data: unknown } & FiredJob, ctx: JobContext): Promise<unknown> {
   const def = JOBS.get(job.name as JobName);
   if (!def) throw new UnrecoverableError(`unknown job ${job.name}`);
   if (def.kind === 'run') {
     const { runId } = parsePayload(def.schema, job);
     return executeRun(runId, ctx.workerId, ctx.publisher, def.handler);
   }
-  return def.handler(parsePayload(def.schema, job), ctx);
+  return def.handler(parsePayload(def.schema, job), { ...ctx, job: { id: job.id, timestamp: job.timestamp, delay: job.delay, opts: job.opts } });
 }
 
 function parsePayload<T>(schema: z.ZodType<T>, job: { name: string; data: unknown }): T {
@@ -90,8 +104,8 @@ function parsePayload<T>(schema: z.ZodType<T>, job: { name: string; data: unknow
   return parsed.data;
 }
 
-/** Everything a worker repeats on its own, in one place (schedules will be one more line). */
-export function recurringTasks(env: WorkerEnv): RecurringTask[] {
+/** Everything a worker repeats on its own, in one place. */
+export function recurringTasks(env: WorkerEnv, workerId: string): RecurringTask[] {
   const sweepSeconds = env.LIFEBOAT_SWEEP_MS / 1000;
   return [
     // Re-queue or fail runs whose worker died; re-enqueue queued runs whose job vanished.
@@ -100,5 +114,10 @@ export function recurringTasks(env: WorkerEnv): RecurringTask[] {
     { name: 'retention.prune', everySeconds: env.LIFEBOAT_PRUNE_INTERVAL_SECONDS, run: (now) => enqueueDuePrunes(env.LIFEBOAT_PRUNE_INTERVAL_SECONDS, now) },
     // Copies whose job was lost or spent its BullMQ retries.
     { name: 'copies.retry', everySeconds: sweepSeconds, run: (now) => retryStaleCopies(env.LIFEBOAT_COPY_RETRY_IDLE_SECONDS, now) },
+    // This worker's liveness in the catalog: the reconciler tells "no worker was running" from "not fired" by it.
+    // Its own task, so a long reconcile never makes a live worker look dead.
+    { name: 'scheduler.heartbeat', everySeconds: sweepSeconds, run: (now) => beat(workerId, now) },
+    // Job schedulers synced from the catalog, slots reconciled, catch-up backups after an outage.
+    { name: 'scheduler.sweep', everySeconds: sweepSeconds, run: (now) => schedulerSweep(env.LIFEBOAT_SWEEP_MS, now) },
   ];
 }

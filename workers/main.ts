@@ -1,7 +1,7 @@
 import os from 'node:os';
 import crypto from 'node:crypto';
 import { Worker, type Job } from 'bullmq';
-import { RUNS_QUEUE } from '@/server/jobs/contracts';
+import { RUNS_QUEUE, SCHEDULES_QUEUE } from '@/server/jobs/contracts';
 import { closeProducer } from '@/server/jobs/producer';
 import { subscribeCancels } from '@/server/runs/cancel-channel';
 import { disconnectDb } from '@/server/shared/db';
@@ -11,6 +11,10 @@ import { redisConnection } from '@/server/shared/redis';
 import { dispatchJob, recurringTasks } from './jobs';
 import { startRecurring } from './maintenance/recurring';
 import { activeRuns, HEARTBEAT_MS, stopRun } from './runner/execute-run';
+import { catchUp } from './scheduler/catch-up';
+import { reconcileSlots } from './scheduler/reconcile-slots';
+import { syncSchedulers } from './scheduler/sync-schedulers';
+import { beat } from './scheduler/worker-heartbeat';
 import { workerEnv } from './worker-env';
 
 const WORKER_ENV = workerEnv();
@@ -44,9 +48,27 @@ async function main(): Promise<void> {
   });
   worker.on('failed', (job, err) => logger.warn({ jobId: job?.id, err: err.message }, 'job failed'));
   worker.on('error', (err) => logger.error({ err }, 'worker error'));
+  // The catalog's schedules become job schedulers before this worker counts as running (its first heartbeat): a
+  // Redis that lost them is healed at start, not at the first sweep. Then, before it takes any fire, the slots of an
+  // outage are recorded and its one catch-up backup started, so a regular fire racing it cannot take its place (the
+  // fire is then SKIPPED as an overlap). A failure here is retried by the sweep.
+  await syncSchedulers().catch((err: unknown) => logger.error({ err }, 'scheduler: initial sync failed; the sweep retries'));
+  await beat(workerId).catch((err: unknown) => logger.error({ err }, 'scheduler: heartbeat failed'));
+  await reconcileSlots(SWEEP_MS)
+    .then(() => catchUp())
+    .catch((err: unknown) => logger.error({ err }, 'scheduler: initial reconcile failed; the sweep retries'));
+  // Schedule fires on their own Worker, so they never wait behind the runs (server/jobs/contracts.ts). Eight at once:
+  // each is one short catalog transaction, and a minute boundary with a thousand schedules is a burst of a thousand.
+  const fires = new Worker(SCHEDULES_QUEUE, (job: Job) => dispatchJob(job, { workerId, publisher }), {
+    connection: redisConnection('worker'),
+    prefix: env().LIFEBOAT_QUEUE_PREFIX,
+    concurrency: 8,
+  });
+  fires.on('failed', (job, err) => logger.warn({ jobId: job?.id, err: err.message }, 'schedule fire failed'));
+  fires.on('error', (err) => logger.error({ err }, 'schedules worker error'));
 
   // Ticks at half the sweep period, so a task due every sweep period never skips a wall-clock bucket.
-  const stopRecurring = startRecurring(recurringTasks(WORKER_ENV), Math.max(50, SWEEP_MS / 2));
+  const stopRecurring = startRecurring(recurringTasks(WORKER_ENV, workerId), Math.max(50, SWEEP_MS / 2));
 
   logger.info({ workerId, concurrency: CONCURRENCY, queue: RUNS_QUEUE }, 'worker ready');
 
@@ -63,9 +85,11 @@ async function main(): Promise<void> {
       }
     }, SHUTDOWN_GRACE_MS);
     try {
-      await worker.close();
+      await Promise.all([worker.close(), fires.close()]);
     } finally {
       clearTimeout(grace);
+      // The last beat says until when this worker ran, so slots after it read "no worker was running".
+      await beat(workerId).catch(() => undefined);
       await closeProducer().catch(() => undefined);
       publisher.disconnect();
       cancels.disconnect();

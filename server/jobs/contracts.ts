@@ -2,6 +2,11 @@ import { z } from 'zod';
 
 /** One queue carries every run; the job name says which kind. Payloads carry ids only, never credentials. */
 export const RUNS_QUEUE = 'runs';
+/**
+ * The schedules' fires have their own queue (and their own Worker in each process): a fire must be handled within its
+ * grace, never wait behind hours-long backups holding every slot of the runs queue.
+ */
+export const SCHEDULES_QUEUE = 'schedules';
 
 export const JobPayloads = {
   'backup.run': z.object({ runId: z.string().uuid() }),
@@ -11,6 +16,11 @@ export const JobPayloads = {
   'retention.prune': z.object({ sourceId: z.string().uuid() }),
   /** Copy a recovery point's stored object to another destination. Not a run: the copy row is the truth. */
   'copy.run': z.object({ copyId: z.string().uuid() }),
+  /**
+   * One firing of a policy schedule for one source, produced by its BullMQ job scheduler (`schedulerId`). Not a run:
+   * the handler records the slot and, unless skipped, creates the run (workers/scheduler/fire-slot.ts).
+   */
+  'schedule.fire': z.object({ sourceId: z.string().uuid(), scheduleId: z.string().min(1).max(200) }),
 } as const;
 
 export type JobName = keyof typeof JobPayloads;
@@ -25,6 +35,10 @@ export type TaskJobName = Exclude<JobName, RunJobName>;
  * duplicate adds of one generation stay one job.
  */
 export const runJobId = (runId: string, generation: number): string => `${runId}-g${generation}`;
+
+/** The id of the BullMQ job scheduler that fires one (source, schedule); the sync removes `sched:` ids it does not expect. */
+export const schedulerId = (sourceId: string, scheduleId: string): string => `${SCHEDULER_ID_PREFIX}${sourceId}:${scheduleId}`;
+export const SCHEDULER_ID_PREFIX = 'sched:';
 
 /** Parses a payload received by a worker; a malformed payload is a programming error, never retried. */
 export function parseJob<N extends JobName>(name: N, data: unknown): JobPayload<N> {

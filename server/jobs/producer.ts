@@ -2,9 +2,9 @@ import { Queue } from 'bullmq';
 import { env } from '@/server/shared/env';
 import { redisConnection } from '@/server/shared/redis';
 import { logger } from '@/server/shared/logger';
-import { JobPayloads, RUNS_QUEUE, runJobId, type JobName, type JobPayload, type RunJobName } from './contracts';
+import { JobPayloads, RUNS_QUEUE, SCHEDULES_QUEUE, runJobId, type JobName, type JobPayload, type RunJobName } from './contracts';
 
-const globalForQueue = globalThis as unknown as { lifeboatQueue?: Queue };
+const globalForQueue = globalThis as unknown as { lifeboatQueue?: Queue; lifeboatSchedules?: Queue };
 
 /** The only place that creates a BullMQ Queue. */
 function runsQueue(): Queue {
@@ -70,7 +70,18 @@ export async function enqueueCommitted<N extends RunJobName>(name: N, payload: J
   }
 }
 
+/**
+ * The job schedulers of the schedules queue, for the workers' scheduler (workers/scheduler/sync-schedulers.ts): the
+ * web process never calls this. The fire jobs carry their own retention (sync-schedulers.ts).
+ */
+export function jobSchedulers(): Pick<Queue, 'upsertJobScheduler' | 'getJobSchedulers' | 'removeJobScheduler'> {
+  globalForQueue.lifeboatSchedules ??= new Queue(SCHEDULES_QUEUE, { connection: redisConnection('producer'), prefix: env().LIFEBOAT_QUEUE_PREFIX });
+  return globalForQueue.lifeboatSchedules;
+}
+
 export async function closeProducer(): Promise<void> {
   await globalForQueue.lifeboatQueue?.close();
   globalForQueue.lifeboatQueue = undefined;
+  await globalForQueue.lifeboatSchedules?.close();
+  globalForQueue.lifeboatSchedules = undefined;
 }

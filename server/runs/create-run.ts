@@ -2,7 +2,7 @@ import type { Actor } from '@/server/auth/permissions';
 import { recordAudit } from '@/server/audit/record-audit';
 import { enqueueCommitted } from '@/server/jobs/producer';
 import type { Prisma, Tx } from '@/server/shared/db';
-import { RUN_KINDS, type RunKind } from './run-kinds';
+import { RUN_KINDS, type RunKind, type RunTrigger } from './run-kinds';
 
 export interface CreateRunInput {
   actor: Actor;
@@ -14,6 +14,8 @@ export interface CreateRunInput {
   params?: Prisma.InputJsonValue;
   /** The request's audit details. */
   details: Record<string, unknown>;
+  /** What started it; absent = 'manual'. */
+  trigger?: RunTrigger;
 }
 
 /**
@@ -31,6 +33,7 @@ export async function createRun(tx: Tx, kind: RunKind, input: CreateRunInput) {
       params: input.params,
       requestedBy: input.actor.label,
       maxAttempts: spec.maxAttempts,
+      trigger: input.trigger ?? 'manual',
     },
     include: { source: { select: { name: true } } },
   });

@@ -3,12 +3,15 @@ import { authorize } from '@/server/auth/permissions';
 import { IsoDateTimeInRange } from '@/server/shared/bounded-date';
 import { readerOf, type VerbContext } from '@/server/shared/context';
 import { DomainError } from '@/server/shared/errors';
+import { RUN_TRIGGERS } from './run-kinds';
 import { toRunDto } from './run-dto';
 
 export const ListRunsInput = z.object({
   sourceId: z.string().uuid({ message: 'sourceId must be a uuid' }).optional(),
   status: z.enum(['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED']).optional(),
   kind: z.enum(['BACKUP', 'RESTORE', 'VERIFY']).optional(),
+  // `?status=FAILED&trigger=schedule`: the Failed runs view (scheduled runs that spent their attempts).
+  trigger: z.enum(RUN_TRIGGERS).optional(),
   // One screen of runs; older ones page with `before`.
   limit: z.coerce.number().int().min(1).max(200).default(50),
   // In range: year 0 passed z.string().datetime() and PostgreSQL refused it (a 500).
@@ -28,6 +31,7 @@ export async function listRuns(ctx: VerbContext, raw: unknown) {
       sourceId: input.sourceId,
       status: input.status,
       kind: input.kind,
+      trigger: input.trigger,
       createdAt: input.before ? { lt: new Date(input.before) } : undefined,
     },
     orderBy: { createdAt: 'desc' },

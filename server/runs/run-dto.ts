@@ -12,6 +12,7 @@ export function toRunDto(run: Run & { source?: { name: string } | null }) {
     recoveryPointId: run.inputPointId,
     params: run.params,
     requestedBy: run.requestedBy,
+    trigger: run.trigger,
     attempt: run.attempt,
     maxAttempts: run.maxAttempts,
     cancelRequested: run.cancelRequested,

@@ -2,6 +2,10 @@ import type { RunJobName } from '@/server/jobs/contracts';
 
 export type RunKind = 'BACKUP' | 'RESTORE' | 'VERIFY';
 
+/** What started a run: a person or token (manual), a policy schedule's slot (schedule), the catch-up after an outage. */
+export const RUN_TRIGGERS = ['manual', 'schedule', 'catch-up'] as const;
+export type RunTrigger = (typeof RUN_TRIGGERS)[number];
+
 export interface RunKindSpec {
   /** The job that carries a run of this kind (its payload is `{ runId }`). */
   jobName: RunJobName;

@@ -1,0 +1,263 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { schedulerId } from '@/server/jobs/contracts';
+import { closeProducer, jobSchedulers } from '@/server/jobs/producer';
+import { slotsBetween } from '@/server/policies/schedules';
+import { listRuns } from '@/server/runs/list-runs';
+import { requestBackup } from '@/server/runs/request-backup';
+import { SLOT_REASONS } from '@/server/scheduling/slot-reasons';
+import { db, disconnectDb } from '@/server/shared/db';
+import { env } from '@/server/shared/env';
+import { createDatabase, dropDatabase, serverUrl, uniqueName } from '@/server/testing/pg';
+import { spawnWorker, type SpawnedWorker } from '../testing/spawn-worker';
+import { addSource, createPolicy, isTerminal, operator, waitForRun } from '../testing/run-fixtures';
+import { fireSlot } from './fire-slot';
+
+// Real Redis, BullMQ, PostgreSQL, worker processes and time. The schedules are six-field, second-level crons
+// (`*/2 * * * * *`, every 2 s) written straight into the catalog, past the policy verbs' once-a-minute floor, so five
+// slots take ten seconds instead of five minutes; the scheduler itself treats them like any cron.
+const EVERY_2S = '*/2 * * * * *';
+const SCHEDULE_ID = 's-every2s';
+
+// This file's own queue prefix: its workers take only its jobs, and the "FLUSHALL" deletes only its keys.
+const PREFIX = uniqueName('lbtest-sched');
+process.env.LIFEBOAT_QUEUE_PREFIX = PREFIX;
+// Sweep every 500 ms (the default is 10 s), so schedulers heal and slots reconcile within the test's seconds; no
+// periodic prune to race the backups.
+const WORKER_ENV = { LIFEBOAT_QUEUE_PREFIX: PREFIX, LIFEBOAT_SWEEP_MS: '500', LIFEBOAT_PRUNE_INTERVAL_SECONDS: '0' };
+// The heartbeat tolerance the workers use: two sweeps (workers/scheduler/fire-slot.ts, reconcile-slots.ts).
+const TOLERANCE_MS = 1_000;
+
+let workers: SpawnedWorker[] = [];
+let backupsDir: string;
+const databases: string[] = [];
+const output = () => workers.map((w, i) => `--- worker ${i}\n${w.output().slice(-4000)}`).join('\n');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const startWorkers = async (n: number) => {
+  workers = await Promise.all(Array.from({ length: n }, () => spawnWorker(WORKER_ENV)));
+};
+const stopWorkers = async () => {
+  await Promise.all(workers.map((w) => w.stop()));
+};
+
+beforeAll(async () => {
+  backupsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-sched-test-'));
+  await startWorkers(2);
+}, 90_000);
+
+afterAll(async () => {
+  await stopWorkers();
+  for (const name of databases) await dropDatabase(name).catch(() => undefined);
+  await closeProducer();
+  await disconnectDb();
+  fs.rmSync(backupsDir, { recursive: true, force: true });
+});
+
+/** A tiny database, a source on it, and its policy with one every-2-seconds backup schedule (paused or not). */
+async function scheduledSource(tag: string, opts: { paused?: boolean } = {}) {
+  const database = uniqueName(`lbt_sched_${tag}`);
+  databases.push(database);
+  await createDatabase(database, 'CREATE TABLE t (id int); INSERT INTO t VALUES (1);');
+  const policyId = await createPolicy(backupsDir);
+  const source = await addSource(database, policyId);
+  await db().policy.update({
+    where: { id: policyId },
+    data: { paused: opts.paused ?? false, schedules: [{ id: SCHEDULE_ID, kind: 'backup', backupType: 'full', cron: EVERY_2S, timezone: 'UTC' }] },
+  });
+  return { database, policyId, sourceId: source.id };
+}
+
+/** Takes the schedule off the policy (the sweep removes its job scheduler) and waits for the source's runs to end. */
+async function unschedule(policyId: string, sourceId: string) {
+  await db().policy.update({ where: { id: policyId }, data: { schedules: [] } });
+  await sleep(1_000);
+  for (const run of await db().run.findMany({ where: { sourceId, status: { in: ['QUEUED', 'RUNNING'] } } })) {
+    await waitForRun(run.id, isTerminal, 60_000, output);
+  }
+}
+
+const slotsOf = (sourceId: string) => db().scheduledSlot.findMany({ where: { sourceId }, orderBy: { slotAt: 'asc' } });
+
+async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs: number): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}\n${output()}`);
+    await sleep(200);
+  }
+}
+
+const schedule = { cron: EVERY_2S, timezone: 'UTC' };
+
+describe('scheduler: BullMQ job schedulers, catalog slots, reconciler, catch-up', () => {
+  it('(a) two workers serve an every-2-seconds schedule: exactly one run per slot, for at least 5 slots', async () => {
+    const { policyId, sourceId } = await scheduledSource('a');
+    await waitFor('5 started slots', async () => (await db().scheduledSlot.count({ where: { sourceId, state: 'STARTED' } })) >= 5, 45_000);
+    // One grace (2 s) and a sweep more, so the reconciler has recorded every slot up to the last started one.
+    await sleep(3_000);
+    await unschedule(policyId, sourceId);
+
+    const slots = await slotsOf(sourceId);
+    const started = slots.filter((s) => s.state === 'STARTED');
+    const runs = await db().run.findMany({ where: { sourceId, trigger: 'schedule' } });
+    expect(started.length).toBeGreaterThanOrEqual(5);
+    // One run per started slot and one slot per run: no fire of either worker made a second run.
+    expect(runs.length).toBe(started.length);
+    expect(new Set(started.map((s) => s.runId)).size).toBe(started.length);
+    expect(new Set(runs.map((r) => r.id))).toEqual(new Set(started.map((s) => s.runId)));
+    // Every slot is on the schedule's grid and recorded once (the unique key), started or with its reason.
+    for (const s of slots) expect(s.slotAt.getTime() % 2_000).toBe(0);
+    for (const s of slots.filter((x) => x.state !== 'STARTED')) expect(s.reason, JSON.stringify(s)).toBeTruthy();
+    // Between the first and the last recorded slot, every expected slot has its row.
+    const expected = slotsBetween(schedule, new Date(slots[0]!.slotAt.getTime() - 1), slots[slots.length - 1]!.slotAt);
+    expect(slots.map((s) => s.slotAt.getTime())).toEqual(expected.map((d) => d.getTime()));
+    expect(runs.every((r) => r.status === 'SUCCEEDED'), JSON.stringify(runs.map((r) => [r.status, r.error]))).toBe(true);
+    // The Failed runs view's filter: scheduled runs are listed by trigger.
+    const listed = await listRuns({ actor: operator }, { sourceId, trigger: 'schedule', limit: 200 });
+    expect(listed.map((r) => r.id).sort()).toEqual(runs.map((r) => r.id).sort());
+    expect(await listRuns({ actor: operator }, { sourceId, trigger: 'schedule', status: 'FAILED' })).toEqual([]);
+  }, 90_000);
+
+  it('(d) a paused policy fires nothing: its slots are recorded SKIPPED "policy paused"', async () => {
+    const { policyId, sourceId } = await scheduledSource('d', { paused: true });
+    await waitFor('3 skipped slots', async () => (await db().scheduledSlot.count({ where: { sourceId, state: 'SKIPPED' } })) >= 3, 30_000);
+    const schedulers = await jobSchedulers().getJobSchedulers(0, -1);
+    expect(schedulers.map((s) => s.key)).not.toContain(schedulerId(sourceId, SCHEDULE_ID));
+    await unschedule(policyId, sourceId);
+    const slots = await slotsOf(sourceId);
+    expect(slots.every((s) => s.state === 'SKIPPED' && s.reason === SLOT_REASONS.paused), JSON.stringify(slots)).toBe(true);
+    expect(await db().run.count({ where: { sourceId } })).toBe(0);
+  }, 60_000);
+
+  it('(e) a slot whose previous backup is still running is SKIPPED with the reason "overlap"', async () => {
+    const { database, policyId, sourceId } = await scheduledSource('e');
+    // The backup is held the way production sees it: a migration's ACCESS EXCLUSIVE lock makes pg_dump wait.
+    const locker = new pg.Client({ connectionString: serverUrl(database) });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE t IN ACCESS EXCLUSIVE MODE');
+      await waitFor('2 overlap slots', async () => (await db().scheduledSlot.count({ where: { sourceId, state: 'SKIPPED', reason: SLOT_REASONS.overlap } })) >= 2, 30_000);
+      const runs = await db().run.findMany({ where: { sourceId } });
+      expect(runs.length).toBe(1);
+      expect(['QUEUED', 'RUNNING']).toContain(runs[0]!.status);
+      await db().policy.update({ where: { id: policyId }, data: { schedules: [] } });
+    } finally {
+      await locker.end();
+    }
+    await unschedule(policyId, sourceId);
+    expect(SLOT_REASONS.overlap.startsWith('overlap')).toBe(true);
+  }, 60_000);
+
+  it('(c) Redis losing its keys mid-schedule loses no slot: schedulers re-created, the gap recorded MISSED', async () => {
+    const { policyId, sourceId } = await scheduledSource('c');
+    await waitFor('2 started slots', async () => (await db().scheduledSlot.count({ where: { sourceId, state: 'STARTED' } })) >= 2, 30_000);
+    // FLUSHALL, for this file's keys only (the Redis is shared): everything under the prefix, job schedulers included,
+    // deleted again and again for 5 s, so the sweep's re-created schedulers are lost too and at least one slot goes
+    // unfired.
+    const redis = new Redis(env().REDIS_URL);
+    const flushedFrom = new Date();
+    try {
+      while (Date.now() - flushedFrom.getTime() < 5_000) {
+        const keys = await redis.keys(`${PREFIX}:*`);
+        if (keys.length > 0) await redis.del(...keys);
+        await sleep(100);
+      }
+    } finally {
+      redis.disconnect();
+    }
+    const flushedUntil = new Date();
+    // Healed within a sweep: the scheduler is back and slots start again.
+    await waitFor('the job scheduler back', async () => (await jobSchedulers().getJobSchedulers(0, -1)).some((s) => s.key === schedulerId(sourceId, SCHEDULE_ID)), 10_000);
+    await waitFor('a started slot after the flush', async () => db().scheduledSlot.findFirst({ where: { sourceId, state: 'STARTED', slotAt: { gt: flushedUntil } } }), 20_000);
+    // ... and the reconciler has been past the gap (one grace of 2 s after it).
+    await sleep(3_000);
+    await unschedule(policyId, sourceId);
+
+    const slots = await slotsOf(sourceId);
+    const expected = slotsBetween(schedule, new Date(slots[0]!.slotAt.getTime() - 1), slots[slots.length - 1]!.slotAt);
+    expect(slots.map((s) => s.slotAt.getTime())).toEqual(expected.map((d) => d.getTime()));
+    const gap = slots.filter((s) => s.slotAt > flushedFrom && s.slotAt <= flushedUntil && s.state === 'MISSED');
+    expect(gap.length, JSON.stringify(slots.map((s) => [s.slotAt, s.state, s.reason]))).toBeGreaterThanOrEqual(1);
+    for (const s of gap) expect(s.reason).toBe(SLOT_REASONS.notFired);
+  }, 90_000);
+
+  it('(f) one slot fired three times at once makes one run; verify picks the newest unverified point; prune runs no run', async () => {
+    const { policyId, sourceId } = await scheduledSource('f');
+    // Yearly schedules, fired here in-process with a chosen fire time and "now" (the workers' schedulers never fire).
+    const yearly = { cron: '0 0 1 1 *', timezone: 'UTC' };
+    await db().policy.update({
+      where: { id: policyId },
+      data: { schedules: [{ id: 'y-backup', kind: 'backup', backupType: 'full', ...yearly }, { id: 'y-verify', kind: 'verify', ...yearly }, { id: 'y-prune', kind: 'prune', ...yearly }] },
+    });
+    const points = [];
+    for (let i = 0; i < 2; i++) {
+      const run = await requestBackup({ actor: operator }, sourceId);
+      await waitForRun(run.id, (r) => r.status === 'SUCCEEDED', 60_000, output);
+      points.push(await db().recoveryPoint.findUniqueOrThrow({ where: { runId: run.id } }));
+    }
+    await db().recoveryPoint.update({ where: { id: points[1]!.id }, data: { verifiedAt: new Date() } });
+    const slotAt = new Date('2026-01-01T00:00:00Z');
+    const job = { id: `repeat:x:${slotAt.getTime()}`, opts: { prevMillis: slotAt.getTime() } };
+    const now = new Date(slotAt.getTime() + 1_000);
+    const fire = (scheduleId: string) => fireSlot({ sourceId, scheduleId }, job, { sweepMs: 500 }, now);
+
+    const verify = await fire('y-verify');
+    expect(verify.outcome).toBe('started');
+    const verifyRun = await db().run.findUniqueOrThrow({ where: { id: (verify as { runId: string }).runId } });
+    expect([verifyRun.kind, verifyRun.trigger, verifyRun.inputPointId]).toEqual(['VERIFY', 'schedule', points[0]!.id]);
+    await waitForRun(verifyRun.id, isTerminal, 60_000, output);
+
+    const outcomes = await Promise.all([fire('y-backup'), fire('y-backup'), fire('y-backup')]);
+    expect(outcomes.map((o) => o.outcome).sort()).toEqual(['duplicate', 'duplicate', 'started']);
+    expect(await db().run.count({ where: { sourceId, trigger: 'schedule', kind: 'BACKUP' } })).toBe(1);
+
+    const prune = await fire('y-prune');
+    expect(prune).toMatchObject({ outcome: 'started', runId: null });
+    const slots = await db().scheduledSlot.findMany({ where: { sourceId, slotAt } });
+    expect(slots.map((x) => [x.scheduleId, x.state]).sort()).toEqual([['y-backup', 'STARTED'], ['y-prune', 'STARTED'], ['y-verify', 'STARTED']]);
+    // A fire long after its slot starts nothing: MISSED, late (a worker was alive, by the heartbeats, or not).
+    const late = await fireSlot({ sourceId, scheduleId: 'y-backup' }, { opts: { prevMillis: Date.parse('2025-01-01T00:00:00Z') } }, { sweepMs: 500 });
+    expect(late.outcome).toBe('missed');
+    await unschedule(policyId, sourceId);
+  }, 90_000);
+
+  it('(b) every worker stopped for three slots: three MISSED "no worker was running", then ONE catch-up backup', async () => {
+    const { policyId, sourceId } = await scheduledSource('b');
+    await waitFor('a succeeded scheduled backup', async () => db().run.findFirst({ where: { sourceId, trigger: 'schedule', status: 'SUCCEEDED' } }), 30_000);
+    await stopWorkers();
+    const lastBeat = (await db().workerHeartbeat.aggregate({ _max: { lastSeenAt: true } }))._max.lastSeenAt!;
+    // Three slots of 2 s after the last worker's last beat (and its tolerance), then they return.
+    await sleep(TOLERANCE_MS + 3 * 2_000 + 200);
+    await startWorkers(2);
+    const back = (await db().workerHeartbeat.aggregate({ where: { startedAt: { gt: lastBeat } }, _min: { startedAt: true } }))._min.startedAt!;
+
+    const catchUpRun = await waitFor('a catch-up run', async () => db().run.findFirst({ where: { sourceId, trigger: 'catch-up' } }), 20_000);
+    await waitForRun(catchUpRun.id, isTerminal, 60_000, output);
+    // A few more sweeps: no second catch-up for the same outage.
+    await sleep(3_000);
+    await unschedule(policyId, sourceId);
+
+    const slots = await slotsOf(sourceId);
+    // Up to a second before the first new beat: a slot in the instant between a new worker taking jobs and its first
+    // beat may fairly go either way.
+    const outage = slotsBetween(schedule, new Date(lastBeat.getTime() + TOLERANCE_MS), new Date(back.getTime() - 1_000));
+    expect(outage.length).toBeGreaterThanOrEqual(3);
+    const byTime = new Map(slots.map((s) => [s.slotAt.getTime(), s]));
+    for (const at of outage) {
+      const slot = byTime.get(at.getTime());
+      expect(slot, `slot ${at.toISOString()} has no row`).toBeDefined();
+      expect([slot!.state, slot!.reason]).toEqual(['MISSED', SLOT_REASONS.noWorker]);
+    }
+    expect(await db().run.count({ where: { sourceId, trigger: 'catch-up' } })).toBe(1);
+    expect((await db().run.findUniqueOrThrow({ where: { id: catchUpRun.id } })).status).toBe('SUCCEEDED');
+    const audit = await db().auditEvent.findFirst({ where: { action: 'slot.missed', targetId: sourceId } });
+    expect(audit).not.toBeNull();
+  }, 120_000);
+});
