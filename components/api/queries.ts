@@ -24,6 +24,8 @@ import {
 
 // Active runs change every second or two; 2 s keeps tables current without hammering the API.
 export const ACTIVE_REFRESH_MS = 2_000;
+// A runs list with nothing running: a one-minute schedule's run appears within 10 s, at one small read per 10 s.
+export const IDLE_RUNS_REFRESH_MS = 10_000;
 
 export const keys = {
   sources: ['sources'] as const,
@@ -108,7 +110,8 @@ export function useRuns(filter: { sourceId?: string; limit?: number } = {}) {
       const suffix = qs.size ? `?${qs}` : '';
       return api<Items<Run>>(`/runs${suffix}`, { signal }).then((r) => r.items);
     },
-    refetchInterval: (q) => (q.state.data?.some((r) => isActive(r.status)) ? ACTIVE_REFRESH_MS : false),
+    // Idle lists still refresh: a scheduled run starts with nobody pressing anything, and must show up by itself.
+    refetchInterval: (q) => (q.state.data?.some((r) => isActive(r.status)) ? ACTIVE_REFRESH_MS : IDLE_RUNS_REFRESH_MS),
   });
 }
 

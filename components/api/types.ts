@@ -1,6 +1,6 @@
 // Response shapes of /api/v1, taken from the server's DTOs (type-only imports: nothing of server/ is bundled).
 import type { listApiTokens, createApiToken, Role } from '@/server/auth';
-import type { DestinationDto, SourceDto } from '@/server/inventory';
+import type { DestinationListItem, SourceDto } from '@/server/inventory';
 import type { PolicyDto } from '@/server/policies';
 import type { ProtectionStatus, RecoveryPointDto } from '@/server/recovery-points';
 import type {
@@ -41,8 +41,8 @@ export type Retention = RetentionPolicy;
 /** `GET /policies`: a policy with its primary destination's name and its copy destinations (each with its retention). */
 export type Policy = PolicyDto;
 export type PolicyCopy = PolicyDto['copies'][number];
-/** `GET /destinations`: never the secrets, only which secret settings are stored. */
-export type Destination = DestinationDto;
+/** `GET /destinations`: never the secrets, only which secret settings are stored; with used space and the policies using it. */
+export type Destination = DestinationListItem;
 /** `PUT /policies/{id}/retention`. */
 export type PolicyRetentionSet = Awaited<ReturnType<typeof setPolicyRetention>>;
 /** `PUT /policies/{id}/copies/{destinationId}/retention`. */

@@ -3,9 +3,9 @@
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api, errorText } from '@/components/api/client';
-import { useProtection, useRecoveryPoints, useRuns, useSource } from '@/components/api/queries';
+import { keys, useProtection, useRecoveryPoints, useRuns, useSource } from '@/components/api/queries';
 import { isActive, type DeleteResult, type Protection, type RecoveryPoint, type Run } from '@/components/api/types';
 import { useViewer } from '@/components/layout/viewer';
 import { RunsTable } from '@/components/runs/runs-table';
@@ -32,6 +32,16 @@ export function SourceDetail({ id }: { id: string }) {
   const runs = useRuns({ sourceId: id, limit: 10 });
   const anyActive = runs.data?.some((r) => isActive(r.status)) ?? false;
   const points = useRecoveryPoints(id, { follow: anyActive });
+  // A run that finished since the last look may have made a point, or changed the protection and SLO figures: read
+  // the source's queries again. Following only while a run is active misses a scheduled run that started and ended
+  // between two refreshes of the runs list, and the last follow may read the points just before the new one lands.
+  const finished = runs.data?.filter((r) => !isActive(r.status)).map((r) => r.id).join(',');
+  const seenFinished = useRef<string | undefined>(undefined);
+  useEffect(() => {
+    if (finished === undefined) return;
+    if (seenFinished.current !== undefined && seenFinished.current !== finished) void queryClient.invalidateQueries({ queryKey: keys.source(id) });
+    seenFinished.current = finished;
+  }, [finished, id, queryClient]);
   const copiesPending = points.data?.some((p) => p.storedCopies.extra.some((c) => c.status === 'COPY_PENDING')) ?? false;
   const protection = useProtection(id, { follow: anyActive || copiesPending });
   const [restoring, setRestoring] = useState<RecoveryPoint | null>(null);

@@ -1,14 +1,18 @@
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'] as const;
+// Decimal units, as disks, clouds and people count them ("1.2 GB"); one decimal below 10 so small sizes keep a digit.
+const UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'] as const;
 
 export function formatBytes(bytes: number | null | undefined): string {
   if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return '—';
   let value = bytes;
   let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
+  while (Math.abs(value) >= 1000 && unit < UNITS.length - 1) {
+    value /= 1000;
     unit++;
   }
-  return `${unit === 0 ? value : value.toFixed(value < 10 ? 1 : 0)} ${UNITS[unit]}`;
+  if (unit === 0) return `${Math.round(value)} B`;
+  // 9.96 rounds to "10.0": show it as "10" like the sizes just above.
+  const shown = Math.abs(value) < 9.95 ? value.toFixed(1) : String(Math.round(value));
+  return `${shown} ${UNITS[unit]}`;
 }
 
 export function formatRate(bytesPerSecond: number | null | undefined): string {
@@ -16,14 +20,41 @@ export function formatRate(bytesPerSecond: number | null | undefined): string {
   return `${formatBytes(bytesPerSecond)}/s`;
 }
 
+/** A duration in milliseconds for people: "45 s", "3 min 20 s", "2 h 5 min", "3 d 4 h" (two units at most). */
 export function formatDuration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms) || ms < 0) return '—';
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
+  return formatSeconds(ms / 1000);
+}
+
+/** A duration in seconds for people (SLO targets and achieved RPO/RTO come in seconds). */
+export function formatSeconds(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return '—';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
   const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
+  if (m < 60) return s % 60 ? `${m} min ${s % 60} s` : `${m} min`;
   const h = Math.floor(m / 60);
-  return `${h}h ${String(m % 60).padStart(2, '0')}m`;
+  if (h < 24) return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
+  const d = Math.floor(h / 24);
+  return h % 24 ? `${d} d ${h % 24} h` : `${d} d`;
+}
+
+/** How long ago `iso` was ("3 h 5 min ago"), or how long until it ("in 12 min"). */
+export function formatAge(iso: string | null | undefined, now = Date.now()): string {
+  if (!iso) return '—';
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return '—';
+  const diff = (now - t) / 1000;
+  if (Math.abs(diff) < 1) return 'just now';
+  return diff >= 0 ? `${formatSeconds(diff)} ago` : `in ${formatSeconds(-diff)}`;
+}
+
+/** A share 0..1 as a whole percentage ("75 %"); below 100 % never rounds up to "100 %". */
+export function formatPercent(share: number | null | undefined): string {
+  if (share === null || share === undefined || !Number.isFinite(share)) return '—';
+  const pct = share * 100;
+  const shown = pct < 100 && pct > 99 ? 99 : Math.round(pct);
+  return `${shown} %`;
 }
 
 /** Duration of a run: finished − started, or so far for one still running. */
