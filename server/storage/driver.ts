@@ -33,8 +33,9 @@ export interface StorageDriver {
    * `put`). The driver creates the temporary file and calls `attach` with its descriptor (open for writing; lent:
    * the tool gets its own copy at spawn, the driver closes its own). `attach` must resolve only once every process
    * that writes into it exited 0, and reject on any failure or cancellation (`opts.signal` is the caller's to
-   * honour there too); nothing is committed unless it resolved. Then the driver syncs the file, hashes it by reading
-   * it back, and commits it like `put`: the same atomicity, `CONFLICT` and `overwrite` rules, and `PutResult`
+   * honour there too); nothing is committed unless it resolved. The writers must write front to back, never seeking
+   * (a tool's stdout): the driver may hash the file while it grows. Then the driver syncs the file, finishes hashing
+   * what it holds, and commits it like `put`: the same atomicity, `CONFLICT` and `overwrite` rules, and `PutResult`
    * (`sha256` of the bytes the file holds). A rejection of `attach` is rethrown unchanged.
    */
   putFromTool?(key: string, attach: (fd: number) => Promise<void>, opts?: PutOptions): Promise<PutResult>;

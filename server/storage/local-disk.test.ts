@@ -1,9 +1,11 @@
+import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, readlink, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
+import { promisify } from 'node:util';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
@@ -12,6 +14,8 @@ import { spawnProcess } from '@/server/process';
 import { isStorageError, StorageError, type StorageDriver } from './driver';
 import { manifestKeyForDataKey, runArtifactKeys } from './layout';
 import { createLocalDiskDriver } from './local-disk';
+
+const execFileAsync = promisify(execFile);
 
 let root: string;
 let driver: StorageDriver;
@@ -302,6 +306,49 @@ describe('local disk driver: putFromTool (a child process writes the file)', () 
     expect(result).toEqual({ key: 'big/data.bin', size: bytes, sha256: sha256(data) });
   });
 });
+
+describe('local disk driver: putFromTool hashes the file while the tool writes it', () => {
+  it('records the sha256sum of a 300 MiB file written slowly, having read most of it before the tool exited', async () => {
+    // 30 writes of 10 MiB + 1 byte (so the follower's 1 MiB reads never line up with the writer's), 50 ms apart.
+    const step = 10 * 1024 * 1024 + 1;
+    const steps = 30;
+    let readWhileWriting = 0;
+    const result = await driver.putFromTool!('follow/data.bin', async (fd) => {
+      const before = await bytesReadBySelf();
+      const proc = spawnProcess({ command: 'sh', args: ['-c', `i=0; while [ $i -lt ${steps} ]; do head -c ${step} /dev/urandom; sleep 0.05; i=$((i+1)); done`], stdout: fd });
+      expect((await proc.exited).code).toBe(0);
+      // The follower is at most one wait behind the writer; give it that, then see how much this process read meanwhile.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      readWhileWriting = (await bytesReadBySelf()) - before;
+    }, { overwrite: false });
+    const file = path.join(root, 'follow', 'data.bin');
+    const { stdout } = await execFileAsync('sha256sum', [file]);
+    expect(result).toEqual({ key: 'follow/data.bin', size: step * steps, sha256: stdout.split(' ')[0] });
+    // Before, the whole file was read back only after attach resolved: ~0 here. Now all but the last stretch.
+    expect(readWhileWriting).toBeGreaterThan((step * steps) / 2);
+  }, 120_000);
+
+  it('stops following and leaves nothing behind when the tool fails mid-way', async () => {
+    await expect(
+      driver.putFromTool!('follow-fail/data.bin', async (fd) => {
+        const proc = spawnProcess({ command: 'sh', args: ['-c', 'head -c 5000000 /dev/urandom; sleep 0.2; exit 4'], stdout: fd });
+        const exit = await proc.exited;
+        throw new Error(`tool failed (exit ${exit.code})`);
+      }),
+    ).rejects.toThrow('tool failed (exit 4)');
+    expect(await allFiles()).toEqual([]);
+  });
+});
+
+/**
+ * rchar summed over this process's threads (libuv's pool does the reads): what it has read so far, page cache
+ * included. Not /proc/self/io, which also counts what reaped children read (the writer's /dev/urandom).
+ */
+async function bytesReadBySelf(): Promise<number> {
+  const tids = await readdir('/proc/self/task');
+  const counts = await Promise.all(tids.map((tid) => readFile(`/proc/self/task/${tid}/io`, 'utf8').then((io) => Number(/^rchar:\s*(\d+)$/m.exec(io)![1]), () => 0)));
+  return counts.reduce((a, b) => a + b, 0);
+}
 
 describe('layout', () => {
   const parts = { sourceId: 'src_1', runId: 'run-abc', startedAt: new Date('2024-03-05T23:59:59.999Z') };
