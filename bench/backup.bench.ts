@@ -23,6 +23,9 @@
  *   pgbench    pgbench -i -s BENCH_SCALE (default 100, ~1 GB dump that compresses ~100:1). Modes from
  *              BENCH_PGBENCH_MODES (default `pipeline`, to keep the whole bench near 10 minutes).
  * BENCH_RUNS (default 3) rounds per comparison. Databases are created once and reused.
+ *
+ * A fourth leg, `scheduler` in BENCH_MODES (in the default; alone: `BENCH_MODES=scheduler npm run bench`), runs no
+ * case: 1,000 sources on a one-minute schedule served by two workers for five minutes (bench/scheduler.bench.ts).
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -41,17 +44,21 @@ import { startApiStack } from './api-stack';
 import { startS3Server as startVerifyingS3Server } from './s3-server';
 import { alternate, median, peakRssBytes, processCpuSeconds, rssSampler, sample, shell, type Comparison, type Sample } from './measure';
 import { ensurePgbenchDatabase, ensureRealisticDatabase, sql, type PgConn } from './realistic-data';
+import { runSchedulerBench } from './scheduler.bench';
 
 const Mode = z.enum(['pipeline', 'api', 's3']);
 type Mode = z.infer<typeof Mode>;
+// Legs BENCH_MODES selects: the case modes, plus the scheduler leg, which runs on its own catalog and no case.
+const Leg = z.enum([...Mode.options, 'scheduler']);
 const Case = z.enum(['realistic', 'pgbench']);
 type Case = z.infer<typeof Case>;
 const split = (s: string) => s.split(',').map((v) => v.trim()).filter(Boolean);
 const CaseList = z.string().transform(split).pipe(z.array(Case).min(1));
 const ModeList = z.string().transform(split).pipe(z.array(Mode).min(1));
+const LegList = z.string().transform(split).pipe(z.array(Leg).min(1));
 const Knobs = z.object({
   BENCH_CASES: CaseList.default(['realistic', 'pgbench']),
-  BENCH_MODES: ModeList.default(['pipeline', 'api', 's3']),
+  BENCH_MODES: LegList.default(['pipeline', 'api', 's3', 'scheduler']),
   BENCH_PGBENCH_MODES: ModeList.default(['pipeline']),
   // Three rounds: the median of three already ignores one disturbed run; more only lengthens the bench.
   BENCH_RUNS: z.coerce.number().int().min(1).max(20).default(3),
@@ -389,12 +396,16 @@ function printReport(reports: CaseReport[]): void {
 
 async function main() {
   const reports: CaseReport[] = [];
-  for (const name of knobs.BENCH_CASES) {
+  const caseModes = knobs.BENCH_MODES.filter((m): m is Mode => m !== 'scheduler');
+  // `BENCH_MODES=scheduler` alone runs no case (and builds no case database).
+  for (const name of caseModes.length > 0 ? knobs.BENCH_CASES : []) {
     const database = name === 'realistic' ? await ensureRealisticDatabase(conn, knobs.BENCH_REALISTIC_MB) : await ensurePgbenchDatabase(conn, knobs.BENCH_SCALE);
-    reports.push(await runCase(name, database, name === 'pgbench' ? knobs.BENCH_PGBENCH_MODES : knobs.BENCH_MODES));
+    reports.push(await runCase(name, database, name === 'pgbench' ? knobs.BENCH_PGBENCH_MODES : caseModes));
     for (const file of fs.readdirSync(work)) if (file !== 'stack.log') fs.rmSync(path.join(work, file), { recursive: true, force: true });
   }
-  printReport(reports);
+  const scheduler = knobs.BENCH_MODES.includes('scheduler') ? await runSchedulerBench(conn, work) : undefined;
+  if (reports.length > 0) printReport(reports);
+  if (scheduler) console.log(['', ...scheduler.lines].join('\n'));
   fs.rmSync(work, { recursive: true, force: true });
 }
 

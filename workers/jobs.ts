@@ -2,7 +2,9 @@ import type { Redis } from 'ioredis';
 import { UnrecoverableError } from 'bullmq';
 import type { z } from 'zod';
 import { JobPayloads, type JobName, type JobPayload, type RunJobName, type TaskJobName } from '@/server/jobs/contracts';
+import type { EngineRegistry } from '@/server/engines/registry';
 import { RUN_KINDS, type RunKind } from '@/server/runs/run-kinds';
+import type { ClaimedRun } from '@/server/runs/transitions';
 import { runBackup } from './backup/run-backup';
 import { runRestore } from './restore/run-restore';
 import { runVerify } from './verify/run-verify';
@@ -14,13 +16,19 @@ import { fireSlot, type FiredJob } from './scheduler/fire-slot';
 import { schedulerSweep } from './scheduler/scheduler-sweep';
 import { beat } from './scheduler/worker-heartbeat';
 import type { RecurringTask } from './maintenance/recurring';
-import { executeRun, type RunHandler } from './runner/execute-run';
+import { executeRun, type HandlerResult } from './runner/execute-run';
+import type { RunContext } from './runner/run-context';
 import { workerEnv, type WorkerEnv } from './worker-env';
 
-/** What every handler may use: this worker's id and its progress publisher. */
+/** What every handler may use: this worker's id, its progress publisher and the engines it runs. */
 export interface JobContext {
   workerId: string;
   publisher: Redis;
+  /**
+   * The engines this worker runs: `engineRegistry` in production (workers/main.ts); the scheduler bench starts its
+   * workers with an extra instant engine that never ships (bench/scheduler-worker.ts).
+   */
+  engines: EngineRegistry;
   /** The delivered job's BullMQ metadata (a scheduled fire reads its fire time from it). */
   job?: FiredJob;
 }
@@ -32,12 +40,15 @@ export interface JobContext {
  */
 export type RetryRule = 'run-kind' | 'bullmq' | 'sweep';
 
+/** A run kind's work: the runner's context for the claimed run, plus this worker's (its engines). */
+export type WorkerRunHandler = (run: ClaimedRun, ctx: RunContext, worker: JobContext) => Promise<HandlerResult>;
+
 interface RunJobDefinition {
   name: RunJobName;
   kind: 'run';
   schema: z.ZodType<{ runId: string }>;
   runKind: RunKind;
-  handler: RunHandler;
+  handler: WorkerRunHandler;
   retry: 'run-kind';
 }
 interface TaskJobDefinition<N extends TaskJobName = TaskJobName> {
@@ -50,8 +61,8 @@ interface TaskJobDefinition<N extends TaskJobName = TaskJobName> {
 export type JobDefinition = RunJobDefinition | TaskJobDefinition;
 
 /** One handler per run kind; the compiler insists a new kind in RUN_KINDS gets one. */
-const RUN_HANDLERS: Record<RunKind, RunHandler> = {
-  BACKUP: runBackup,
+const RUN_HANDLERS: Record<RunKind, WorkerRunHandler> = {
+  BACKUP: (run, ctx, worker) => runBackup(run, ctx, worker.engines),
   RESTORE: runRestore,
   VERIFY: runVerify,
 };
@@ -93,7 +104,7 @@ export async function dispatchJob(job: { name: string; data: unknown } & FiredJo
   if (!def) throw new UnrecoverableError(`unknown job ${job.name}`);
   if (def.kind === 'run') {
     const { runId } = parsePayload(def.schema, job);
-    return executeRun(runId, ctx.workerId, ctx.publisher, def.handler);
+    return executeRun(runId, ctx.workerId, ctx.publisher, (claimed, runCtx) => def.handler(claimed, runCtx, ctx));
   }
   return def.handler(parsePayload(def.schema, job), { ...ctx, job: { id: job.id, timestamp: job.timestamp, delay: job.delay, opts: job.opts } });
 }

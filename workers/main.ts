@@ -1,6 +1,8 @@
 import os from 'node:os';
 import crypto from 'node:crypto';
+import path from 'node:path';
 import { Worker, type Job } from 'bullmq';
+import { engineRegistry, type EngineRegistry } from '@/server/engines/registry';
 import { RUNS_QUEUE, SCHEDULES_QUEUE } from '@/server/jobs/contracts';
 import { closeProducer } from '@/server/jobs/producer';
 import { subscribeCancels } from '@/server/runs/cancel-channel';
@@ -23,7 +25,11 @@ const SHUTDOWN_GRACE_MS = WORKER_ENV.LIFEBOAT_SHUTDOWN_GRACE_SECONDS * 1000;
 
 const workerId = `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`;
 
-async function main(): Promise<void> {
+/**
+ * Starts this process's worker with `engines` (the production registry when run as `workers/main.ts`). The scheduler
+ * bench starts it from bench/scheduler-worker.ts with an instant engine added, so that engine never ships.
+ */
+export async function startWorker(engines: EngineRegistry = engineRegistry): Promise<void> {
   // At least three heartbeats must fit in the stale window, or live runs would be reaped as dead.
   if (STALE_SECONDS * 1000 < 3 * HEARTBEAT_MS) {
     throw new Error(`LIFEBOAT_RUN_STALE_SECONDS (${STALE_SECONDS}) must be at least 3 heartbeats (${(3 * HEARTBEAT_MS) / 1000} s)`);
@@ -37,7 +43,7 @@ async function main(): Promise<void> {
     if (stopRun(runId, 'cancelled')) logger.info({ runId }, 'cancel request received; stopping the run');
   });
 
-  const worker = new Worker(RUNS_QUEUE, (job: Job) => dispatchJob(job, { workerId, publisher }), {
+  const worker = new Worker(RUNS_QUEUE, (job: Job) => dispatchJob(job, { workerId, publisher, engines }), {
     connection: redisConnection('worker'),
     prefix: env().LIFEBOAT_QUEUE_PREFIX,
     concurrency: CONCURRENCY,
@@ -59,7 +65,7 @@ async function main(): Promise<void> {
     .catch((err: unknown) => logger.error({ err }, 'scheduler: initial reconcile failed; the sweep retries'));
   // Schedule fires on their own Worker, so they never wait behind the runs (server/jobs/contracts.ts). Eight at once:
   // each is one short catalog transaction, and a minute boundary with a thousand schedules is a burst of a thousand.
-  const fires = new Worker(SCHEDULES_QUEUE, (job: Job) => dispatchJob(job, { workerId, publisher }), {
+  const fires = new Worker(SCHEDULES_QUEUE, (job: Job) => dispatchJob(job, { workerId, publisher, engines }), {
     connection: redisConnection('worker'),
     prefix: env().LIFEBOAT_QUEUE_PREFIX,
     concurrency: 8,
@@ -102,7 +108,13 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
-main().catch((e: unknown) => {
-  logger.fatal({ err: e }, 'worker failed to start');
-  process.exit(1);
-});
+/** Exits the process when the worker cannot start: a half-started worker would take no jobs and say nothing. */
+export function startWorkerOrExit(engines?: EngineRegistry): void {
+  startWorker(engines).catch((e: unknown) => {
+    logger.fatal({ err: e }, 'worker failed to start');
+    process.exit(1);
+  });
+}
+
+// Run as the entry point (`tsx workers/main.ts`), not when imported by the bench's entry.
+if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === import.meta.filename) startWorkerOrExit();

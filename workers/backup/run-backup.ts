@@ -1,16 +1,19 @@
 import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
 import { enqueueCopy } from '@/server/copies/enqueue-copy';
-import { getEngine } from '@/server/engines/registry';
+import type { EngineRegistry } from '@/server/engines/registry';
 import { ensureActiveKey } from '@/server/keys/ensure-active-key';
 import { runArtifactKeys } from '@/server/storage/layout';
 import { driverForDestination } from '@/server/storage/for-destination';
 import { db } from '@/server/shared/db';
 import { openSecret } from '@/server/shared/secrets';
-import { artifactExtension, buildManifest } from '@/server/recovery-points/manifest';
-import type { RunHandler } from '../runner/execute-run';
+import { buildManifest } from '@/server/recovery-points/manifest';
+import type { HandlerResult } from '../runner/execute-run';
+import type { RunContext } from '../runner/run-context';
+import type { ClaimedRun } from '@/server/runs/transitions';
 import { produceArtifact } from './produce-artifact';
 import { codecOf, storedExtension } from '@/server/artifacts/codec';
+import { formatBytes } from '@/lib/format';
 
 // Without a policy, artifacts are compressed with zstd level 3 (the CLI's default: most of the gain for little CPU)
 // and encrypted to the active key.
@@ -19,9 +22,10 @@ const DEFAULT_COMPRESSION_LEVEL = 3;
 /**
  * backup.run: engine → zstd → age → destination, hashed on the way; the manifest is written last. The recovery
  * point row is created in the same transaction that marks the run SUCCEEDED, so a dump that failed, was empty, or
- * whose worker died never becomes a recovery point.
+ * whose worker died never becomes a recovery point. The source's engine comes from the worker's `engines` (the
+ * production registry, unless the scheduler bench started the worker with its instant engine too).
  */
-export const runBackup: RunHandler = async (claimed, ctx) => {
+export async function runBackup(claimed: ClaimedRun, ctx: RunContext, engines: EngineRegistry): Promise<HandlerResult> {
   const run = await db().run.findUniqueOrThrow({
     where: { id: claimed.id },
     include: { source: { include: { policy: { include: { copies: { orderBy: { position: 'asc' } } } } } }, destination: true },
@@ -31,11 +35,11 @@ export const runBackup: RunHandler = async (claimed, ctx) => {
   const policy = source.policy;
   const compressionLevel = policy ? policy.compressionLevel : DEFAULT_COMPRESSION_LEVEL;
   const key = (policy?.encrypt ?? true) ? await ensureActiveKey() : null;
-  const engine = getEngine(source.kind);
+  const engine = engines.get(source.kind);
   const secrets = source.secrets ? openSecret<Record<string, unknown>>(source.secrets, `source:${source.id}`) : {};
   const driver = driverForDestination(destination);
   const startedAt = run.startedAt ?? new Date();
-  const extension = storedExtension(artifactExtension(source.kind), codecOf({ compressed: compressionLevel !== null, encrypted: key !== null }));
+  const extension = storedExtension(engine.artifact.extension, codecOf({ compressed: compressionLevel !== null, encrypted: key !== null }));
   const keys = runArtifactKeys({ sourceId: source.id, runId: run.id, startedAt }, extension);
 
   ctx.progress({ phase: 'dumping', bytesDone: 0 });
@@ -57,7 +61,7 @@ export const runBackup: RunHandler = async (claimed, ctx) => {
   });
   const { stored } = artifact;
   ctx.progress({ phase: 'writing manifest', bytesDone: artifact.rawBytes ?? stored.size, bytesTotal: artifact.rawBytes ?? stored.size });
-  await ctx.log('info', `dumped ${artifact.rawBytes ?? 'an unknown number of'} bytes, stored ${stored.size} bytes (${artifact.codec}), sha256 ${stored.sha256}`);
+  await ctx.log('info', `dumped ${artifact.rawBytes === null || artifact.rawBytes === undefined ? 'an unknown size' : formatBytes(artifact.rawBytes)}, stored ${formatBytes(stored.size)} (${artifact.codec}), sha256 ${stored.sha256}`);
 
   const manifest = buildManifest({
     source: { id: source.id, name: source.name, kind: source.kind },
@@ -107,4 +111,4 @@ export const runBackup: RunHandler = async (claimed, ctx) => {
       }
     },
   };
-};
+}
