@@ -85,7 +85,7 @@ test('policies page: create, retention in words, a refused value, copy retention
     await form.getByRole('button', { name: 'Create policy' }).click();
     const error = form.getByTestId('create-policy-error');
     await expect(error).toContainText('CONFLICT');
-    await expect(error).toContainText(`a policy named "${policyName}" already exists`);
+    await expect(error).toContainText(`a policy named "${policyName}" already exists`, { ignoreCase: true });
     await form.getByRole('button', { name: 'Cancel' }).click();
     await expect(form).toBeHidden();
   });

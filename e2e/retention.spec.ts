@@ -111,7 +111,7 @@ test('retention on the source page: dry run, legal hold, refused delete, lock, p
     const refusal = dialog.getByRole('alert');
     await expect(refusal).toContainText('The recovery point was not deleted');
     await expect(refusal).toContainText('INVALID_STATE');
-    await expect(refusal).toContainText(`recovery point ${third} is under legal hold; release the hold first`);
+    await expect(refusal).toContainText(`recovery point ${third} is under legal hold; release the hold first`, { ignoreCase: true });
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await expect(dialog).toBeHidden();
     await expect(pointRow(third)).toHaveCount(1);

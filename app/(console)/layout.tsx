@@ -22,6 +22,7 @@ export default async function ConsoleLayout({ children }: { children: React.Reac
       cancelRun: can(actor, 'run:cancel'),
       manageTokens: can(actor, 'token:manage'),
       manageKeys: can(actor, 'key:manage'),
+      manageDestinations: can(actor, 'destination:write'),
     },
   };
   return (

@@ -2,11 +2,11 @@
 
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { api, errorText } from '@/components/api/client';
+import { api } from '@/components/api/client';
 import { keys, useEncryptionKeys } from '@/components/api/queries';
 import type { EncryptionKeyDto } from '@/components/api/types';
 import { useViewer } from '@/components/layout/viewer';
-import { Alert } from '@/components/ui/alert';
+import { Alert, ErrorAlert, ErrorMessage } from '@/components/ui/alert';
 import { formatDateTime } from '@/components/ui/format';
 import { PageHeader } from '@/components/ui/page-header';
 import { TableStatus } from '@/components/ui/query-state';
@@ -49,7 +49,7 @@ export function KeysPage() {
         It holds every readable key and the instructions to restore without Lifeboat. Print it or store it on
         removable media in a safe; anyone holding it can read every backup.
       </Alert>
-      {rotate.error && <Alert title="The key was not rotated">{errorText(rotate.error)}</Alert>}
+      {rotate.error && <ErrorAlert title="The key was not rotated" error={rotate.error} />}
       <div className="card">
         <table className="table" aria-label="Encryption keys">
           <thead>
@@ -120,7 +120,9 @@ function KeyRow({ k }: { k: EncryptionKeyDto }) {
             </button>
           </form>
         )}
-        {shred.error && <span className="danger-text">{errorText(shred.error)}</span>}
+        {shred.error && <span className="danger-text">
+            <ErrorMessage error={shred.error} />
+          </span>}
       </td>
     </tr>
   );

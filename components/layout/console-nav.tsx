@@ -3,7 +3,7 @@
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 import { signOut } from 'next-auth/react';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { LifeboatMark } from '@/components/ui/logo';
 import { useViewer } from './viewer';
 
@@ -11,11 +11,15 @@ export function ConsoleNav() {
   const viewer = useViewer();
   const pathname = usePathname();
   const [signingOut, setSigningOut] = useState(false);
+  // On a narrow screen the links are a menu; it closes once a link has been followed.
+  const [menuOpen, setMenuOpen] = useState(false);
+  useEffect(() => setMenuOpen(false), [pathname]);
   const links = [
     { href: '/overview', label: 'Overview' },
     { href: '/sources', label: 'Sources' },
     { href: '/services', label: 'Services' },
     { href: '/policies', label: 'Policies' },
+    { href: '/destinations', label: 'Destinations' },
     { href: '/runs', label: 'Runs' },
     ...(viewer.can.manageTokens ? [{ href: '/tokens', label: 'Tokens' }] : []),
     ...(viewer.can.manageKeys ? [{ href: '/keys', label: 'Keys' }] : []),
@@ -27,7 +31,7 @@ export function ConsoleNav() {
           <LifeboatMark />
           <span>Lifeboat</span>
         </Link>
-        <nav aria-label="Main" className="nav">
+        <nav aria-label="Main" id="console-nav" className={menuOpen ? 'nav nav-open' : 'nav'}>
           {links.map((l) => {
             const active = pathname === l.href || pathname.startsWith(`${l.href}/`);
             return (
@@ -54,6 +58,15 @@ export function ConsoleNav() {
             {signingOut ? 'Signing out…' : 'Sign out'}
           </button>
         </div>
+        <button
+          type="button"
+          className="btn btn-ghost btn-sm nav-toggle"
+          aria-expanded={menuOpen}
+          aria-controls="console-nav"
+          onClick={() => setMenuOpen((o) => !o)}
+        >
+          {menuOpen ? 'Close' : 'Menu'}
+        </button>
       </div>
     </header>
   );

@@ -17,6 +17,8 @@ export interface Viewer {
     cancelRun: boolean;
     manageTokens: boolean;
     manageKeys: boolean;
+    /** Create and edit destinations (`destination:write`: admins only, a destination decides where workers write). */
+    manageDestinations: boolean;
   };
 }
 

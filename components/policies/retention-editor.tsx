@@ -77,7 +77,7 @@ function SaveError({ error }: { error: unknown }) {
   const issues = error instanceof ApiError ? error.issues : [];
   return (
     <Alert title="The retention was not saved" testId="retention-error">
-      <code className="error-code">{errorCode(error) ?? 'ERROR'}</code>
+      <code className="error-code">{errorCode(error) ?? 'ERROR'}</code>{' '}
       {issues.length === 0 ? (
         errorText(error)
       ) : (

@@ -3,13 +3,15 @@
 import Link from 'next/link';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
-import { api, errorText } from '@/components/api/client';
+import { api } from '@/components/api/client';
 import { keys } from '@/components/api/queries';
 import { isActive, type RunDetail as RunDetailDto, type RunLog } from '@/components/api/types';
 import { useViewer } from '@/components/layout/viewer';
-import { Alert } from '@/components/ui/alert';
-import { formatBytes, formatDateTime, formatRate, formatTime, runDuration } from '@/components/ui/format';
+import { Alert, ErrorAlert, ErrorMessage } from '@/components/ui/alert';
+import { formatDateTime, formatRate, formatTime, runDuration } from '@/components/ui/format';
 import { PageHeader } from '@/components/ui/page-header';
+import { sentence } from '@/components/ui/error-text';
+import { progressView } from '@/components/ui/progress';
 import { ProgressBar } from '@/components/ui/progress-bar';
 import { StatusBadge } from '@/components/ui/status-badge';
 import { useNow } from '@/components/ui/use-now';
@@ -36,7 +38,7 @@ export function RunDetail({ id }: { id: string }) {
     return (
       <>
         <PageHeader title="Run" />
-        <Alert>{errorText(run.error)}</Alert>
+        <ErrorAlert title="The run could not be loaded" error={run.error} />
         <p>
           <Link href="/runs">Back to runs</Link>
         </p>
@@ -46,6 +48,14 @@ export function RunDetail({ id }: { id: string }) {
   const r = run.data;
   const active = isActive(r.status);
   const target = restoreTarget(r);
+  const progress = progressView({
+    done: r.bytesDone,
+    total: r.bytesTotal,
+    active,
+    complete: r.status === 'SUCCEEDED',
+    // A backup's total is pg_database_size-like guesswork; a restore or verify knows the stored size.
+    estimated: r.kind === 'BACKUP',
+  });
   const title = r.kind === 'RESTORE' ? `Restore of ${r.sourceName ?? 'a source'}` : `${capitalize(r.kind.toLowerCase())} of ${r.sourceName ?? 'a source'}`;
 
   return (
@@ -66,7 +76,7 @@ export function RunDetail({ id }: { id: string }) {
           )
         }
       />
-      {cancel.error && <Alert title="Could not cancel">{errorText(cancel.error)}</Alert>}
+      {cancel.error && <ErrorAlert title="The run was not cancelled" error={cancel.error} />}
 
       <section className="card run-summary" aria-label="Run progress">
         <div className="run-status-line">
@@ -76,23 +86,10 @@ export function RunDetail({ id }: { id: string }) {
           </span>
           <TransportChip transport={transport} />
         </div>
-        <ProgressBar
-          value={r.bytesDone}
-          max={r.bytesTotal}
-          active={active}
-          complete={r.status === 'SUCCEEDED'}
-          label={`${r.kind.toLowerCase()} progress`}
-        />
+        <ProgressBar percent={progress.percent} active={active} complete={r.status === 'SUCCEEDED'} label={`${r.kind.toLowerCase()} progress`} />
         <div className="stats">
           <Stat label="Bytes" testId="run-bytes">
-            {formatBytes(r.bytesDone)}
-            {r.bytesTotal !== null && (
-              <span className="muted">
-                {' '}
-                of {r.kind === 'BACKUP' && active ? 'about ' : ''}
-                {formatBytes(r.bytesTotal)}
-              </span>
-            )}
+            {progress.text}
           </Stat>
           <Stat label="Rate" testId="run-rate">
             {active ? formatRate(rate) : '—'}
@@ -108,10 +105,10 @@ export function RunDetail({ id }: { id: string }) {
 
         {r.status === 'FAILED' && r.error && (
           <Alert title="The run failed" testId="run-error">
-            {r.error}
+            {sentence(r.error)}
           </Alert>
         )}
-        {r.status === 'CANCELLED' && <Alert tone="warning">{r.error ?? 'Cancelled.'}</Alert>}
+        {r.status === 'CANCELLED' && <Alert tone="warning">{r.error ? sentence(r.error) : 'Cancelled.'}</Alert>}
         {r.status === 'SUCCEEDED' && r.cancelRequested && (
           // The cancel committed while the run was finishing: its work was already stored, so it was kept.
           <Alert tone="warning" title="Finished before the cancel arrived" testId="run-cancel-too-late">
@@ -137,7 +134,7 @@ export function RunDetail({ id }: { id: string }) {
       <section className="card" aria-labelledby="log-heading">
         <div className="section-head">
           <h2 id="log-heading">Log</h2>
-          {logs.error && <span className="small danger-text">log unavailable: {errorText(logs.error)}</span>}
+          {logs.error && <span className="small danger-text">log unavailable: <ErrorMessage error={logs.error} /></span>}
         </div>
         <LogView lines={mergedLogs} follow={active} />
       </section>

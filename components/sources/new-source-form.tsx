@@ -10,6 +10,7 @@ import type { EngineFormField, EngineInfo, ProbeResult, Source } from '@/compone
 import { Alert, ErrorAlert } from '@/components/ui/alert';
 import { initialValues, rowsOf, valuesToJson, type FormValues } from './engine-form';
 import { PageHeader } from '@/components/ui/page-header';
+import { useViewer } from '@/components/layout/viewer';
 
 /** The form's own fields besides the engine's: where an API issue path `["name"]` points. */
 const NAME_FIELD = 'name';
@@ -26,7 +27,10 @@ function fieldOf(path: string[], fields: readonly EngineFormField[]): string | n
 }
 
 export function NewSourceForm() {
+  const viewer = useViewer();
   const engines = useEngines();
+  // Typed in by hand: a viewer is told, not offered a form every submit of which would be refused.
+  if (!viewer.can.writeInventory) return <Alert tone="warning">Only operators and admins add sources.</Alert>;
   if (engines.isPending) return <p className="muted">Loading…</p>;
   if (engines.isError) return <ErrorAlert title="Cannot load the source kinds" error={engines.error} />;
   return <NewSourceFormFor engines={engines.data} />;

@@ -2,11 +2,11 @@
 
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { api, errorText } from '@/components/api/client';
+import { api } from '@/components/api/client';
 import { keys, useTokens } from '@/components/api/queries';
 import type { CreatedApiToken } from '@/components/api/types';
 import { useViewer } from '@/components/layout/viewer';
-import { Alert } from '@/components/ui/alert';
+import { Alert, ErrorAlert } from '@/components/ui/alert';
 import { formatDateTime } from '@/components/ui/format';
 import { PageHeader } from '@/components/ui/page-header';
 import { TableStatus } from '@/components/ui/query-state';
@@ -116,7 +116,7 @@ function CreateTokenForm() {
           {create.isPending ? 'Creating…' : 'Create token'}
         </button>
       </form>
-      {create.error && <Alert title="The token was not created">{errorText(create.error)}</Alert>}
+      {create.error && <ErrorAlert title="The token was not created" error={create.error} />}
       {create.data && (
         <Alert tone="success" title={`Token “${create.data.name}” created`} testId="new-token">
           <p>Copy it now: it is shown only this once and Lifeboat keeps only a hash.</p>

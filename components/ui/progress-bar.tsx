@@ -1,34 +1,21 @@
 /**
- * `value`/`max` as a bar. With no max (size unknown) it shows an indeterminate stripe while `active`.
- * Backup totals are estimates, so the bar never claims 100% until the run says it is done (`complete`).
+ * A share (`percent`, from `progressView`, so the bar and the words beside it agree) as a bar. Without one (size
+ * unknown, or past its estimate) it shows an indeterminate stripe while `active`.
  */
-export function ProgressBar({
-  value,
-  max,
-  active,
-  complete,
-  label,
-}: {
-  value: number;
-  max: number | null;
-  active: boolean;
-  complete: boolean;
-  label: string;
-}) {
-  const known = max !== null && max > 0;
-  const pct = complete ? 100 : known ? Math.min(99, Math.floor((value / max) * 100)) : undefined;
+export function ProgressBar({ percent, active, complete, label }: { percent: number | undefined; active: boolean; complete: boolean; label: string }) {
+  const indeterminate = percent === undefined && active && !complete;
   return (
     <div
-      className={`progress${!known && active && !complete ? ' progress-indeterminate' : ''}`}
+      className={`progress${indeterminate ? ' progress-indeterminate' : ''}`}
       role="progressbar"
       aria-label={label}
       aria-valuemin={0}
       aria-valuemax={100}
-      aria-valuenow={pct}
+      aria-valuenow={percent}
       data-testid="run-progress"
       data-state={complete ? 'complete' : active ? 'active' : 'stopped'}
     >
-      <div className="progress-fill" style={{ width: pct === undefined ? undefined : `${pct}%` }} />
+      <div className="progress-fill" style={{ width: percent === undefined ? undefined : `${percent}%` }} />
     </div>
   );
 }

@@ -1,5 +1,4 @@
-import { errorText } from '@/components/api/client';
-import { Alert } from './alert';
+import { ErrorAlert } from './alert';
 
 /** Loading and error rows for a table body driven by a query. */
 export function TableStatus({ colSpan, loading, error, empty }: { colSpan: number; loading: boolean; error: unknown; empty: string | false }) {
@@ -16,7 +15,7 @@ export function TableStatus({ colSpan, loading, error, empty }: { colSpan: numbe
     return (
       <tr>
         <td colSpan={colSpan}>
-          <Alert>{errorText(error)}</Alert>
+          <ErrorAlert title="Could not load this list" error={error} />
         </td>
       </tr>
     );

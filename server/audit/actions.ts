@@ -17,6 +17,7 @@ export const AUDIT_ACTIONS = [
   'service.update',
   'service.delete',
   'destination.create',
+  'destination.update',
   'policy.create',
   'policy.update',
   'policy.delete',

@@ -49,10 +49,28 @@ export function can(actor: Actor, permission: Permission): boolean {
   return BY_ROLE[actor.role].has(permission);
 }
 
+/** What each permission lets a person do, as a refusal says it ("A viewer may not start backups"). */
+const DOES: Record<Permission, string> = {
+  'inventory:read': 'see the inventory',
+  'inventory:write': 'change sources and policies',
+  'destination:write': 'change destinations',
+  'backup:run': 'start backups',
+  'restore:request': 'request restores',
+  'restore:approve': 'approve restores',
+  'run:read': 'see runs',
+  'run:cancel': 'cancel runs',
+  'audit:read': 'read the audit trail',
+  'token:manage': 'manage API tokens',
+  'key:manage': 'manage encryption keys',
+  'user:manage': 'manage users',
+};
+
+const A_ROLE: Record<Role, string> = { VIEWER: 'A viewer', OPERATOR: 'An operator', APPROVER: 'An approver', ADMIN: 'An admin' };
+
 /** Called first by every verb; the proxy's check is only a convenience. */
 export function authorize(actor: Actor | null | undefined, permission: Permission): asserts actor is Actor {
   if (!actor) throw new DomainError('UNAUTHENTICATED', 'Sign in or send an API token');
   if (!can(actor, permission)) {
-    throw new DomainError('FORBIDDEN', `Role ${actor.role.toLowerCase()} may not ${permission.replace(':', ' ')}`);
+    throw new DomainError('FORBIDDEN', `${A_ROLE[actor.role]} may not ${DOES[permission]}`);
   }
 }

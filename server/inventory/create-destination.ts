@@ -27,7 +27,7 @@ export type CreateDestinationInput = z.infer<typeof CreateDestinationInput>;
  * Parses a destination's settings with its kind's schema, then the kind's placement rules (where it may point).
  * Refusals name the field under `config`, e.g. `config.path`.
  */
-function parseDestinationConfig(kindName: string, raw: Record<string, unknown>): Record<string, unknown> {
+export function parseDestinationConfig(kindName: string, raw: Record<string, unknown>): Record<string, unknown> {
   const kind = getDestinationKind(kindName);
   const config = z.object({ config: kind.configSchema }).parse({ config: raw }).config;
   const issues = (kind.placementIssues?.(config, { dataDir: path.resolve(env().LIFEBOAT_DATA_DIR) }) ?? []).map((i) => ({

@@ -34,6 +34,12 @@ export interface DestinationKind<Config> {
   /** Settings that are secret: sealed into `Destination.secrets`, never stored in `config`, returned or audited. */
   readonly secretKeys: readonly string[];
   /**
+   * Settings that say where the stored objects are (a local path, an S3 bucket and prefix). An edit may not change
+   * them while the destination holds points or copies: the catalog would point at objects that are not there, and
+   * the old ones would be orphaned, never pruned.
+   */
+  readonly locationKeys: readonly string[];
+  /**
    * Where the destination may point, checked only when a person creates (or changes) one: rules that need the
    * deployment (its data directory, the real disk) and so do not belong in the schema. Empty = accepted.
    */

@@ -96,6 +96,7 @@ export const localDestination: DestinationKind<LocalDestinationConfig> = {
   label: 'local disk',
   configSchema: LocalDestinationConfig,
   secretKeys: [],
+  locationKeys: ['path'],
   placementIssues(config, ctx): ConfigIssue[] {
     const problem = localPathProblem(config.path, ctx);
     return problem ? [{ path: ['path'], message: problem }] : [];

@@ -111,6 +111,8 @@ export const s3Destination: DestinationKind<S3DestinationConfig> = {
   label: 'S3',
   configSchema: S3DestinationConfig,
   secretKeys: ['accessKeyId', 'secretAccessKey'],
+  // The endpoint may change (a new address for the same store); the bucket and the prefix are where the keys live.
+  locationKeys: ['bucket', 'prefix'],
   objectLockMode: (config) => config.objectLock?.mode ?? null,
   createDriver(cfg) {
     const { accessKeyId, secretAccessKey } = cfg;

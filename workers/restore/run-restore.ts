@@ -7,6 +7,7 @@ import { db } from '@/server/shared/db';
 import { openSecret } from '@/server/shared/secrets';
 import { errorMessage, type RunHandler } from '../runner/execute-run';
 import { restoreArtifact } from './restore-artifact';
+import { formatBytes, formatSeconds } from '@/lib/format';
 
 // The target is the engine's business: its restore() parses it with its restoreTargetSchema (the verb did too).
 const RestoreParams = z.object({ target: z.record(z.string(), z.unknown()) });
@@ -43,7 +44,7 @@ export const runRestore: RunHandler = async (claimed, ctx) => {
   let result: Awaited<ReturnType<typeof restoreArtifact>> | undefined;
   for (const [i, candidate] of candidates.entries()) {
     let restoring = false;
-    await ctx.log('info', `verifying ${candidate.location} on ${candidate.label} (${storedBytes} bytes, ${point.codec}) before restoring`);
+    await ctx.log('info', `verifying ${candidate.location} on ${candidate.label} (${formatBytes(storedBytes)}, ${point.codec}) before restoring`);
     try {
       result = await restoreArtifact({
         engine,
@@ -72,6 +73,6 @@ export const runRestore: RunHandler = async (claimed, ctx) => {
     }
   }
   if (!result) throw new Error('no copy of the recovery point could be read');
-  await ctx.log('info', `restored ${result.bytes} bytes into ${result.target} in ${Math.round(result.durationMs / 1000)} s`);
+  await ctx.log('info', `restored ${formatBytes(result.bytes)} into ${result.target} in ${formatSeconds(result.durationMs / 1000)}`);
   return { details: { target: result.target, recoveryPointId: point.id } };
 };

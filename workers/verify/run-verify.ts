@@ -16,6 +16,7 @@ import { logger } from '@/server/shared/logger';
 import { isStorageError, type StorageDriver } from '@/server/storage/driver';
 import { driverForDestination } from '@/server/storage/for-destination';
 import { errorMessage, type RunHandler } from '../runner/execute-run';
+import { formatBytes } from '@/lib/format';
 
 const verifyActor = (runId: string): Actor => ({ ...SYSTEM_ACTOR, label: `verify run ${runId}` });
 
@@ -77,7 +78,7 @@ export const runVerify: RunHandler = async (claimed, ctx) => {
     // Backups on the direct path (pg_dump → zstd) record no raw hash; this pass has just decoded and hashed the whole
     // raw stream, so from now on restores check it too. Conditional: a value already recorded is never replaced.
     const learnRaw = point.rawSha256 === null;
-    if (learnRaw) await ctx.log('info', `recorded the raw stream's sha256 ${raw.sha256} (${raw.bytes} bytes), which the backup did not compute`);
+    if (learnRaw) await ctx.log('info', `recorded the raw stream's sha256 ${raw.sha256} (${formatBytes(raw.bytes)}), which the backup did not compute`);
     // Filled by the finishing transaction: the copies it took out of the readable set, re-made once it committed.
     let damaged: DamagedCopy[] = [];
     return {
@@ -152,7 +153,7 @@ async function verifyPoint(
   hooks.phase('checksum', storedBytes * candidates.length);
   for (const [i, candidate] of candidates.entries()) {
     const driver = driverForDestination(candidate.destination);
-    await hooks.log('info', `checking size and sha256 of ${candidate.location} on ${candidate.label} (${storedBytes} bytes, ${point.codec})`);
+    await hooks.log('info', `checking size and sha256 of ${candidate.location} on ${candidate.label} (${formatBytes(storedBytes)}, ${point.codec})`);
     try {
       await verifyStored(await openStored(driver, candidate), point.sha256, storedBytes, {
         signal,
