@@ -48,6 +48,7 @@ export function RunsTable({
             <td>
               <span className="kind">{r.kind.toLowerCase()}</span>
               {r.kind === 'RESTORE' && restoreTarget(r) && <span className="muted small"> → {restoreTarget(r)}</span>}
+              <TriggerBadge trigger={r.trigger} />
             </td>
             {showSource && (
               <td>{r.sourceId ? <Link href={`/sources/${r.sourceId}`}>{r.sourceName ?? 'source'}</Link> : <span className="muted">—</span>}</td>
@@ -64,6 +65,16 @@ export function RunsTable({
         ))}
       </tbody>
     </table>
+  );
+}
+
+/** "scheduled" or "catch-up" next to a run the scheduler started; nothing for one a person or a client started. */
+function TriggerBadge({ trigger }: { trigger: string | null | undefined }) {
+  if (trigger !== 'schedule' && trigger !== 'catch-up') return null;
+  return (
+    <span className="badge badge-info badge-inline" data-testid="run-trigger" title={trigger === 'schedule' ? 'Started by its policy’s schedule' : 'Started at once after missed slots breached the RPO'}>
+      {trigger === 'schedule' ? 'scheduled' : 'catch-up'}
+    </span>
   );
 }
 
