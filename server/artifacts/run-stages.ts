@@ -4,7 +4,10 @@
  *
  * - adjacent stages are connected directly: each tool's stdout IS the next tool's stdin (the descriptor is handed
  *   over at spawn, consumer first), so between two tools the bytes never pass through this process; only the
- *   input (into the first tool) and the output (out of the last, unless it writes into a `sink`) cross Node;
+ *   input (into the first tool) and the output (out of the last, unless it writes into a `sink`) cross Node.
+ *   Those connections (and a producer's into the first tool) are kernel pipes (`openPipes`), not the socket pairs
+ *   Node's stdio 'pipe' makes, which cost every tool more system time per write and read; sockets remain the
+ *   fallback where FIFOs cannot be made;
  * - back-pressure end to end: every hop is a `pipe()` into a bounded buffer or a kernel pipe, so a slow consumer
  *   stops the tools and, through the input, the producer; memory does not grow with the artifact;
  * - the output only ENDS once every stage has exited 0 and the caller's checks passed; any other outcome
@@ -22,7 +25,7 @@ import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { finished, Transform, type Readable, type Writable } from 'node:stream';
 
-import { describeExit, failedOnItsOwn, spawnProcess, startFailure, type ProcessExit, type SpawnedProcess } from '@/server/process';
+import { describeExit, failedOnItsOwn, openPipes, spawnProcess, startFailure, type PipeEnds, type ProcessExit, type SpawnedProcess } from '@/server/process';
 
 import { ArtifactError } from './errors';
 
@@ -52,7 +55,10 @@ export type StageExit = ProcessExit;
 export interface ChildStage {
   spec: StageSpec;
   child: SpawnedProcess['child'];
-  /** Our end of its stdin. Only the first stage's is used (fed by the input or handed to the producer); the others are closed at once. */
+  /**
+   * Our end of its stdin: a socket, or the write end of the kernel pipe it reads. Only the first stage's is used
+   * (fed by the input or handed to the producer); the others are handed to the previous tool and closed at once.
+   */
   stdin: Writable;
   /** Our end of its stdout; null when it writes straight into the next tool's stdin or the run's `sink`. */
   stdout: Readable | null;
@@ -66,10 +72,24 @@ export interface ChildStage {
  * Through the one process helper, which gives the tool nothing of the worker's environment: besides its secrets,
  * zstd would read ZSTD_CLEVEL and ZSTD_NBTHREADS there, silently overriding the level recorded in the manifest.
  */
-function spawnStage(spec: StageSpec, stdout: 'pipe' | Writable | number): ChildStage {
-  const started = spawnProcess({ command: spec.command, args: spec.args, stdin: 'pipe', stdout, killGraceMs: STAGE_KILL_GRACE_MS });
-  // stdin is always a pipe here, so never null.
-  return { spec, child: started.child, stdin: started.stdin!, stdout: started.stdout, exited: started.exited, kill: started.kill };
+function spawnStage(spec: StageSpec, stdout: 'pipe' | Writable | number, pipe?: PipeEnds): ChildStage {
+  const started = spawnProcess({ command: spec.command, args: spec.args, stdin: pipe?.readFd ?? 'pipe', stdout, killGraceMs: STAGE_KILL_GRACE_MS });
+  // The child has its own copy of the read end now; ours would keep the pipe readable after the tool died, so its
+  // writer would block instead of getting EPIPE.
+  pipe?.closeRead();
+  return {
+    spec,
+    child: started.child,
+    // Without a pipe, stdin is Node's 'pipe', so never null.
+    stdin: pipe?.write ?? started.stdin!,
+    stdout: started.stdout,
+    exited: started.exited,
+    kill: () => {
+      started.kill();
+      // Not handed over yet (the run failed while starting): the write end would otherwise leak.
+      pipe?.write.destroy();
+    },
+  };
 }
 
 /**
@@ -455,14 +475,25 @@ export function runStages(options: RunStagesOptions): RunningStages {
     const lastIndex = specs.length - 1;
     if (options.sinkFd !== undefined && lastIndex >= 0) specs[lastIndex] = await dyingWithWorker(specs[lastIndex]!);
     if (failure !== undefined) return;
+    // One pipe into every stage that another process feeds: each stage after the first, and the first under a producer.
+    const fedByProcess = (index: number) => index > 0 || producer !== undefined;
+    const pipes = specs.length === 0 ? [] : ((await openPipes(specs.length - (producer === undefined ? 1 : 0))) ?? []);
+    const pipeInto = (index: number) => (fedByProcess(index) ? pipes[producer === undefined ? index - 1 : index] : undefined);
+    if (failure !== undefined) {
+      for (const pipe of pipes) {
+        pipe.closeRead();
+        pipe.write.destroy();
+      }
+      return;
+    }
     // Consumer first, from the last stage back: each tool is started with the next one's stdin as its stdout (Node
-    // would start reading any stdout it wraps), so adjacent tools share a kernel pipe and no byte between them
+    // would start reading any stdout it wraps), so adjacent tools share one pipe and no byte between them
     // passes through here. Our copy of each such stdin is closed at once: it would keep the pipe open after the
     // writer exits, and the reader would never see EOF.
     const spawned: ChildStage[] = [];
     for (let index = specs.length - 1; index >= 0; index -= 1) {
       const next = spawned[0];
-      const stage = spawnStage(specs[index]!, next?.stdin ?? sinkTarget ?? 'pipe');
+      const stage = spawnStage(specs[index]!, next?.stdin ?? sinkTarget ?? 'pipe', pipeInto(index));
       // The sink is handed over the same way: the last stage holds the descriptor now (a lent `sinkFd` stays open).
       (next?.stdin ?? options.sink)?.destroy();
       spawned.unshift(stage);

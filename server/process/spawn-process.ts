@@ -26,8 +26,11 @@ export interface SpawnProcessOptions {
   args: readonly string[];
   /** Variables passed on purpose (e.g. PGPASSWORD), on top of the allow-listed ones. Never put secrets in `args`. */
   env?: Readonly<Record<string, string>>;
-  /** `pipe` to feed the process; default `ignore`. */
-  stdin?: 'ignore' | 'pipe';
+  /**
+   * `pipe` to feed the process, or a descriptor for it to read (a kernel pipe's read end, see `openPipes`); default
+   * `ignore`. Like a numeric `stdout`, the child gets its own copy and the caller's stays the caller's to close.
+   */
+  stdin?: 'ignore' | 'pipe' | number;
   /**
    * `pipe` to read its output (the default), `ignore`, a stream backed by a file descriptor (another process's
    * stdin), or a descriptor (a storage driver's temp file) for it to write into directly, without a hop through this

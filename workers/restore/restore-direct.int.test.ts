@@ -6,7 +6,8 @@
  * cancel kills every tool, and in each case the target is dropped and nothing is left running.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -193,15 +194,27 @@ describe('direct restore (age -d → zstd -d → pg_restore without Node in betw
       if (phase === 'restoring') setTimeout(() => controller.abort(), 1_000);
     } });
     const seen = new Set<string>();
+    // zstd -d writes into pg_restore's stdin through a kernel pipe (an unlinked FIFO), not a socket pair.
+    let link: { zstdOut: Stats; restoreIn: Stats } | undefined;
     const watching = (async () => {
       while (!controller.signal.aborted) {
-        for (const child of await childProcesses(TOOLS)) seen.add(child.comm);
+        const children = await childProcesses(TOOLS);
+        for (const child of children) seen.add(child.comm);
+        const zstd = children.find((c) => c.comm === 'zstd')?.pid;
+        const restore = children.find((c) => c.comm === 'pg_restore')?.pid;
+        if (link === undefined && zstd !== undefined && restore !== undefined) {
+          link = await Promise.all([stat(`/proc/${zstd}/fd/1`), stat(`/proc/${restore}/fd/0`)])
+            .then(([zstdOut, restoreIn]) => ({ zstdOut, restoreIn }))
+            .catch(() => undefined);
+        }
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     })();
     await expect(running).rejects.toMatchObject({ code: 'CANCELLED' });
     await watching;
     expect([...seen].sort()).toEqual(['age', 'pg_restore', 'zstd']);
+    expect(link?.zstdOut.isFIFO()).toBe(true);
+    expect(link?.restoreIn.ino).toBe(link?.zstdOut.ino);
     expect(await databaseExists(target)).toBe(false);
     expect(await childProcesses(TOOLS)).toEqual([]);
   });

@@ -1,7 +1,7 @@
 import { Transform, type Readable } from 'node:stream';
 
 import { EngineError, type EngineRestoreOptions, type EngineRestoreResult, type EngineRestoreSource } from '../engine';
-import { describeExit, type ProcessExit } from '@/server/process';
+import { describeExit, openPipes, type ProcessExit } from '@/server/process';
 
 import { pgRestoreArgs } from './argv';
 import { classifyClientError, toolFailureCode } from './classify-error';
@@ -114,7 +114,8 @@ export async function restorePostgres(
 
 /**
  * The direct path (`Engine.restoreFrom`): pg_restore's stdin is handed to `source.connect`, whose pipeline's last
- * tool (zstd -d) writes into it, so the archive never passes through this process. The database is kept only if
+ * tool (zstd -d) writes into it, so the archive never passes through this process. That stdin is a kernel pipe
+ * (`openPipes`; Node's own 'pipe' is a socket pair, costlier per write and read), a socket where FIFOs cannot be made. The database is kept only if
  * pg_restore exited 0 AND the source's verdict (the stored object's sha256, known once it was read to the end)
  * resolved; otherwise pg_restore is killed (if still running) and the database dropped, as in `restorePostgres`.
  * Progress is the source's to report: nothing here sees the bytes.
@@ -136,12 +137,17 @@ export async function restorePostgresFrom(
     throw signal?.aborted ? new EngineError('CANCELLED', 'restore cancelled', { cause: err }) : err;
   }
 
-  const tool = spawnPgTool('pg_restore', pgRestoreArgs(config, target), tools, secrets, { stdin: 'pipe', stdout: 'ignore' });
+  const [pipe] = (await openPipes(1)) ?? [];
+  const tool = spawnPgTool('pg_restore', pgRestoreArgs(config, target), tools, secrets, { stdin: pipe?.readFd ?? 'pipe', stdout: 'ignore' });
+  // pg_restore has its own copy; ours would keep the pipe readable after it died, and zstd -d would block, not EPIPE.
+  pipe?.closeRead();
+  // Without a pipe, stdin is Node's 'pipe', so never null.
+  const stdin = pipe?.write ?? tool.stdin!;
   const onAbort = () => tool.kill();
   signal?.addEventListener('abort', onAbort, { once: true });
   let verdict: Promise<{ bytes?: number }>;
   try {
-    verdict = source.connect(tool.stdin!);
+    verdict = source.connect(stdin);
   } catch (err) {
     verdict = Promise.reject(err);
   }
@@ -155,7 +161,7 @@ export async function restorePostgresFrom(
       feedError = err;
       // A bad or unreadable artifact: pg_restore must not get to finish (it may still be reading).
       tool.kill();
-      tool.stdin?.destroy();
+      stdin.destroy();
     },
   );
   const [, exit] = await Promise.all([feeding, tool.exited]);

@@ -26,7 +26,7 @@ export function spawnPgTool(
   args: readonly string[],
   tools: PostgresToolOptions,
   secrets: PostgresSecrets,
-  stdio: { stdin: 'ignore' | 'pipe'; stdout: 'ignore' | 'pipe' | Writable },
+  stdio: { stdin: 'ignore' | 'pipe' | number; stdout: 'ignore' | 'pipe' | Writable },
 ): SpawnedProcess {
   return spawnProcess({
     command: toolCommand(tool, tools.binDir),
