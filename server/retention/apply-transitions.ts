@@ -76,7 +76,7 @@ async function applyOne(
       storageClass: true,
       primaryDeletedAt: true,
       destination,
-      copies: { where: { status: 'COPY_OK' }, select: { id: true, destinationId: true, location: true, storageClass: true, destination } },
+      copies: { where: { status: 'COPY_OK' }, orderBy: [{ position: 'asc' }, { id: 'asc' }], select: { id: true, destinationId: true, location: true, storageClass: true, destination } },
     },
   });
   // Deleted since planning (by hand, or by this very prune): nothing left to move.

@@ -175,7 +175,9 @@ describe('scheduler: BullMQ job schedulers, catalog slots, reconciler, catch-up'
     const flushedUntil = new Date();
     // Healed within a sweep: the scheduler is back and slots start again.
     await waitFor('the job scheduler back', async () => (await jobSchedulers().getJobSchedulers(0, -1)).some((s) => s.key === schedulerId(sourceId, SCHEDULE_ID)), 10_000);
-    await waitFor('a started slot after the flush', async () => db().scheduledSlot.findFirst({ where: { sourceId, state: 'STARTED', slotAt: { gt: flushedUntil } } }), 20_000);
+    // 40 s: after its keys vanish a BullMQ worker may sit out one blocking wait (up to 10 s) before it sees the
+    // re-created scheduler's delayed job, and CI runs two integration files at once on 2 cores.
+    await waitFor('a started slot after the flush', async () => db().scheduledSlot.findFirst({ where: { sourceId, state: 'STARTED', slotAt: { gt: flushedUntil } } }), 40_000);
     // ... and the reconciler has been past the gap (one grace of 2 s after it).
     await sleep(3_000);
     await unschedule(policyId, sourceId);
