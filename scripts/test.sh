@@ -211,8 +211,8 @@ fi
 lint() { run 300 npx eslint .; }
 typecheck() { run 400 npx tsc --noEmit; }
 drift() { run 120 npx tsx prisma/migrator/migrate.ts check; }
-unit() { run 300 npx vitest run --exclude '**/*.int.test.ts'; }
-integration() { run 480 npx vitest run --maxWorkers=2 .int.test.ts; }
+unit() { LOG_LEVEL=${LOG_LEVEL:-warn} run 300 npx vitest run --exclude '**/*.int.test.ts'; }
+integration() { LOG_LEVEL=${LOG_LEVEL:-warn} run 480 npx vitest run --maxWorkers=2 .int.test.ts; }
 
 e2e() {
   run 480 npx next build || return 1
