@@ -77,12 +77,14 @@ export function PruningPlanCard({ sourceId, points }: { sourceId: string; points
     const left = plannedWork(plan.data).filter((w) => waiting.work.includes(w));
     if (fresh && left.length === 0) {
       setWaiting(null);
+      // The points list may have been read a moment before the plan that shows the work done: read everything once more.
+      void queryClient.invalidateQueries({ queryKey: keys.source(sourceId) });
       setNotice({ tone: 'success', text: 'Prune done: the plan and the recovery points below are up to date.' });
     } else if (now - waiting.since > PRUNE_WAIT_MS) {
       setWaiting(null);
       setNotice({ tone: 'warning', text: 'The prune has not finished after a minute; the worker may be busy. Reload the page later to see its outcome.' });
     }
-  }, [waiting, plan.data, plan.dataUpdatedAt, now]);
+  }, [waiting, plan.data, plan.dataUpdatedAt, now, queryClient, sourceId]);
 
   const rows = plan.data ? planRows(plan.data) : [];
   const counts = plan.data ? pruneCounts(plan.data, points ?? []) : null;
