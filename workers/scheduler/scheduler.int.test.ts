@@ -234,13 +234,14 @@ describe('scheduler: BullMQ job schedulers, catalog slots, reconciler, catch-up'
     const { policyId, sourceId } = await scheduledSource('b');
     await waitFor('a succeeded scheduled backup', async () => db().run.findFirst({ where: { sourceId, trigger: 'schedule', status: 'SUCCEEDED' } }), 30_000);
     await stopWorkers();
-    const lastBeat = (await db().workerHeartbeat.aggregate({ _max: { lastSeenAt: true } }))._max.lastSeenAt!;
+    // This file's workers only: other test files run workers of their own queue prefixes against the same catalog.
+    const lastBeat = (await db().workerHeartbeat.aggregate({ where: { queuePrefix: PREFIX }, _max: { lastSeenAt: true } }))._max.lastSeenAt!;
     // At least three slots of 2 s after the last worker's last beat (and its tolerance), then they return. Four slots
     // and a second of slack: the window counted below ends a second before the first new beat, and under CI load a
     // worker's start shifts that by up to a slot.
     await sleep(TOLERANCE_MS + 4 * 2_000 + 1_000);
     await startWorkers(2);
-    const back = (await db().workerHeartbeat.aggregate({ where: { startedAt: { gt: lastBeat } }, _min: { startedAt: true } }))._min.startedAt!;
+    const back = (await db().workerHeartbeat.aggregate({ where: { queuePrefix: PREFIX, startedAt: { gt: lastBeat } }, _min: { startedAt: true } }))._min.startedAt!;
 
     const catchUpRun = await waitFor('a catch-up run', async () => db().run.findFirst({ where: { sourceId, trigger: 'catch-up' } }), 20_000);
     await waitForRun(catchUpRun.id, isTerminal, 60_000, output);
