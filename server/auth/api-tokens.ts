@@ -79,5 +79,5 @@ export async function authenticateApiToken(token: string): Promise<Actor | null>
   void db()
     .apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } })
     .catch(() => undefined);
-  return { type: 'token', id: row.id, label: `token ${row.name} (${row.prefix}…, ${row.owner.email})`, role: row.role };
+  return { type: 'token', id: row.id, label: `token ${row.name} (${row.prefix}…, ${row.owner.email})`, role: row.role, userId: row.ownerId };
 }

@@ -41,6 +41,13 @@ export interface Actor {
   /** Human-readable, recorded in the audit trail. */
   label: string;
   role: Role;
+  /**
+   * The person behind the action: the user itself, or the owner of the token (whose id is then `id`); null or
+   * absent for the system. Self-approval and "own request" checks compare this, never `id`.
+   */
+  userId?: string | null;
+  /** Web actions: what the audit trail records of the request (set by the route wrapper). */
+  request?: { id: string; ip: string | null; userAgent: string | null };
 }
 
 export const SYSTEM_ACTOR: Actor = { type: 'system', id: null, label: 'system', role: 'ADMIN' };

@@ -42,13 +42,13 @@ export async function createUser(ctx: VerbContext, raw: unknown) {
 export async function authenticatePassword(email: string, password: string): Promise<Actor | null> {
   const user = await db().user.findUnique({ where: { email: email.trim().toLowerCase() } });
   if (!user || user.disabled) return null;
-  if (!(await verifyPassword(user.passwordHash, password))) return null;
-  return { type: 'user', id: user.id, label: user.email, role: user.role };
+  if (user.passwordHash === null || !(await verifyPassword(user.passwordHash, password))) return null;
+  return { type: 'user', id: user.id, label: user.email, role: user.role, userId: user.id };
 }
 
 /** Re-reads a signed-in user so a role change or disabled account takes effect without waiting for the JWT to expire. */
 export async function actorForUser(userId: string): Promise<Actor | null> {
   const user = await db().user.findUnique({ where: { id: userId } });
   if (!user || user.disabled) return null;
-  return { type: 'user', id: user.id, label: user.email, role: user.role };
+  return { type: 'user', id: user.id, label: user.email, role: user.role, userId: user.id };
 }

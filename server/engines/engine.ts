@@ -121,6 +121,13 @@ export interface EngineRestoreMode {
   readonly destructive: boolean;
   /** One sentence the restore dialog shows, e.g. what is created and what is never touched. */
   readonly help: string;
+  /**
+   * Destructive modes: the name a person must type to confirm (e.g. the target database's name), from the source's
+   * config and the parsed target. The request verb refuses (422) a request whose `confirm` does not match it.
+   */
+  readonly confirmationName?: (config: unknown, target: unknown) => string;
+  /** Destructive modes: what will be replaced, in words, for the request's risk panel ("database orders on db1:5432"). */
+  readonly replaces?: (config: unknown, target: unknown) => string;
 }
 
 export interface EngineArtifact {
@@ -198,6 +205,8 @@ export interface EngineRestoreSource {
 }
 
 export interface EngineRestoreOptions extends EngineRunOptions {
+  /** The restore mode (one of the definition's `restoreModes`); absent means the first (default) mode. */
+  mode?: string;
   /** Size of the artifact when the caller knows it (storage `head`), reported as the progress estimate. */
   inputBytes?: number;
 }
