@@ -21,12 +21,13 @@ export interface Engine<Config, Secrets, Target> extends EngineDefinition<Config
 
   /**
    * Optional early check of a restore target, called by the restore verb when the restore is *requested* (the
-   * worker's `restore` still refuses an existing target on its own). Resolves if the target looks usable; rejects
-   * with `TARGET_EXISTS` (it exists already), `INVALID_CONFIG` (target, config or secrets do not parse, or the
-   * target is a name the engine never restores into), `AUTH_FAILED`, `PERMISSION_DENIED` or `CONNECTION_FAILED`.
+   * worker's `restore` still refuses an existing target on its own). Resolves if the target looks usable for
+   * `options.mode`; rejects with `TARGET_EXISTS` (it exists already, in a mode that creates it), `INVALID_CONFIG`
+   * (target, config, secrets or mode do not parse, the target is a name the engine never restores into, or a mode
+   * that replaces an existing target finds none), `AUTH_FAILED`, `PERMISSION_DENIED` or `CONNECTION_FAILED`.
    * Creates nothing.
    */
-  checkRestoreTarget?(config: Config, secrets: Secrets, target: Target, options?: EngineProbeOptions): Promise<void>;
+  checkRestoreTarget?(config: Config, secrets: Secrets, target: Target, options?: EngineRestoreCheckOptions): Promise<void>;
 
   /** Checks that the source is reachable with these credentials. Never throws for connection problems. */
   probe(config: Config, secrets: Secrets, options?: EngineProbeOptions): Promise<EngineProbeResult>;
@@ -47,8 +48,9 @@ export interface Engine<Config, Secrets, Target> extends EngineDefinition<Config
   backupTo?(config: Config, secrets: Secrets, sink: Writable, options?: EngineRunOptions): EngineBackupTo;
 
   /**
-   * Restores an artifact (as produced by `backup`) from `input` into `target`, which must not exist yet.
-   * On failure nothing half-restored is left behind. Rejects with an `EngineError`, or with `input`'s own
+   * Restores an artifact (as produced by `backup`) from `input` into `target`, which must not exist yet in the
+   * default mode; a destructive mode (`options.mode`) replaces an existing target and must leave it as it was on
+   * failure. On failure nothing half-restored is left behind. Rejects with an `EngineError`, or with `input`'s own
    * error if reading the artifact failed.
    */
   restore(config: Config, secrets: Secrets, input: Readable, target: Target, options?: EngineRestoreOptions): Promise<EngineRestoreResult>;
@@ -197,6 +199,11 @@ export interface EngineRunOptions {
   signal?: AbortSignal;
   /** Called at most every few hundred milliseconds, plus once at the end. Exceptions thrown here are ignored. */
   onProgress?: (progress: EngineProgress) => void;
+}
+
+export interface EngineRestoreCheckOptions extends EngineProbeOptions {
+  /** The restore mode (one of the definition's `restoreModes`); absent means the first (default) mode. */
+  mode?: string;
 }
 
 export interface EngineRestoreSource {

@@ -18,6 +18,8 @@ export interface RestoreArtifactInput {
   config: unknown;
   secrets: unknown;
   target: unknown;
+  /** The engine's restore mode (`EngineRestoreOptions.mode`); absent means its default. */
+  mode?: string;
   driver: StorageDriver;
   location: string;
   codec: string;
@@ -74,7 +76,7 @@ export async function restoreArtifact(input: RestoreArtifactInput): Promise<Engi
         input.secrets,
         input.target,
         { connect: (stdin) => decodeInto(stdin).then((decoded) => ({ ...(decoded.rawBytes !== undefined && { bytes: decoded.rawBytes }) })) },
-        { signal: input.signal },
+        { signal: input.signal, ...(input.mode !== undefined && { mode: input.mode }) },
       );
     }
     const decoded = await verifyAndDecode(openStored, { ...readOptions, expectedRawSha256: input.rawSha256 ?? undefined });
@@ -83,6 +85,7 @@ export async function restoreArtifact(input: RestoreArtifactInput): Promise<Engi
       input.engine.restore(input.config, input.secrets, decoded.stream, input.target, {
         signal: input.signal,
         onProgress: input.onProgress,
+        ...(input.mode !== undefined && { mode: input.mode }),
       }),
       decoded.done,
     ]);

@@ -138,6 +138,33 @@ describe('direct restore (age -d → zstd -d → pg_restore without Node in betw
     expect(await childProcesses(TOOLS)).toEqual([]);
   });
 
+  it('passes the mode on: in-place, a swapped object leaves the existing database as it was, a whole one replaces it', async () => {
+    const target = uniqueName('lb_rdir_inplace');
+    await createDatabase(target, 'create table keep as select g from generate_series(1, 5) g;');
+    const tables = async () => {
+      const client = new pg.Client({ ...server, database: target });
+      await client.connect();
+      try {
+        const { rows } = await client.query<{ t: string; n: number }>(
+          "select c.relname as t, (xpath('/row/n/text()', query_to_xml(format('select count(*) as n from public.%I', c.relname), false, true, '')))[1]::text::int as n from pg_class c join pg_namespace s on s.oid = c.relnamespace where s.nspname = 'public' and c.relkind = 'r' order by 1",
+        );
+        return rows.map((r) => `${r.t}:${r.n}`);
+      } finally {
+        await client.end();
+      }
+    };
+    let gets = 0;
+    const swapping: StorageDriver = { ...driver, get: (key, range) => driver.get((gets += 1) === 1 ? key : artifactB2.stored.key, range) };
+    const engine = spiedEngine();
+    await expect(restoreArtifact({ ...restoreInput(engine, swapping, artifactB, target), mode: 'in-place' })).rejects.toMatchObject({ code: 'CHECKSUM_MISMATCH' });
+    expect(engine.direct).toBe(1);
+    expect(await tables()).toEqual(['keep:5']);
+
+    await restoreArtifact({ ...restoreInput(engine, driver, artifactB, target), mode: 'in-place' });
+    expect(await tables()).toEqual(['other:10']);
+    expect(await childProcesses([...TOOLS, 'psql'])).toEqual([]);
+  });
+
   it('an object of another length swapped in is refused by its size and the target dropped', async () => {
     let gets = 0;
     const swapping: StorageDriver = { ...driver, get: (key, range) => driver.get((gets += 1) === 1 ? key : artifactB.stored.key, range) };

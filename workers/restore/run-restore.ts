@@ -10,11 +10,13 @@ import { restoreArtifact } from './restore-artifact';
 import { formatBytes, formatSeconds } from '@/lib/format';
 
 // The target is the engine's business: its restore() parses it with its restoreTargetSchema (the verb did too).
-const RestoreParams = z.object({ target: z.record(z.string(), z.unknown()) });
+// `mode` as the request verb parsed it (one of the engine's restoreModes; absent on runs made before modes existed).
+const RestoreParams = z.object({ target: z.record(z.string(), z.unknown()), mode: z.string().optional() });
 
 /**
  * restore.run: prove the stored artifact whole (size + sha256) before touching the target, then decrypt,
- * decompress and restore into a new database on the source's server.
+ * decompress and restore into the target on the source's server, in the run's restore mode (the engine's default,
+ * e.g. a new database, or a destructive one such as PostgreSQL's `in-place`).
  */
 export const runRestore: RunHandler = async (claimed, ctx) => {
   const run = await db().run.findUniqueOrThrow({
@@ -51,6 +53,7 @@ export const runRestore: RunHandler = async (claimed, ctx) => {
         config: run.source.config,
         secrets,
         target: params.target,
+        ...(params.mode !== undefined && { mode: params.mode }),
         driver: driverForDestination(candidate.destination),
         location: candidate.location,
         codec: point.codec,

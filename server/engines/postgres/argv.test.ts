@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
 import { isEngineError } from '../engine';
-import { buildConninfo, pgDumpArgs, pgRestoreArgs, pgRestoreListArgs, quoteConninfoValue, toolCommand, toolEnv } from './argv';
+import { buildConninfo, pgDumpArgs, pgRestoreArgs, pgRestoreListArgs, pgRestoreScriptArgs, psqlRestoreArgs, quoteConninfoValue, toolCommand, toolEnv } from './argv';
 import { PostgresConfig, PostgresRestoreTarget } from './config';
+import { endsWithCommit } from './in-place';
 import { postgresEngine } from './index';
 import { summarizeStderr } from './run-tool';
 import { childEnv } from '@/server/process';
@@ -52,6 +53,32 @@ describe('postgres argv', () => {
     expect(pgRestoreArgs(config, PostgresRestoreTarget.parse({ database: 'x', noPrivileges: true }))).toContain('--no-privileges');
   });
 
+  it('turns the archive into one transaction of SQL for an in-place restore, and runs it with psql stopping at the first error', () => {
+    const target = PostgresRestoreTarget.parse({ database: 'orders' });
+    const script = pgRestoreScriptArgs(target);
+    expect(script).toEqual(expect.arrayContaining(['--clean', '--if-exists', '--single-transaction', '--no-owner', '--file=-']));
+    // pg_restore only converts: no connection, no credentials.
+    expect(script.some((a) => a.startsWith('--dbname') || a.startsWith('-d'))).toBe(false);
+    expect(script).not.toContain('--no-privileges');
+    expect(pgRestoreScriptArgs(PostgresRestoreTarget.parse({ database: 'x', noPrivileges: true }))).toContain('--no-privileges');
+
+    const psql = psqlRestoreArgs(config, target);
+    expect(psql).toEqual(expect.arrayContaining(['--no-psqlrc', '--no-password', '--set=ON_ERROR_STOP=1']));
+    expect(parseConninfo(dbnameArg(psql))).toMatchObject({ host: 'db.internal', dbname: 'orders', user: 'backup' });
+    // No --single-transaction: with it psql would COMMIT whatever it read, a script cut short included.
+    expect(psql).not.toContain('--single-transaction');
+    expect(psql.every((a) => a.startsWith('--'))).toBe(true);
+  });
+
+  it('accepts only a script that ends with its COMMIT', () => {
+    const unrestrict = '\\unrestrict Abc123\n';
+    expect(endsWithCommit(Buffer.from(`COPY t FROM stdin;\n1\n\\.\nCOMMIT;\n\n--\n-- PostgreSQL database dump complete\n--\n\n${unrestrict}\n`))).toBe(true);
+    expect(endsWithCommit(Buffer.from('SELECT 1;\nCOMMIT;\n'))).toBe(true);
+    expect(endsWithCommit(Buffer.from('SELECT 1;\nCOMMIT;\nDROP TABLE t;\n'))).toBe(false);
+    expect(endsWithCommit(Buffer.from('COPY t FROM stdin;\n1\n2\n'))).toBe(false);
+    expect(endsWithCommit(Buffer.alloc(0))).toBe(false);
+  });
+
   it('lists an archive read from stdin, without connecting anywhere', () => {
     const args = pgRestoreListArgs();
     expect(args).toEqual(['--list']);
@@ -61,7 +88,11 @@ describe('postgres argv', () => {
 
   it('never puts the password in argv, only in the child environment', () => {
     const secrets = { password: PASSWORD };
-    const all = [...pgDumpArgs(config), ...pgRestoreArgs(config, { database: 'x', noPrivileges: false })].join('\n');
+    const all = [
+      ...pgDumpArgs(config),
+      ...pgRestoreArgs(config, { database: 'x', noPrivileges: false }),
+      ...psqlRestoreArgs(config, { database: 'x', noPrivileges: false }),
+    ].join('\n');
     expect(all).not.toContain('s3cr3t');
     expect(all).not.toMatch(/password=/i);
     expect(toolEnv(secrets)).toEqual({ PGPASSWORD: PASSWORD });

@@ -12,7 +12,7 @@ import path from 'node:path';
 
 import type { PostgresConfig, PostgresRestoreTarget, PostgresSecrets } from './config';
 
-export type PostgresTool = 'pg_dump' | 'pg_restore';
+export type PostgresTool = 'pg_dump' | 'pg_restore' | 'psql';
 
 /** Shown in pg_stat_activity so a DBA can tell who is holding that snapshot. */
 export const APPLICATION_NAME = 'lifeboat';
@@ -68,6 +68,33 @@ export function pgRestoreArgs(config: PostgresConfig, target: PostgresRestoreTar
     `--dbname=${buildConninfo(config, target.database)}`,
     // No file argument: pg_restore reads the archive from stdin.
   ];
+}
+
+/**
+ * `pg_restore` arguments of an in-place restore: no connection, the archive (stdin) turned into an SQL script on stdout
+ * for `psql` (`psqlRestoreArgs`). `--clean --if-exists` drops every object of the archive before recreating it;
+ * `--single-transaction` puts the script between one BEGIN and one COMMIT (without it, large objects get their own
+ * BEGIN/COMMIT, which would commit the restore half-way). `--no-owner` and `--no-privileges` as in `pgRestoreArgs`.
+ */
+export function pgRestoreScriptArgs(target: PostgresRestoreTarget): string[] {
+  return [
+    '--clean',
+    '--if-exists',
+    '--single-transaction',
+    '--no-owner',
+    '--exit-on-error',
+    ...(target.noPrivileges ? ['--no-privileges'] : []),
+    // To stdout; no file argument: the archive comes from stdin.
+    '--file=-',
+  ];
+}
+
+/**
+ * `psql` arguments that run an in-place restore's script (stdin) in `target.database`: no ~/.psqlrc (it could change
+ * anything), stop at the first error (so an error is never followed by a COMMIT), never prompt.
+ */
+export function psqlRestoreArgs(config: PostgresConfig, target: PostgresRestoreTarget): string[] {
+  return ['--no-psqlrc', '--quiet', '--no-password', '--set=ON_ERROR_STOP=1', `--dbname=${buildConninfo(config, target.database)}`];
 }
 
 /**

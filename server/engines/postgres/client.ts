@@ -4,7 +4,7 @@ import type { ConnectionOptions } from 'node:tls';
 import { EngineError } from '../engine';
 import { classifyClientError } from './classify-error';
 import { APPLICATION_NAME, CONNECT_TIMEOUT_SECONDS } from './argv';
-import type { PostgresConfig, PostgresSecrets, PostgresSslMode } from './config';
+import { describeServer, type PostgresConfig, type PostgresSecrets, type PostgresSslMode } from './config';
 
 // Metadata and DDL queries are tiny; anything slower than this means the server is in trouble.
 const STATEMENT_TIMEOUT_MS = 30_000;
@@ -78,9 +78,8 @@ export async function withClient<T>(
   }
 }
 
-export function describeServer(config: PostgresConfig): string {
-  return config.host.startsWith('/') ? `socket ${config.host} port ${config.port}` : `${config.host}:${config.port}`;
-}
+// In config.ts (the definition's risk text uses it too, without pulling in node-postgres); re-exported for the callers here.
+export { describeServer };
 
 /** A readable one-liner for a node-postgres or socket error (server messages already are readable). */
 export function pgErrorMessage(err: unknown): string {

@@ -54,7 +54,12 @@ export const RESERVED_DATABASES: readonly string[] = ['postgres', 'template0', '
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
-/** A restore creates this database (on the server given by the config) and fails if it already exists. */
+/**
+ * Where a restore goes, on the server given by the config. One shape for every restore mode: in `new` (the default)
+ * the restore creates `database` and fails if it already exists; in `in-place` `database` must exist and its
+ * contents are replaced. The name is required in both: a destructive restore's typed confirmation is this name, so
+ * it is never implied.
+ */
 export const PostgresRestoreTarget = z
   .object({
     database: identifier('target database')
@@ -68,3 +73,12 @@ export const PostgresRestoreTarget = z
   })
   .strict();
 export type PostgresRestoreTarget = z.infer<typeof PostgresRestoreTarget>;
+
+/** The restore modes (see the definition's `restoreModes`): `new` creates the target, `in-place` replaces an existing one. */
+export const PostgresRestoreMode = z.enum(['new', 'in-place']);
+export type PostgresRestoreMode = z.infer<typeof PostgresRestoreMode>;
+
+/** `host:port`, or the socket directory and port, as every message about the source's server names it. */
+export function describeServer(config: Pick<PostgresConfig, 'host' | 'port'>): string {
+  return config.host.startsWith('/') ? `socket ${config.host} port ${config.port}` : `${config.host}:${config.port}`;
+}

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 
-import type { EngineDefinition } from '../engine';
-import { PostgresConfig, PostgresRestoreTarget, PostgresSecrets, PostgresSslMode } from './config';
+import { parseEngineInput, type EngineDefinition } from '../engine';
+import { describeServer, PostgresConfig, PostgresRestoreTarget, PostgresSecrets, PostgresSslMode } from './config';
 
 // PostgreSQL identifiers are at most 63 bytes (NAMEDATALEN - 1); the schema counts bytes, the input characters.
 const MAX_IDENTIFIER_CHARS = 63;
@@ -57,5 +57,19 @@ export const postgresDefinition = {
       destructive: false,
       help: "The restore creates a new database on the source's server; it fails rather than overwrite an existing one.",
     },
+    {
+      mode: 'in-place',
+      label: 'Over the existing database',
+      destructive: true,
+      help:
+        "Replaces everything in an existing database on the source's server with the backup, in one transaction: if anything fails, the database is left exactly as it was.",
+      // The person confirms by typing the very database whose contents go.
+      confirmationName: (_config, target) => parseTarget(target).database,
+      replaces: (config, target) => `database ${parseTarget(target).database} on ${describeServer(parseEngineInput(PostgresConfig, config, 'postgres config'))}, its current contents`,
+    },
   ],
 } as const satisfies EngineDefinition<z.input<typeof PostgresConfig>, z.input<typeof PostgresSecrets>, z.input<typeof PostgresRestoreTarget>>;
+
+function parseTarget(target: unknown): PostgresRestoreTarget {
+  return parseEngineInput(PostgresRestoreTarget, target, 'postgres restore target');
+}

@@ -9,15 +9,16 @@ import { probePostgres } from './probe';
 import { restorePostgres, restorePostgresFrom } from './restore';
 import { verifyPostgres } from './verify';
 
-export { PostgresConfig, PostgresRestoreTarget, PostgresSecrets, PostgresSslMode } from './config';
+export { PostgresConfig, PostgresRestoreMode, PostgresRestoreTarget, PostgresSecrets, PostgresSslMode } from './config';
 export { POSTGRES_DUMP_FORMAT, type PostgresToolOptions } from './backup';
 export { postgresDefinition } from './definition';
 
 export type PostgresEngine = Engine<z.input<typeof PostgresConfig>, z.input<typeof PostgresSecrets>, z.input<typeof PostgresRestoreTarget>>;
 
 /**
- * The PostgreSQL engine: `pg_dump -Fc` backups, `pg_restore` into a new database, `pg_restore --list` as the
- * structural check of an archive, probes with node-postgres.
+ * The PostgreSQL engine: `pg_dump -Fc` backups, `pg_restore` into a new database (mode `new`) or over an existing
+ * one in a single transaction (mode `in-place`, through psql), `pg_restore --list` as the structural check of an
+ * archive, probes with node-postgres.
  * `tools.binDir` picks a specific client version (pg_dump must be at least the server's major version).
  */
 export function createPostgresEngine(tools: PostgresToolOptions = {}): PostgresEngine {

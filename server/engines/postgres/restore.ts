@@ -4,9 +4,11 @@ import { EngineError, type EngineRestoreOptions, type EngineRestoreResult, type 
 import { describeExit, openPipes, type ProcessExit } from '@/server/process';
 
 import { pgRestoreArgs } from './argv';
+import { parseRestoreMode } from './check-restore-target';
 import { classifyClientError, toolFailureCode } from './classify-error';
 import { describeServer, pgErrorMessage, sqlState, withClient } from './client';
 import type { PostgresConfig, PostgresRestoreTarget, PostgresSecrets } from './config';
+import { restorePostgresInPlace, restorePostgresInPlaceFrom } from './in-place';
 import { createProgressReporter } from './progress';
 import { spawnFailure, spawnPgTool, summarizeStderr, type PostgresToolOptions } from './run-tool';
 
@@ -21,9 +23,12 @@ const FORCE_DROP_MIN_VERSION = 130_000;
  * described by `config` (connecting first to `config.database` to create it).
  *
  * The database is created from template0 (a clean slate: whatever was added to template1 would collide with
- * the dump) and must not exist yet (`TARGET_EXISTS`); Lifeboat never restores over existing data. If anything
+ * the dump) and must not exist yet (`TARGET_EXISTS`): mode `new` never restores over existing data. If anything
  * fails after that — pg_restore exits non-zero, `input` errors, the signal aborts — the half-restored
  * database is dropped before the promise rejects.
+ *
+ * `options.mode: 'in-place'` is the other way (in-place.ts): the database must exist, its contents are replaced in
+ * one transaction, and nothing is ever created or dropped, on failure least of all.
  */
 export async function restorePostgres(
   config: PostgresConfig,
@@ -33,6 +38,14 @@ export async function restorePostgres(
   options: EngineRestoreOptions = {},
   tools: PostgresToolOptions = {},
 ): Promise<EngineRestoreResult> {
+  let mode;
+  try {
+    mode = parseRestoreMode(options.mode);
+  } catch (err) {
+    input.destroy();
+    throw err;
+  }
+  if (mode === 'in-place') return restorePostgresInPlace(config, secrets, input, target, options, tools);
   const startedAt = Date.now();
   const { signal } = options;
   const progress = createProgressReporter('restore', options.onProgress);
@@ -47,10 +60,14 @@ export async function restorePostgres(
 
   try {
     if (signal?.aborted) throw new EngineError('CANCELLED', 'restore cancelled before it started');
-    await createDatabase(config, secrets, target.database, signal);
+    await createDatabase(config, secrets, target.database);
   } catch (err) {
     input.destroy();
     throw signal?.aborted ? new EngineError('CANCELLED', 'restore cancelled', { cause: err }) : err;
+  }
+  if (signal?.aborted) {
+    input.destroy();
+    await dropAndThrow(config, secrets, target, new EngineError('CANCELLED', 'restore cancelled'));
   }
 
   let bytes = 0;
@@ -118,7 +135,7 @@ export async function restorePostgres(
  * (`openPipes`; Node's own 'pipe' is a socket pair, costlier per write and read), a socket where FIFOs cannot be made. The database is kept only if
  * pg_restore exited 0 AND the source's verdict (the stored object's sha256, known once it was read to the end)
  * resolved; otherwise pg_restore is killed (if still running) and the database dropped, as in `restorePostgres`.
- * Progress is the source's to report: nothing here sees the bytes.
+ * Progress is the source's to report: nothing here sees the bytes. Mode `in-place`: see in-place.ts.
  */
 export async function restorePostgresFrom(
   config: PostgresConfig,
@@ -128,14 +145,16 @@ export async function restorePostgresFrom(
   options: EngineRestoreOptions = {},
   tools: PostgresToolOptions = {},
 ): Promise<EngineRestoreResult> {
+  if (parseRestoreMode(options.mode) === 'in-place') return restorePostgresInPlaceFrom(config, secrets, target, source, options, tools);
   const startedAt = Date.now();
   const { signal } = options;
   try {
     if (signal?.aborted) throw new EngineError('CANCELLED', 'restore cancelled before it started');
-    await createDatabase(config, secrets, target.database, signal);
+    await createDatabase(config, secrets, target.database);
   } catch (err) {
     throw signal?.aborted ? new EngineError('CANCELLED', 'restore cancelled', { cause: err }) : err;
   }
+  if (signal?.aborted) await dropAndThrow(config, secrets, target, new EngineError('CANCELLED', 'restore cancelled'));
 
   const [pipe] = (await openPipes(1)) ?? [];
   const tool = spawnPgTool('pg_restore', pgRestoreArgs(config, target), tools, secrets, { stdin: pipe?.readFd ?? 'pipe', stdout: 'ignore' });
@@ -145,6 +164,7 @@ export async function restorePostgresFrom(
   const stdin = pipe?.write ?? tool.stdin!;
   const onAbort = () => tool.kill();
   signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal?.aborted) onAbort(); // aborted while the pipe was being made: the listener came too late
   let verdict: Promise<{ bytes?: number }>;
   try {
     verdict = source.connect(stdin);
@@ -213,7 +233,12 @@ async function dropAndThrow(config: PostgresConfig, secrets: PostgresSecrets, ta
   throw failure;
 }
 
-async function createDatabase(config: PostgresConfig, secrets: PostgresSecrets, database: string, signal?: AbortSignal): Promise<void> {
+/**
+ * Not abortable on purpose: a client that hangs up does not stop a CREATE DATABASE already sent, so the database
+ * could appear after we gave up on it and nobody would drop it. It takes seconds at most; the callers check the
+ * signal once it returned and drop the database then.
+ */
+async function createDatabase(config: PostgresConfig, secrets: PostgresSecrets, database: string): Promise<void> {
   await withClient(
     config,
     secrets,
@@ -239,7 +264,6 @@ async function createDatabase(config: PostgresConfig, secrets: PostgresSecrets, 
         throw new EngineError(classifyClientError(err) ?? 'TOOL_FAILED', `could not create database "${database}": ${pgErrorMessage(err)}`, { cause: err });
       }
     },
-    signal,
   );
 }
 
