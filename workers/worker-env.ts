@@ -35,6 +35,9 @@ const WorkerEnv = z.object({
   // Re-enqueue copies idle for 5 min: longer than a job's own retries with backoff (~75 s), so the sweep only picks up
   // copies whose job was lost or gave up.
   LIFEBOAT_COPY_RETRY_IDLE_SECONDS: whole(300, 1),
+  // Verify the audit chain and anchor its head on the destinations once a day: a truncation or an old catalog shows
+  // within a day, and one walk of the chain a day costs little. 0 turns it off (the API and CLI still verify).
+  LIFEBOAT_AUDIT_CHECK_INTERVAL_SECONDS: whole(86_400, 0),
 });
 export type WorkerEnv = z.infer<typeof WorkerEnv>;
 

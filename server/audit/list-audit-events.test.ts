@@ -21,4 +21,11 @@ describe('ListAuditEventsInput', () => {
     expect(ListAuditEventsInput.safeParse({ targetId: 'x'.repeat(10_000) }).success).toBe(false);
     expect(ListAuditEventsInput.safeParse({ targetType: 'x'.repeat(10_000) }).success).toBe(false);
   });
+
+  it('takes the export\'s filters: actor, action, target, time', () => {
+    const parsed = ListAuditEventsInput.parse({ actor: 'ops@', action: 'audit.anchor', from: '2026-12-01T00:00:00Z', to: '2026-12-02T00:00:00Z', limit: '10' });
+    expect(parsed).toMatchObject({ actor: 'ops@', action: 'audit.anchor', limit: 10 });
+    expect(ListAuditEventsInput.safeParse({ action: 'source.drop' }).success).toBe(false);
+    expect(ListAuditEventsInput.safeParse({ from: '2026-12-02T00:00:00Z', to: '2026-12-01T00:00:00Z' }).success).toBe(false);
+  });
 });

@@ -1,68 +1,91 @@
-import crypto from 'node:crypto';
 import type { Actor } from '@/server/auth/permissions';
 import type { Tx } from '@/server/shared/db';
 import type { AuditAction } from './actions';
+import { AUDIT_GENESIS, auditChainKey, canonicalJson, CURRENT_ALG, hmacHash, type ChainedFields } from './chain-hash';
 
-/** The hash every chain starts from. */
-export const AUDIT_GENESIS = '0'.repeat(64);
+export { AUDIT_GENESIS, canonicalJson, type ChainedFields } from './chain-hash';
+
 // Arbitrary constant naming the advisory lock that serialises appends to the chain (one writer at a time per chain).
 const AUDIT_CHAIN_LOCK = 7_301_001;
+// What the request columns keep: a request id is a uuid or a proxy's short token, an address at most an IPv6 text
+// (45), a user agent rarely over 300 characters; longer values are cut so a hostile header cannot bloat the trail.
+const MAX_REQUEST_ID = 100;
+const MAX_IP = 45;
+const MAX_USER_AGENT = 512;
+
+export const AUDIT_RESULTS = ['ok', 'failed', 'refused'] as const;
+export type AuditResult = (typeof AUDIT_RESULTS)[number];
 
 export interface AuditInput {
   /** One of the declared `entity.verb` names (server/audit/actions.ts); never a free string. */
   action: AuditAction;
   targetType: string;
   targetId?: string | null;
+  /** Parameters of the action, never secrets. */
   details?: Record<string, unknown>;
+  /** What came of it: `ok` (the default), `failed` (attempted, did not work) or `refused` (not allowed). */
+  result?: AuditResult;
 }
 
-/** Deterministic JSON (sorted keys) so the hash does not depend on how jsonb re-orders keys. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-}
+const cut = (value: string | null | undefined, max: number): string | null =>
+  value === null || value === undefined || value === '' ? null : value.slice(0, max);
 
-export interface ChainedFields {
-  at: Date;
-  actorType: string;
-  actorId: string | null;
-  actorLabel: string;
-  action: string;
-  targetType: string;
-  targetId: string | null;
-  details: unknown;
-}
-
-export function auditHash(prevHash: string, e: ChainedFields): string {
-  const body = canonicalJson({ ...e, at: e.at.toISOString() });
-  return crypto.createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
-}
-
-/**
- * Appends one event to the tamper-evident audit chain. Must be called inside the transaction that makes the change,
- * so the change and its record commit or roll back together.
- */
-export async function recordAudit(tx: Tx, actor: Actor, input: AuditInput): Promise<void> {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`;
-  const last = await tx.auditEvent.findFirst({ orderBy: { id: 'desc' }, select: { hash: true } });
-  const prevHash = last?.hash ?? AUDIT_GENESIS;
-  // A Date has millisecond precision, what the timestamp(3) column keeps, so the hash can be recomputed from the row.
-  const at = new Date();
-  const fields: ChainedFields = {
+/** The chained fields of one event by `actor`; `at` has millisecond precision, what the timestamp(3) column keeps. */
+function fieldsOf(actor: Actor, input: AuditInput, at: Date): ChainedFields {
+  return {
     at,
     actorType: actor.type,
     actorId: actor.id,
     actorLabel: actor.label,
+    // A user acts as themselves; a token for its owner (its id stays in actorId); the system for nobody.
+    actorUserId: actor.userId ?? (actor.type === 'user' ? actor.id : null),
     action: input.action,
     targetType: input.targetType,
     targetId: input.targetId ?? null,
     details: JSON.parse(canonicalJson(input.details ?? {})),
+    result: input.result ?? 'ok',
+    requestId: cut(actor.request?.id, MAX_REQUEST_ID),
+    ip: cut(actor.request?.ip, MAX_IP),
+    userAgent: cut(actor.request?.userAgent, MAX_USER_AGENT),
+    alg: CURRENT_ALG,
   };
-  await tx.auditEvent.create({
-    data: { ...fields, details: fields.details as object, prevHash, hash: auditHash(prevHash, fields) },
+}
+
+async function append(tx: Tx, key: Buffer, prevHash: string, fields: ChainedFields): Promise<{ id: bigint; hash: string }> {
+  const hash = hmacHash(key, prevHash, fields);
+  const row = await tx.auditEvent.create({
+    data: { ...fields, details: fields.details as object, prevHash, hash },
+    select: { id: true, hash: true },
   });
+  return row;
+}
+
+const CHAIN_STARTER: Actor = { type: 'system', id: null, label: 'system', role: 'ADMIN' };
+
+/**
+ * Appends one event to the audit chain. Must be called inside the transaction that makes the change, so the change
+ * and its record commit or roll back together. The first append that finds the head still on the old unkeyed chain
+ * (`sha256`) first writes `audit.chain-start`: an HMAC event whose prevHash is that head (also named in its details),
+ * so the old rows stay as they are and verifiable, and rewriting any of them breaks the link into the keyed chain.
+ */
+export async function recordAudit(tx: Tx, actor: Actor, input: AuditInput): Promise<{ id: bigint; hash: string }> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`;
+  const key = auditChainKey();
+  const head = await tx.auditEvent.findFirst({ orderBy: { id: 'desc' }, select: { id: true, hash: true, alg: true } });
+  let prevHash = head?.hash ?? AUDIT_GENESIS;
+  const at = new Date();
+  if (head && head.alg !== CURRENT_ALG) {
+    const events = await tx.auditEvent.count();
+    const start = fieldsOf(
+      CHAIN_STARTER,
+      {
+        action: 'audit.chain-start',
+        targetType: 'audit_chain',
+        details: { alg: CURRENT_ALG, previousAlg: head.alg, previousHead: { id: head.id.toString(), hash: head.hash }, previousEvents: events },
+      },
+      at,
+    );
+    prevHash = (await append(tx, key, prevHash, start)).hash;
+  }
+  return append(tx, key, prevHash, fieldsOf(actor, input, at));
 }

@@ -53,14 +53,20 @@ user
 
 program
   .command('audit-verify')
-  .description('recompute the audit hash chain and report the first broken link')
-  .action(async () => {
+  .description('verify the audit chain (HMAC-keyed; the old sha256 prefix too) and the newest anchor on the destinations')
+  .option('--json', 'print the report as JSON')
+  .action(async (opts: { json?: boolean }) => {
     const report = await verifyAuditChain();
-    if (report.ok) console.log(`audit chain intact: ${report.checked} events`);
+    if (opts.json) console.log(JSON.stringify(report, null, 2));
     else {
-      console.error(`audit chain BROKEN at event ${report.brokenAt} (after ${report.checked} good events)`);
-      process.exitCode = 2;
+      const anchor = report.anchor.ok === null ? `anchor: ${report.anchor.detail}` : `anchor on ${report.anchor.destination} (#${report.anchor.sequence}): ${report.anchor.ok ? 'ok' : 'FAILED'}: ${report.anchor.detail}`;
+      if (report.firstBad) console.error(`audit chain BROKEN at event #${report.firstBad.id} (${report.firstBad.problem}): ${report.firstBad.detail}; ${report.checked} events verified before it`);
+      else console.log(`audit chain intact: ${report.checked} events`);
+      (report.anchor.ok === false ? console.error : console.log)(anchor);
+      for (const u of report.anchor.unreadable) console.error(`anchor not read from ${u.destination}: ${u.error}`);
     }
+    // 1 on failure, like any other failed command: scripts and monitors only need the exit status.
+    if (!report.ok) process.exitCode = 1;
   });
 
 program

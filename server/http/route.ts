@@ -10,6 +10,7 @@ import { DomainError, notFound } from '@/server/shared/errors';
 import { assertCleanInput } from '@/server/shared/text';
 import { errorResponse, json } from './errors';
 import { readJsonBody } from './read-body';
+import { requestInfo } from './request-info';
 
 type Params = Record<string, string>;
 
@@ -57,7 +58,9 @@ export function route<P extends Params = Params>(
 ) {
   return async (req: NextRequest, ctx: { params: Promise<P> }): Promise<Response> => {
     try {
-      const actor = await resolveActor(req);
+      const resolved = await resolveActor(req);
+      // The audit trail's "where from": request id, client address, user agent (server/http/request-info.ts).
+      const actor = resolved && { ...resolved, request: requestInfo(req.headers) };
       const params = (await ctx.params) ?? ({} as P);
       assertCleanInput(params, 'params');
       assertIdParams(req.nextUrl.pathname, params);

@@ -3,6 +3,7 @@
  *
  *   sources/<sourceId>/<yyyy>/<mm>/<dd>/<runId>/data.<ext>      the artifact bytes (e.g. data.pgdump)
  *   sources/<sourceId>/<yyyy>/<mm>/<dd>/<runId>/manifest.json   what the artifact is and how to restore it
+ *   audit/heads/<yyyy>-<mm>-<dd>.json                           the audit chain head of that day (auditHeadKey)
  *
  * The date is the run's start in UTC, so a human browsing the bucket finds a backup by day, and retention
  * can list one source's backups with a single prefix. Ids are restricted to a safe alphabet so a key can
@@ -91,4 +92,23 @@ export function manifestKeyForDataKey(dataKey: string): string | null {
   const parsed = parseRunKey(dataKey);
   if (!parsed || parsed.file === MANIFEST_FILE) return null;
   return `${dataKey.slice(0, dataKey.length - parsed.file.length)}${MANIFEST_FILE}`;
+}
+
+/**
+ * `audit/heads/` — where the audit chain's head is anchored outside the catalog, one file a day (UTC):
+ *
+ *   audit/heads/<yyyy>-<mm>-<dd>.json    { sequence, hash, at, mac }
+ */
+export const AUDIT_HEADS_PREFIX = 'audit/heads/';
+const AUDIT_HEAD_KEY = /^audit\/heads\/(\d{4}-\d{2}-\d{2})\.json$/;
+
+/** The key of the audit head anchored on `at`'s UTC date. */
+export function auditHeadKey(at: Date): string {
+  if (!(at instanceof Date) || Number.isNaN(at.getTime())) throw new Error('layout: at is not a valid date');
+  return `${AUDIT_HEADS_PREFIX}${at.toISOString().slice(0, 10)}.json`;
+}
+
+/** The `yyyy-mm-dd` of an audit head key, or null when `key` is not one (so a listing can skip strangers). */
+export function auditHeadDate(key: string): string | null {
+  return AUDIT_HEAD_KEY.exec(key)?.[1] ?? null;
 }
