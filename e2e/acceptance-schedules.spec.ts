@@ -2,15 +2,15 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { formatSeconds } from '../components/ui/format';
-import { createToken } from './cli';
+import { createToken, createUser } from './cli';
 import { apiAs, server, withClient } from './fixtures';
 import { signIn } from './session';
 
 // Issue 8's acceptance story, end to end in the UI and in real time: create a tier and a service, attach a source
 // to them, give its policy a schedule (a bad cron refused next to its field first), and a scheduled backup appears
 // and succeeds without any click. The overview then shows the source UNKNOWN (a point, so an achieved RPO, but no
-// restore evidence for the RTO); after one restore through the restore dialog it shows OK with that restore's
-// duration as the RTO. At the end the policy is paused (so its every-minute schedule cannot disturb later specs)
+// restore evidence for the RTO); after one restore through the restore dialog, approved over the API by another
+// person as the tier's rule asks, it shows OK with that restore's duration as the RTO. At the end the policy is paused (so its every-minute schedule cannot disturb later specs)
 // and the source, the service and the policy are deleted through the UI.
 //
 // The source is a fresh database on the catalog's server, registered like the demo source ("lifeboat-catalog" is the
@@ -185,15 +185,38 @@ test('acceptance: a scheduled backup runs by itself, the overview says UNKNOWN, 
 
   let restoreRunId = '';
 
-  await test.step('restore the scheduled point into a new database through the restore dialog', async () => {
+  await test.step('restore the scheduled point through the restore dialog; another person approves it (the tier asks for one)', async () => {
     await page.goto(`/sources/${sourceId}`);
     await page.getByTestId('recovery-point-row').first().getByRole('button', { name: 'Restore' }).click();
     const dialog = page.getByRole('dialog', { name: 'Restore recovery point' });
     await dialog.getByLabel('New database name').fill(restoredDb);
+    await dialog.getByLabel('Reason').fill('acceptance: measure the RTO with a real restore');
     await dialog.getByRole('button', { name: 'Start restore' }).click();
-    await expect(page).toHaveURL(new RegExp(`/runs/${UUID.source}$`), { timeout: STEP_MS });
+    // The new tier kept its default rule (one approval), so the dialog's restore waits as a restore request of the
+    // signed-in admin, who is also the admin token's owner (`mine`).
+    let pendingId = '';
+    await expect
+      .poll(
+        async () => {
+          const list = (await api.get('/restore-requests?status=PENDING_APPROVAL&mine=true')) as { items: Array<{ id: string; sourceId: string; target: { database?: string } }> };
+          pendingId = list.items.find((r) => r.sourceId === sourceId && r.target.database === restoredDb)?.id ?? '';
+          return pendingId;
+        },
+        { timeout: STEP_MS },
+      )
+      .not.toBe('');
+    // The requester cannot approve it, not even through the token they own.
+    const self = await request.post(`/api/v1/restore-requests/${pendingId}/approve`, { headers: { Authorization: `Bearer ${adminToken}` }, data: {} });
+    expect(self.status()).toBe(403);
+    expect(((await self.json()) as { error: { code: string } }).error.code).toBe('SELF_APPROVAL');
+    const approverEmail = `e2e-approver-${suffix}@lifeboat.local`;
+    createUser(approverEmail, 'approver');
+    const approver = apiAs(request, createToken(`e2e-accept-approver-${suffix}`, 'approver', { owner: approverEmail }));
+    const approved = (await approver.post(`/restore-requests/${pendingId}/approve`, { comment: 'acceptance restore' })) as { status: string; runId: string };
+    expect(approved).toMatchObject({ status: 'EXECUTED', runId: expect.stringMatching(UUID) });
+    restoreRunId = approved.runId;
+    await page.goto(`/runs/${restoreRunId}`);
     await expect(page.getByTestId('run-status')).toHaveText('SUCCEEDED', { timeout: STEP_MS });
-    restoreRunId = new URL(page.url()).pathname.split('/').pop()!;
     const rows = await withClient(restoredDb, (c) => c.query('SELECT id, note FROM orders ORDER BY id'));
     expect(rows.rows).toEqual([
       { id: 1, note: 'first' },

@@ -1,1 +1,10 @@
-export { requestRestore } from './request-restore';
+export {
+  requestRestore,
+  prepareRestore,
+  checkRestoreTargetOf,
+  createRestoreRun,
+  RequestRestoreInput,
+  RecoveryPointId,
+  type PreparedRestore,
+  type CreateRestoreRunInput,
+} from './request-restore';

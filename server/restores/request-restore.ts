@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { authorize } from '@/server/auth/permissions';
 import { createRun, enqueueRun } from '@/server/runs/create-run';
 import { afterCommit, readerOf, withTransaction, type VerbContext } from '@/server/shared/context';
-import { isEngineError, type AnyEngine } from '@/server/engines/engine';
+import { isEngineError, type AnyEngine, type EngineRestoreMode } from '@/server/engines/engine';
 import { getEngine, isEngineKind } from '@/server/engines/registry';
-import type { Prisma } from '@/server/shared/db';
+import type { Prisma, Tx } from '@/server/shared/db';
+import { authorize, type Actor } from '@/server/auth/permissions';
+import { approvalRuleFor } from '@/server/approvals/rules';
 import { DomainError, notFound } from '@/server/shared/errors';
 import { openSecret } from '@/server/shared/secrets';
 import { toRunDto } from '@/server/runs/run-dto';
@@ -24,53 +25,130 @@ export const RequestRestoreInput = z.object({
 });
 export type RequestRestoreInput = z.infer<typeof RequestRestoreInput>;
 
+/** A restore as the point's engine understands it, before anything is written. */
+export interface PreparedRestore {
+  point: { id: string; sourceId: string; destinationId: string; createdAt: Date; sizeBytes: bigint };
+  source: {
+    id: string;
+    name: string;
+    config: unknown;
+    secrets: string | null;
+    tier: { id: string; name: string; restoreApprovals: number } | null;
+  };
+  engine: AnyEngine;
+  target: Prisma.InputJsonObject;
+  mode: string;
+  modeSpec: EngineRestoreMode;
+}
+
 /**
- * Asks for a recovery point to be restored (PostgreSQL: into a new database). The target is parsed by the point's
- * engine and checked at once with the engine's `checkRestoreTarget` (e.g. the database must not exist yet), with
- * the source's own credentials, so a request the worker would refuse is refused here instead. The run's job is
- * enqueued once the run has committed (in a caller's transaction, at its commit).
+ * Loads the point and its source (with the source's tier, whose rule applies), parses `target` with the point's
+ * engine (issues under `target.…`) and checks `mode` is one of its modes (default the first). Reads through `reader`
+ * (the pool, or a caller's transaction). Does not contact the target: see `checkRestoreTargetOf`.
  */
-export async function requestRestore(ctx: VerbContext, rawPointId: unknown, raw: unknown) {
-  const { actor } = ctx;
-  authorize(actor, 'restore:request');
+export async function prepareRestore(reader: Tx, rawPointId: unknown, input: { target: Record<string, unknown>; mode?: string }): Promise<PreparedRestore> {
   const pointId = RecoveryPointId.safeParse(rawPointId);
   if (!pointId.success) throw notFound('recovery point', String(rawPointId));
-  const input = RequestRestoreInput.parse(raw);
-
-  const found = await readerOf(ctx).recoveryPoint.findUnique({
+  const found = await reader.recoveryPoint.findUnique({
     where: { id: pointId.data },
-    select: { engine: true, source: { select: { id: true, config: true, secrets: true } } },
+    select: {
+      id: true,
+      sourceId: true,
+      destinationId: true,
+      createdAt: true,
+      sizeBytes: true,
+      engine: true,
+      source: {
+        select: {
+          id: true,
+          name: true,
+          config: true,
+          secrets: true,
+          service: { select: { tier: { select: { id: true, name: true, restoreApprovals: true } } } },
+        },
+      },
+    },
   });
   if (!found) throw notFound('recovery point', pointId.data);
   if (!isEngineKind(found.engine)) throw new DomainError('VALIDATION', `restoring ${found.engine} points is not supported by this server`);
   const engine = getEngine(found.engine);
   const target = parseRestoreTarget(engine, input.target);
   const mode = input.mode ?? engine.restoreModes[0]?.mode;
-  if (mode === undefined || !engine.restoreModes.some((m) => m.mode === mode)) {
+  const modeSpec = engine.restoreModes.find((m) => m.mode === mode);
+  if (mode === undefined || modeSpec === undefined) {
     const known = engine.restoreModes.map((m) => m.mode).join(', ');
     throw new DomainError('VALIDATION', `mode: ${engine.label} restores support ${known || 'no mode'}`, {
       issues: [{ path: ['mode'], message: `must be one of: ${known}` }],
     });
   }
-  await checkTarget(engine, found.source, target);
+  const { source } = found;
+  return {
+    point: { id: found.id, sourceId: found.sourceId, destinationId: found.destinationId, createdAt: found.createdAt, sizeBytes: found.sizeBytes },
+    source: { id: source.id, name: source.name, config: source.config, secrets: source.secrets, tier: source.service?.tier ?? null },
+    engine,
+    target,
+    mode,
+    modeSpec,
+  };
+}
 
-  const run = await withTransaction(ctx, async (tx) => {
-    // Read again inside the transaction: the point may have been deleted while the target was being checked.
-    const point = await tx.recoveryPoint.findUnique({
-      where: { id: pointId.data },
-      select: { id: true, sourceId: true, destinationId: true },
-    });
-    if (!point) throw notFound('recovery point', pointId.data);
-    const created = await createRun(tx, 'RESTORE', {
-      actor,
-      sourceId: point.sourceId,
-      destinationId: point.destinationId,
-      inputPointId: point.id,
-      params: { target, mode },
-      details: { recoveryPointId: point.id, sourceId: point.sourceId, target, mode },
-    });
-    return created;
+/** The engine's request-time check of the target (e.g. the database must not exist yet), with the source's credentials. */
+export function checkRestoreTargetOf(prepared: PreparedRestore): Promise<void> {
+  return checkTarget(prepared.engine, prepared.source, prepared.target, prepared.mode);
+}
+
+export interface CreateRestoreRunInput {
+  pointId: string;
+  target: Prisma.InputJsonValue;
+  mode: string;
+  /** Executed by an admin's break-glass: the run is marked so. */
+  breakGlass?: boolean;
+  /** Extra audit details of the run's `restore.request` event (the restore request it executes …). */
+  details?: Record<string, unknown>;
+}
+
+/**
+ * Creates the RESTORE run inside the caller's transaction (with its `restore.request` audit event); enqueue it with
+ * `enqueueRun` after the commit. Re-reads the point: it may have been deleted since the request was checked.
+ */
+export async function createRestoreRun(tx: Tx, actor: Actor, input: CreateRestoreRunInput) {
+  const point = await tx.recoveryPoint.findUnique({
+    where: { id: input.pointId },
+    select: { id: true, sourceId: true, destinationId: true },
   });
+  if (!point) throw notFound('recovery point', input.pointId);
+  const run = await createRun(tx, 'RESTORE', {
+    actor,
+    sourceId: point.sourceId,
+    destinationId: point.destinationId,
+    inputPointId: point.id,
+    params: { target: input.target, mode: input.mode },
+    details: { recoveryPointId: point.id, sourceId: point.sourceId, target: input.target, mode: input.mode, ...input.details, ...(input.breakGlass ? { breakGlass: true } : {}) },
+  });
+  if (!input.breakGlass) return run;
+  return tx.run.update({ where: { id: run.id }, data: { breakGlass: true }, include: { source: { select: { name: true } } } });
+}
+
+/**
+ * Restores a recovery point at once, without a restore request: for callers with no person behind them (tests, the
+ * benchmark, the system), and only where the rule needs no approval (a source without a tier, or a tier asking for
+ * none, and a mode that is not destructive); anything else is refused (FORBIDDEN) and must go through a restore
+ * request (server/approvals). The API always goes through a restore request. The target is parsed by the point's
+ * engine and checked at once with its `checkRestoreTarget`, so a request the worker would refuse is refused here
+ * instead. The run's job is enqueued once the run has committed (in a caller's transaction, at its commit).
+ */
+export async function requestRestore(ctx: VerbContext, rawPointId: unknown, raw: unknown) {
+  const { actor } = ctx;
+  authorize(actor, 'restore:request');
+  if (!RecoveryPointId.safeParse(rawPointId).success) throw notFound('recovery point', String(rawPointId));
+  const input = RequestRestoreInput.parse(raw);
+  const prepared = await prepareRestore(readerOf(ctx), rawPointId, input);
+  const rule = approvalRuleFor(prepared.source.tier, prepared.modeSpec.destructive);
+  if (rule.requiredApprovals > 0) {
+    throw new DomainError('FORBIDDEN', `restores of ${prepared.source.name} need approval (${rule.rule}): ask through a restore request`);
+  }
+  await checkRestoreTargetOf(prepared);
+  const run = await withTransaction(ctx, (tx) => createRestoreRun(tx, actor, { pointId: prepared.point.id, target: prepared.target, mode: prepared.mode }));
   await afterCommit(ctx, () => enqueueRun(run));
   return toRunDto(run);
 }
@@ -84,11 +162,13 @@ function parseRestoreTarget(engine: AnyEngine, raw: Record<string, unknown>): Pr
 }
 
 /** The engine's early check, with the source's credentials (opened here, never stored or logged). */
-async function checkTarget(engine: AnyEngine, source: { id: string; config: unknown; secrets: string | null }, target: unknown): Promise<void> {
+async function checkTarget(engine: AnyEngine, source: { id: string; config: unknown; secrets: string | null }, target: unknown, mode: string): Promise<void> {
   if (engine.checkRestoreTarget === undefined) return;
   const secrets = source.secrets ? openSecret(source.secrets, `source:${source.id}`) : {};
   try {
-    await engine.checkRestoreTarget(source.config, secrets, target, { signal: AbortSignal.timeout(CHECK_TARGET_TIMEOUT_MS) });
+    // The mode rides along for engines whose check depends on it (an in-place restore wants the target to exist).
+    const options = { signal: AbortSignal.timeout(CHECK_TARGET_TIMEOUT_MS), mode };
+    await engine.checkRestoreTarget(source.config, secrets, target, options);
   } catch (err) {
     if (isEngineError(err, 'TARGET_EXISTS')) throw new DomainError('CONFLICT', err.message);
     if (isEngineError(err, 'INVALID_CONFIG')) throw new DomainError('VALIDATION', err.message);

@@ -3,6 +3,7 @@ import { recordAudit } from '@/server/audit/record-audit';
 import { withTransaction, type VerbContext } from '@/server/shared/context';
 import { DomainError } from '@/server/shared/errors';
 import { isUniqueViolation } from '@/server/shared/prisma-errors';
+import { assertMayChangeRestoreApprovals } from './restore-approvals';
 import { toTierDto } from './dto';
 import { CreateTierInput } from './inputs';
 
@@ -11,6 +12,7 @@ export async function createTier(ctx: VerbContext, raw: unknown) {
   const { actor } = ctx;
   authorize(actor, 'inventory:write');
   const input = CreateTierInput.parse(raw);
+  assertMayChangeRestoreApprovals(actor, input.restoreApprovals);
   try {
     const tier = await withTransaction(ctx, async (tx) => {
       const created = await tx.tier.create({ data: { ...input, description: input.description ?? null } });
@@ -18,7 +20,13 @@ export async function createTier(ctx: VerbContext, raw: unknown) {
         action: 'tier.create',
         targetType: 'tier',
         targetId: created.id,
-        details: { name: created.name, rpoSeconds: created.rpoSeconds, rtoSeconds: created.rtoSeconds, description: created.description },
+        details: {
+          name: created.name,
+          rpoSeconds: created.rpoSeconds,
+          rtoSeconds: created.rtoSeconds,
+          restoreApprovals: created.restoreApprovals,
+          description: created.description,
+        },
       });
       return created;
     });

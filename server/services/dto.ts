@@ -7,6 +7,8 @@ export function toTierDto(tier: Tier & { _count?: { services: number } }) {
     name: tier.name,
     rpoSeconds: tier.rpoSeconds,
     rtoSeconds: tier.rtoSeconds,
+    /** Approvals a restore of the tier's sources needs (server/approvals). */
+    restoreApprovals: tier.restoreApprovals,
     description: tier.description,
     serviceCount: tier._count?.services,
     createdAt: tier.createdAt.toISOString(),
@@ -28,7 +30,13 @@ export function toServiceDto(service: Service & { tier: Tier | null; sources: Ar
     name: service.name,
     tierId: service.tierId,
     tier: service.tier
-      ? { id: service.tier.id, name: service.tier.name, rpoSeconds: service.tier.rpoSeconds, rtoSeconds: service.tier.rtoSeconds }
+      ? {
+          id: service.tier.id,
+          name: service.tier.name,
+          rpoSeconds: service.tier.rpoSeconds,
+          rtoSeconds: service.tier.rtoSeconds,
+          restoreApprovals: service.tier.restoreApprovals,
+        }
       : null,
     description: service.description,
     contact: service.contact,

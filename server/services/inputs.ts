@@ -13,6 +13,15 @@ const Seconds = (field: string) =>
     .positive(`${field} must be at least 1 second`)
     .max(MAX_OBJECTIVE_SECONDS, `${field} is at most ${MAX_OBJECTIVE_SECONDS} seconds (a year)`);
 
+// Approvals a restore of the tier's sources needs: 0 (none) to 5. More than five distinct approvers is a committee
+// nobody can assemble during an outage.
+const MAX_RESTORE_APPROVALS = 5;
+const RestoreApprovals = z
+  .number({ error: 'restoreApprovals must be a number of approvals' })
+  .int('restoreApprovals must be a whole number')
+  .min(0, 'restoreApprovals is at least 0')
+  .max(MAX_RESTORE_APPROVALS, `restoreApprovals is at most ${MAX_RESTORE_APPROVALS}`);
+
 // A paragraph; long enough for "who to call and why", short enough to show on a card.
 const Description = z.string().trim().max(1_000, 'description is at most 1000 characters');
 // An e-mail address, a team or a pager handle.
@@ -26,6 +35,8 @@ export const CreateTierInput = z.strictObject({
   name: Name,
   rpoSeconds: Seconds('rpoSeconds'),
   rtoSeconds: Seconds('rtoSeconds'),
+  /** Omitted: the column's default (1). */
+  restoreApprovals: RestoreApprovals.optional(),
   description: clearable(Description),
 });
 export type CreateTierInput = z.infer<typeof CreateTierInput>;
@@ -35,9 +46,12 @@ export const UpdateTierInput = z
     name: Name.optional(),
     rpoSeconds: Seconds('rpoSeconds').optional(),
     rtoSeconds: Seconds('rtoSeconds').optional(),
+    restoreApprovals: RestoreApprovals.optional(),
     description: clearable(Description),
   })
-  .refine((v) => Object.values(v).some((x) => x !== undefined), { message: 'nothing to change: give name, rpoSeconds, rtoSeconds or description' });
+  .refine((v) => Object.values(v).some((x) => x !== undefined), {
+    message: 'nothing to change: give name, rpoSeconds, rtoSeconds, restoreApprovals or description',
+  });
 export type UpdateTierInput = z.infer<typeof UpdateTierInput>;
 
 const TierId = z.string({ error: 'tierId must be a tier id' }).uuid({ error: 'tierId must be a tier id' });

@@ -3,6 +3,7 @@ import { recordAudit } from '@/server/audit/record-audit';
 import { withTransaction, type VerbContext } from '@/server/shared/context';
 import { DomainError, notFound } from '@/server/shared/errors';
 import { isUniqueViolation } from '@/server/shared/prisma-errors';
+import { assertMayChangeRestoreApprovals } from './restore-approvals';
 import { toTierDto } from './dto';
 import { TierIdParam, UpdateTierInput } from './inputs';
 
@@ -16,6 +17,7 @@ export async function updateTier(ctx: VerbContext, rawId: unknown, raw: unknown)
   const id = TierIdParam.safeParse(rawId);
   if (!id.success) throw notFound('tier', String(rawId));
   const input = UpdateTierInput.parse(raw);
+  assertMayChangeRestoreApprovals(actor, input.restoreApprovals);
   try {
     const tier = await withTransaction(ctx, async (tx) => {
       const before = await tx.tier.findUnique({ where: { id: id.data } });

@@ -7,6 +7,13 @@ export type ErrorCode =
   | 'VALIDATION'
   | 'CONFLICT'
   | 'INVALID_STATE'
+  // Restore requests (server/approvals): the requester deciding on their own request, a request past its expiry,
+  // a second decision by one approver on the same parameters.
+  | 'SELF_APPROVAL'
+  | 'EXPIRED'
+  | 'ALREADY_DECIDED'
+  // Identity: an action only a signed-in person may take (the recovery kit) asked for with an API token.
+  | 'SESSION_REQUIRED'
   | 'CONNECTION_FAILED'
   | 'METHOD_NOT_ALLOWED'
   | 'PAYLOAD_TOO_LARGE'
