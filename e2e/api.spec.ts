@@ -190,7 +190,7 @@ test('create a source, back it up, restore it: 201/202 and the run lifecycle ove
   expect(reserved.status()).toBe(422);
   expect((await reserved.json()).error.message).toMatch(/target\.database/);
   const engines = await (await request.get('/api/v1/engines', { headers: auth(viewer) })).json();
-  expect(engines.items).toContainEqual(expect.objectContaining({ kind: 'postgres', backupTypes: ['full'], restoreModes: [expect.objectContaining({ mode: 'new', destructive: false })] }));
+  expect(engines.items).toContainEqual(expect.objectContaining({ kind: 'postgres', backupTypes: ['full'], restoreModes: [expect.objectContaining({ mode: 'new', destructive: false }), expect.objectContaining({ mode: 'in-place', destructive: true })] }));
 
   const cancelDone = await request.post(`/api/v1/runs/${backup.id}/cancel`, { headers: auth(operator) });
   expect(cancelDone.status()).toBe(409);
