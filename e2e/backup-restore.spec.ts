@@ -101,6 +101,7 @@ test('back up a PostgreSQL database and restore it into a new one', async ({ pag
 
     const dialog = page.getByRole('dialog', { name: 'Restore recovery point' });
     await dialog.getByLabel('New database name').fill(restoredDb);
+    await dialog.getByLabel('Reason').fill('e2e: check that the backup restores');
     await dialog.getByRole('button', { name: 'Start restore' }).click();
     await expect(page).toHaveURL(new RegExp(`/runs/${UUID.source}$`), { timeout: STEP_MS });
     await expect(page.getByTestId('run-status')).toHaveText('SUCCEEDED', { timeout: STEP_MS });

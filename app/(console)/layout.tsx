@@ -2,6 +2,7 @@ import { getServerSession } from 'next-auth/next';
 import { redirect } from 'next/navigation';
 import { actorForUser, authOptions, can } from '@/server/auth';
 import { ConsoleNav } from '@/components/layout/console-nav';
+import { BreakGlassBanner } from '@/components/approvals/break-glass-banner';
 import { ViewerProvider, type Viewer } from '@/components/layout/viewer';
 
 export default async function ConsoleLayout({ children }: { children: React.ReactNode }) {
@@ -22,12 +23,15 @@ export default async function ConsoleLayout({ children }: { children: React.Reac
       cancelRun: can(actor, 'run:cancel'),
       manageTokens: can(actor, 'token:manage'),
       manageKeys: can(actor, 'key:manage'),
+      readAudit: can(actor, 'audit:read'),
+      manageUsers: can(actor, 'user:manage'),
       manageDestinations: can(actor, 'destination:write'),
     },
   };
   return (
     <ViewerProvider viewer={viewer}>
       <ConsoleNav />
+      <BreakGlassBanner />
       <main className="container">{children}</main>
     </ViewerProvider>
   );

@@ -5,6 +5,7 @@ import { usePathname } from 'next/navigation';
 import { signOut } from 'next-auth/react';
 import { useEffect, useState } from 'react';
 import { LifeboatMark } from '@/components/ui/logo';
+import { PendingApprovalsBadge } from '@/components/approvals/pending-badge';
 import { useViewer } from './viewer';
 
 export function ConsoleNav() {
@@ -21,8 +22,11 @@ export function ConsoleNav() {
     { href: '/policies', label: 'Policies' },
     { href: '/destinations', label: 'Destinations' },
     { href: '/runs', label: 'Runs' },
+    ...(viewer.can.requestRestore || viewer.can.governPoints ? [{ href: '/approvals', label: 'Approvals' }] : []),
+    ...(viewer.can.readAudit ? [{ href: '/audit', label: 'Audit' }] : []),
     ...(viewer.can.manageTokens ? [{ href: '/tokens', label: 'Tokens' }] : []),
     ...(viewer.can.manageKeys ? [{ href: '/keys', label: 'Keys' }] : []),
+    ...(viewer.can.manageUsers ? [{ href: '/users', label: 'Users' }] : []),
   ];
   return (
     <header className="topbar">
@@ -37,6 +41,7 @@ export function ConsoleNav() {
             return (
               <Link key={l.href} href={l.href} className={active ? 'nav-link active' : 'nav-link'} aria-current={active ? 'page' : undefined}>
                 {l.label}
+                {l.href === '/approvals' && viewer.can.governPoints && <PendingApprovalsBadge />}
               </Link>
             );
           })}

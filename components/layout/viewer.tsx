@@ -17,6 +17,10 @@ export interface Viewer {
     cancelRun: boolean;
     manageTokens: boolean;
     manageKeys: boolean;
+    /** Read and export the audit trail, run its verification (`audit:read`: approvers and admins). */
+    readAudit: boolean;
+    /** Create users, change their role, disable them (`user:manage`: admins only). */
+    manageUsers: boolean;
     /** Create and edit destinations (`destination:write`: admins only, a destination decides where workers write). */
     manageDestinations: boolean;
   };

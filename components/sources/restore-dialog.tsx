@@ -5,7 +5,8 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { api } from '@/components/api/client';
 import { useEngines } from '@/components/api/queries';
-import type { EngineFormField, RecoveryPoint, Run } from '@/components/api/types';
+import type { EngineFormField, RecoveryPoint } from '@/components/api/types';
+import type { RestoreRequest } from '@/components/approvals/types';
 import { ErrorAlert } from '@/components/ui/alert';
 import { formatBytes, formatDateTime } from '@/components/ui/format';
 import { Modal } from '@/components/ui/modal';
@@ -29,8 +30,19 @@ function targetDefaults(fields: readonly EngineFormField[], sourceConfig: Record
 }
 
 /**
- * Asks for a restore target (the fields the point's engine declares) and a restore mode, and requests the restore.
- * PostgreSQL: a new database name; the worker creates that database and never overwrites one.
+ * What a person types to confirm a destructive restore: the first required text field of the target (PostgreSQL:
+ * the database). The server checks against the engine's own `confirmationName` and says what to type if it differs.
+ */
+function confirmationOf(fields: readonly EngineFormField[], values: FormValues): string {
+  const f = fields.find((x) => x.required && x.type !== 'checkbox' && x.type !== 'password');
+  return f ? String(values[f.name] ?? '').trim() : '';
+}
+
+/**
+ * Asks for a restore target (the fields the point's engine declares), a restore mode and a reason, and requests the
+ * restore (`POST /restore-requests`). PostgreSQL: a new database name (the worker never overwrites one), or in the
+ * destructive in-place mode the existing database, named twice: as the target and typed again to confirm. A request
+ * that needs no approval runs at once (to its run's page); one that waits goes to its page in the approvals inbox.
  */
 export function RestoreDialog({ point, sourceConfig, onClose }: { point: RecoveryPoint | null; sourceConfig: Record<string, unknown>; onClose: () => void }) {
   const router = useRouter();
@@ -41,12 +53,18 @@ export function RestoreDialog({ point, sourceConfig, onClose }: { point: Recover
   const modes = engine?.restoreModes ?? [];
   const [values, setValues] = useState<FormValues>({});
   const [mode, setMode] = useState('');
+  const [reason, setReason] = useState('');
+  const [confirm, setConfirm] = useState('');
   const restore = useMutation({
-    mutationFn: (vars: { pointId: string; target: Record<string, unknown>; mode: string }) =>
-      api<Run>(`/recovery-points/${encodeURIComponent(vars.pointId)}/restores`, { method: 'POST', body: { target: vars.target, mode: vars.mode } }),
-    onSuccess: (run) => {
+    mutationFn: (vars: { pointId: string; target: Record<string, unknown>; mode: string; reason: string; confirm?: string }) =>
+      api<RestoreRequest>('/restore-requests', {
+        method: 'POST',
+        body: { recoveryPointId: vars.pointId, target: vars.target, mode: vars.mode, reason: vars.reason, ...(vars.confirm === undefined ? {} : { confirm: vars.confirm }) },
+      }),
+    onSuccess: (request) => {
       void queryClient.invalidateQueries({ queryKey: ['runs'] });
-      router.push(`/runs/${run.id}`);
+      void queryClient.invalidateQueries({ queryKey: ['restore-requests'] });
+      router.push(request.runId ? `/runs/${request.runId}` : `/approvals/${request.id}`);
     },
   });
   const { reset } = restore;
@@ -55,12 +73,30 @@ export function RestoreDialog({ point, sourceConfig, onClose }: { point: Recover
     if (point && engine) {
       setValues(targetDefaults(engine.restoreForm, sourceConfig, new Date()));
       setMode(engine.restoreModes[0]?.mode ?? '');
+      setReason('');
+      setConfirm('');
       reset();
     }
   }, [point, engine, sourceConfig, reset]);
 
   const chosen = modes.find((m) => m.mode === mode);
-  const missing = fields.some((f) => f.required && f.type !== 'checkbox' && String(values[f.name] ?? '').trim() === '');
+  const destructive = chosen?.destructive === true;
+  const expected = destructive ? confirmationOf(fields, values) : '';
+  const missing =
+    fields.some((f) => f.required && f.type !== 'checkbox' && String(values[f.name] ?? '').trim() === '') ||
+    reason.trim() === '' ||
+    (destructive && (expected === '' || confirm !== expected));
+
+  function chooseMode(next: string) {
+    const spec = modes.find((m) => m.mode === next);
+    setMode(next);
+    setConfirm('');
+    // A destructive mode replaces something that exists: a name made up for a new copy is no default for it.
+    if (engine && spec) {
+      const fresh = targetDefaults(engine.restoreForm, sourceConfig, new Date());
+      setValues(spec.destructive ? Object.fromEntries(fields.map((f) => [f.name, typeof f.default === 'string' && f.default.includes('{') ? '' : fresh[f.name]!])) : fresh);
+    }
+  }
 
   return (
     <Modal title="Restore recovery point" open={point !== null} onClose={onClose}>
@@ -71,7 +107,7 @@ export function RestoreDialog({ point, sourceConfig, onClose }: { point: Recover
           className="form"
           onSubmit={(e) => {
             e.preventDefault();
-            restore.mutate({ pointId: point.id, target: valuesToJson(fields, values), mode });
+            restore.mutate({ pointId: point.id, target: valuesToJson(fields, values), mode, reason: reason.trim(), confirm: destructive ? confirm : undefined });
           }}
         >
           <p className="muted">
@@ -82,7 +118,7 @@ export function RestoreDialog({ point, sourceConfig, onClose }: { point: Recover
               <legend>Restore mode</legend>
               {modes.map((m) => (
                 <label className="checkbox" key={m.mode}>
-                  <input type="radio" name="mode" value={m.mode} checked={mode === m.mode} onChange={() => setMode(m.mode)} />
+                  <input type="radio" name="mode" value={m.mode} checked={mode === m.mode} onChange={() => chooseMode(m.mode)} />
                   <span>
                     {m.label}
                     {m.destructive && <strong> (overwrites existing data)</strong>}
@@ -137,7 +173,38 @@ export function RestoreDialog({ point, sourceConfig, onClose }: { point: Recover
               </div>
             );
           })}
-          {restore.error && <ErrorAlert title="The restore was not started" error={restore.error} />}
+          <div className="field">
+            <label htmlFor="restore-reason">Reason</label>
+            <textarea
+              id="restore-reason"
+              name="reason"
+              required
+              maxLength={1000}
+              rows={2}
+              value={reason}
+              onChange={(e) => setReason(e.target.value)}
+              aria-describedby="restore-reason-note"
+            />
+            <small className="muted" id="restore-reason-note">
+              Why this restore is needed; approvers read it and the audit trail keeps it.
+            </small>
+          </div>
+          {destructive && (
+            <div className="alert alert-danger" data-testid="restore-risk">
+              <strong className="alert-title">This will replace {expected ? `what is in ${expected}` : 'an existing target'} now.</strong>
+              <div>
+                {chosen?.help} Its current contents are gone once the restore has run. This needs one approval more than usual, one of
+                them from an admin.
+              </div>
+            </div>
+          )}
+          {destructive && (
+            <div className="field">
+              <label htmlFor="restore-confirm">{expected ? `Type ${expected} to confirm` : 'Type the name of what will be replaced to confirm'}</label>
+              <input id="restore-confirm" name="confirm" type="text" autoComplete="off" value={confirm} onChange={(e) => setConfirm(e.target.value)} />
+            </div>
+          )}
+          {restore.error && <ErrorAlert title="The restore was not requested" error={restore.error} labels={{ confirm: 'Confirmation' }} />}
           <FormActions
             onCancel={onClose}
             submitLabel="Start restore"
