@@ -27,6 +27,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { z } from 'zod';
 import { sql, type PgConn } from './realistic-data';
 import { instantEngine } from './instant-engine';
@@ -41,6 +42,8 @@ const Knobs = z.object({
   // Runs at once per worker. Instant runs are a few short catalog transactions each, so the claim rate is bound by
   // the catalog, not by the work: eight per worker (as many as main.ts gives the schedule fires) keeps its pool busy.
   BENCH_SCHED_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  // A directory: the workers run with --cpu-prof and leave their .cpuprofile files there (for where the CPU goes).
+  BENCH_SCHED_CPU_PROF: z.string().min(1).optional(),
 });
 
 // Two workers: the issue's setup, and the least that shows the fires and claims are shared without duplicates.
@@ -104,6 +107,31 @@ async function prefixMemory(redis: Redis, prefix: string): Promise<{ keys: numbe
   return { keys, bytes, byQueue };
 }
 
+/**
+ * BullMQ's own timestamps of the fire jobs it still keeps (the newest 1,000 completed: the window's last minute):
+ * slot → fire job taken by a worker (`processedOn`) and → its handler done (`finishedOn`, after its batch committed),
+ * to tell BullMQ's delivery from the fire's transaction. The slot time is in the job id (`repeat:<scheduler>:<ms>`).
+ */
+async function fireJobTimes(redis: Redis, prefix: string): Promise<{ n: number; taken: number[]; done: number[] }> {
+  const ids = await redis.zrange(`${prefix}:schedules:completed`, '0', '-1');
+  const pipeline = redis.pipeline();
+  for (const id of ids) pipeline.hmget(`${prefix}:schedules:${id}`, 'processedOn', 'finishedOn');
+  const rows = (await pipeline.exec()) ?? [];
+  const taken: number[] = [];
+  const done: number[] = [];
+  ids.forEach((id, i) => {
+    const slot = Number(/:(\d+)$/.exec(id)?.[1]);
+    const [processedOn, finishedOn] = (rows[i]?.[1] as [string | null, string | null] | undefined) ?? [null, null];
+    if (!Number.isFinite(slot) || !processedOn || !finishedOn) return;
+    taken.push(Number(processedOn) - slot);
+    done.push(Number(finishedOn) - slot);
+  });
+  const sort = (xs: number[]) => xs.sort((a, b) => a - b);
+  return { n: taken.length, taken: sort(taken), done: sort(done) };
+}
+
+const quantile = (sorted: number[], q: number) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!);
+
 async function deletePrefix(redis: Redis, prefix: string): Promise<number> {
   let deleted = 0;
   let cursor = '0';
@@ -146,6 +174,58 @@ async function waitForWorkers(conn: PgConn, catalog: string, children: ChildProc
   throw new Error(`the workers were not ready after ${START_TIMEOUT_MS / 1000} s; see ${logFile}`);
 }
 
+// The audit chain's advisory lock (server/audit/record-audit.ts); other advisory locks are the scheduler's per-key ones.
+const AUDIT_CHAIN_LOCK = 7_301_001;
+
+/**
+ * Samples the catalog's lock waits every `everyMs` while the leg runs: how many backends wait, on what (the audit
+ * chain's advisory lock, the scheduler's per-source/destination advisory locks, row/transaction locks), and how many
+ * are active. A profile of where the burst queues, not a target.
+ */
+function lockSampler(conn: PgConn, catalog: string, everyMs = 250) {
+  const client = new pg.Client({ ...conn, database: catalog });
+  const counts = new Map<string, { samples: number; sum: number; peak: number }>();
+  let samples = 0;
+  let stopped = false;
+  const add = (key: string, n: number) => {
+    const c = counts.get(key) ?? { samples: 0, sum: 0, peak: 0 };
+    c.sum += n;
+    c.peak = Math.max(c.peak, n);
+    counts.set(key, c);
+  };
+  const loop = (async () => {
+    await client.connect();
+    while (!stopped) {
+      const { rows } = await client.query<{ kind: string; n: number }>(`
+        SELECT CASE WHEN l.locktype = 'advisory' AND l.objid = ${AUDIT_CHAIN_LOCK} THEN 'waiting: audit chain lock'
+                    WHEN l.locktype = 'advisory' THEN 'waiting: scheduler key lock'
+                    ELSE 'waiting: ' || l.locktype END AS kind, count(*)::int AS n
+        FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE NOT l.granted AND a.datname = current_database() GROUP BY 1
+        UNION ALL
+        SELECT 'active backends', count(*)::int FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()`);
+      samples += 1;
+      const seen = new Set<string>();
+      for (const r of rows) {
+        add(r.kind, r.n);
+        seen.add(r.kind);
+      }
+      for (const k of counts.keys()) if (!seen.has(k)) add(k, 0);
+      await sleep(everyMs);
+    }
+  })();
+  return {
+    async stop(): Promise<string[]> {
+      stopped = true;
+      await loop.catch(() => undefined);
+      await client.end().catch(() => undefined);
+      return [...counts.entries()]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, c]) => `    ${k}: mean ${(c.sum / Math.max(1, samples)).toFixed(2)}, peak ${c.peak} (${samples} samples every ${everyMs} ms)`);
+    },
+  };
+}
+
 const ms = (v: unknown) => (v === null || v === undefined ? '—' : `${Math.round(Number(v))} ms`);
 
 export async function runSchedulerBench(conn: PgConn, parentWork: string = os.tmpdir()): Promise<SchedulerReport> {
@@ -182,7 +262,8 @@ export async function runSchedulerBench(conn: PgConn, parentWork: string = os.tm
     console.log(`[scheduler] ${knobs.BENCH_SCHED_SOURCES} sources, * * * * *, ${WORKERS} workers × ${knobs.BENCH_SCHED_CONCURRENCY} runs, ${knobs.BENCH_SCHED_MINUTES} min of slots`);
     logFd = fs.openSync(logPath, 'a');
     for (let i = 0; i < WORKERS; i++) {
-      children.push(spawn(process.execPath, ['--import', 'tsx', 'bench/scheduler-worker.ts'], { cwd: ROOT, env, stdio: ['ignore', logFd, logFd] }));
+      const prof = knobs.BENCH_SCHED_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${knobs.BENCH_SCHED_CPU_PROF}`] : [];
+      children.push(spawn(process.execPath, [...prof, '--import', 'tsx', 'bench/scheduler-worker.ts'], { cwd: ROOT, env, stdio: ['ignore', logFd, logFd] }));
     }
     await waitForWorkers(conn, catalog, children, logPath);
     const loadAtStart = os.loadavg();
@@ -195,6 +276,9 @@ export async function runSchedulerBench(conn: PgConn, parentWork: string = os.tm
     const windowEnd = new Date(lastSlot.getTime() + MINUTE_MS);
     const analyseAt = lastSlot.getTime() + RECONCILE_WAIT_MS;
     console.log(`[scheduler] slots ${iso(windowStart)} … ${iso(lastSlot)}; figures at ${iso(new Date(analyseAt))}`);
+    const locks = lockSampler(conn, catalog);
+    const xacts = async () => Number(((await sql(conn, 'postgres', `SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = '${catalog}'`)).rows[0] as { n: string }).n);
+    const xactsAtStart = await xacts();
     const loads: number[] = [];
     while (Date.now() < analyseAt) {
       const dead = children.find((c) => c.exitCode !== null);
@@ -203,9 +287,12 @@ export async function runSchedulerBench(conn: PgConn, parentWork: string = os.tm
       await sleep(Math.min(5_000, Math.max(0, analyseAt - Date.now())));
     }
     const cpuUsed = workersCpu() - cpuAtStart;
+    const lockLines = await locks.stop();
+    const xactsUsed = (await xacts()) - xactsAtStart;
     const redisAfter = await usedMemory(redis);
     const own = await prefixMemory(redis, prefix);
     const schedulerCount = await redis.zcard(`${prefix}:schedules:repeat`);
+    const fires = await fireJobTimes(redis, prefix);
 
     const q = async <T>(text: string) => (await sql(conn, catalog, text)).rows as T[];
     const inWindow = `s."slotAt" >= '${iso(windowStart)}'::timestamp AND s."slotAt" <= '${iso(lastSlot)}'::timestamp AND s."scheduleId" = '${SCHEDULE_ID}'`;
@@ -217,7 +304,13 @@ export async function runSchedulerBench(conn: PgConn, parentWork: string = os.tm
              max(EXTRACT(EPOCH FROM r."startedAt" - s."slotAt") * 1000) AS max,
              percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM s."createdAt" - s."slotAt") * 1000) AS rec_p50,
              percentile_cont(0.99) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM s."createdAt" - s."slotAt") * 1000) AS rec_p99,
-             max(EXTRACT(EPOCH FROM s."createdAt" - s."slotAt") * 1000) AS rec_max
+             max(EXTRACT(EPOCH FROM s."createdAt" - s."slotAt") * 1000) AS rec_max,
+             percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM r."createdAt" - s."slotAt") * 1000) AS cre_p50,
+             percentile_cont(0.99) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM r."createdAt" - s."slotAt") * 1000) AS cre_p99,
+             percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM r."finishedAt" - s."slotAt") * 1000) AS fin_p50,
+             percentile_cont(0.99) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM r."finishedAt" - s."slotAt") * 1000) AS fin_p99,
+             percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM r."finishedAt" - r."startedAt") * 1000) AS dur_p50,
+             percentile_cont(0.99) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM r."finishedAt" - r."startedAt") * 1000) AS dur_p99
       FROM "ScheduledSlot" s LEFT JOIN "Run" r ON r.id = s."runId" WHERE ${inWindow}`);
     const perMinute = await q<{ slot: string; p50: string; p99: string; max: string }>(`
       SELECT to_char(s."slotAt", 'HH24:MI') AS slot,
@@ -283,6 +376,11 @@ export async function runSchedulerBench(conn: PgConn, parentWork: string = os.tm
       pad('slot → run claimed  p99', ms(drift?.p99), '< 1000 ms', mark(p99 < DRIFT_P99_TARGET_MS)),
       pad('slot → run claimed  max', ms(drift?.max), ''),
       pad('slot → slot recorded p50 / p99 / max', `${ms(drift?.rec_p50)} / ${ms(drift?.rec_p99)} / ${ms(drift?.rec_max)}`, ''),
+      pad(`slot → fire job taken p50 / p99 (last ${fires.n} fires)`, `${ms(quantile(fires.taken, 0.5))} / ${ms(quantile(fires.taken, 0.99))}`, ''),
+      pad(`slot → fire job done p50 / p99 (last ${fires.n} fires)`, `${ms(quantile(fires.done, 0.5))} / ${ms(quantile(fires.done, 0.99))}`, ''),
+      pad('slot → run created p50 / p99', `${ms(drift?.cre_p50)} / ${ms(drift?.cre_p99)}`, ''),
+      pad('slot → run finished p50 / p99', `${ms(drift?.fin_p50)} / ${ms(drift?.fin_p99)}`, ''),
+      pad('run claimed → finished p50 / p99', `${ms(drift?.dur_p50)} / ${ms(drift?.dur_p99)}`, ''),
       pad('runs claimed / STARTED slots never claimed', `${drift?.claimed ?? 0} / ${drift?.unclaimed ?? 0}`, ''),
       pad('duplicates (runs per slot > 1 + runs without slot)', `${dupes?.over ?? 0} + ${dupes?.orphans ?? 0}`, '0', mark(dupTotal === 0)),
       pad(`gaps (of ${gaps?.expected ?? 0} expected slots)`, String(gaps?.gaps ?? '?'), '0', mark(gaps?.gaps === 0)),
@@ -296,6 +394,9 @@ export async function runSchedulerBench(conn: PgConn, parentWork: string = os.tm
       pad('catalog rows added per day at this rate', perDay(sum(rows)), ''),
       `    per day: slots ${perDay(rows?.slots ?? 0)}, runs ${perDay(rows?.runs ?? 0)}, run logs ${perDay(rows?.logs ?? 0)}, audit events ${perDay(rows?.audit ?? 0)}, recovery points ${perDay(rows?.points ?? 0)}`,
       `    catalog database grew ${((sizeAfter - sizeBefore) / MB).toFixed(1)} MB in ${elapsedMinutes.toFixed(1)} min (slots after the window included): ~${(((sizeAfter - sizeBefore) / elapsedMinutes) * 1440 / 1024 / MB).toFixed(2)} GB/day before vacuum and pruning`,
+      `  catalog transactions committed or rolled back: ${xactsUsed} (${(xactsUsed / Math.max(1, handled?.n ?? 0)).toFixed(1)} per slot, the bench's own queries included)`,
+      '  lock waits and active backends in the catalog, sampled:',
+      ...lockLines,
       '  per minute of slots, slot → run claimed p50 / p99 / max:',
       ...perMinute.map((m) => `    ${m.slot}  ${ms(m.p50)} / ${ms(m.p99)} / ${ms(m.max)}`),
     ];

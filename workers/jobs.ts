@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { expireRestoreRequests } from '@/server/approvals/expire-restore-requests';
 import { UnrecoverableError } from 'bullmq';
 import type { z } from 'zod';
 import { JobPayloads, type JobName, type JobPayload, type RunJobName, type TaskJobName } from '@/server/jobs/contracts';
@@ -12,9 +13,11 @@ import { handleCopyJob } from './copies/run-copy';
 import { handlePruneJob, enqueueDuePrunes } from './maintenance/prune-retention';
 import { sweepRuns } from './maintenance/reap-stale-runs';
 import { retryStaleCopies } from './maintenance/retry-copies';
-import { fireSlot, type FiredJob } from './scheduler/fire-slot';
+import type { FiredJob } from './scheduler/fire-slot';
+import { submitFire } from './scheduler/fire-batcher';
 import { schedulerSweep } from './scheduler/scheduler-sweep';
 import { beat } from './scheduler/worker-heartbeat';
+import { runAuditCheck } from '@/server/audit/daily-audit-check';
 import type { RecurringTask } from './maintenance/recurring';
 import { executeRun, type HandlerResult } from './runner/execute-run';
 import type { RunContext } from './runner/run-context';
@@ -84,12 +87,13 @@ export const JOBS: ReadonlyMap<JobName, JobDefinition> = new Map<JobName, JobDef
   ...[task({ name: 'retention.prune', handler: (payload) => handlePruneJob(payload), retry: 'sweep' })].map(
     (d): [JobName, JobDefinition] => [d.name, d],
   ),
-  // A schedule's fire is not a run either: it records its slot and maybe creates one. BullMQ retries a fire that hit
-  // a catalog error (the job scheduler's template sets the attempts); the unique slot makes a retry harmless.
+  // A schedule's fire is not a run either: it records its slot and maybe creates one, batched with the fires this
+  // process receives at the same moment (workers/scheduler/fire-batcher.ts). BullMQ retries a fire that hit a catalog
+  // error (the job scheduler's template sets the attempts); the unique slot makes a retry harmless.
   ...[
     task({
       name: 'schedule.fire',
-      handler: (payload, ctx) => fireSlot(payload, ctx.job ?? {}, { sweepMs: workerEnv().LIFEBOAT_SWEEP_MS }),
+      handler: (payload, ctx) => submitFire({ payload, job: ctx.job ?? {} }, { sweepMs: workerEnv().LIFEBOAT_SWEEP_MS }),
       retry: 'bullmq',
     }),
   ].map((d): [JobName, JobDefinition] => [d.name, d]),
@@ -130,5 +134,9 @@ export function recurringTasks(env: WorkerEnv, workerId: string): RecurringTask[
     { name: 'scheduler.heartbeat', everySeconds: sweepSeconds, run: (now) => beat(workerId, now) },
     // Job schedulers synced from the catalog, slots reconciled, catch-up backups after an outage.
     { name: 'scheduler.sweep', everySeconds: sweepSeconds, run: (now) => schedulerSweep(env.LIFEBOAT_SWEEP_MS, now) },
+    // Restore requests past their expiresAt become EXPIRED (verbs also refuse them by the clock; this records it).
+    { name: 'restore-requests.expire', everySeconds: sweepSeconds, run: (now) => expireRestoreRequests(now) },
+    // Verify the audit chain against its newest anchor, then anchor the head on every destination (or report loudly).
+    { name: 'audit.check', everySeconds: env.LIFEBOAT_AUDIT_CHECK_INTERVAL_SECONDS, run: (now) => runAuditCheck(now, env.LIFEBOAT_AUDIT_CHECK_INTERVAL_SECONDS) },
   ];
 }

@@ -14,6 +14,7 @@ import { dispatchJob, recurringTasks } from './jobs';
 import { startRecurring } from './maintenance/recurring';
 import { activeRuns, HEARTBEAT_MS, stopRun } from './runner/execute-run';
 import { catchUp } from './scheduler/catch-up';
+import { FIRE_CONCURRENCY } from './scheduler/fire-batcher';
 import { reconcileSlots } from './scheduler/reconcile-slots';
 import { syncSchedulers } from './scheduler/sync-schedulers';
 import { beat } from './scheduler/worker-heartbeat';
@@ -63,12 +64,13 @@ export async function startWorker(engines: EngineRegistry = engineRegistry): Pro
   await reconcileSlots(SWEEP_MS)
     .then(() => catchUp())
     .catch((err: unknown) => logger.error({ err }, 'scheduler: initial reconcile failed; the sweep retries'));
-  // Schedule fires on their own Worker, so they never wait behind the runs (server/jobs/contracts.ts). Eight at once:
-  // each is one short catalog transaction, and a minute boundary with a thousand schedules is a burst of a thousand.
+  // Schedule fires on their own Worker, so they never wait behind the runs (server/jobs/contracts.ts). Hundreds at
+  // once: a minute boundary with a thousand schedules is a burst of a thousand, recorded in a few batched
+  // transactions (workers/scheduler/fire-batcher.ts), so a fire costs a promise while it waits for its batch.
   const fires = new Worker(SCHEDULES_QUEUE, (job: Job) => dispatchJob(job, { workerId, publisher, engines }), {
     connection: redisConnection('worker'),
     prefix: env().LIFEBOAT_QUEUE_PREFIX,
-    concurrency: 8,
+    concurrency: FIRE_CONCURRENCY,
   });
   fires.on('failed', (job, err) => logger.warn({ jobId: job?.id, err: err.message }, 'schedule fire failed'));
   fires.on('error', (err) => logger.error({ err }, 'schedules worker error'));

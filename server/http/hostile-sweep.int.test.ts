@@ -29,7 +29,8 @@ const RUNS_PER_HANDLER = Number(process.env.HOSTILE_RUNS ?? 20);
 // The 405 fallbacks ignore their input; a few requests each prove they answer the error shape.
 const RUNS_PER_FALLBACK = 3;
 // Handlers whose input is ignored but whose every call does real work (a new key pair): a few calls are enough.
-const FEW_RUNS: Record<string, number> = { 'POST /api/v1/keys/rotate': 3 };
+// Anchoring writes the chain head to every destination of the test catalog (other files' folders too): a few runs.
+const FEW_RUNS: Record<string, number> = { 'POST /api/v1/keys/rotate': 3, 'POST /api/v1/audit/anchors': 3 };
 
 /**
  * Route files not called here, with the reason: they cannot run outside Next's request scope.
@@ -41,6 +42,7 @@ const SKIPPED = new Set(['auth/[...nextauth]/route.ts']);
 /** Successful answers that are not JSON on purpose, by route file. */
 const NON_JSON_SUCCESS: Record<string, string> = {
   'v1/keys/recovery-kit/route.ts': 'text/plain',
+  'v1/audit/export/route.ts': 'text/csv',
   'v1/runs/[id]/events/route.ts': 'text/event-stream',
 };
 

@@ -33,6 +33,21 @@ export async function enqueue<N extends RunJobName>(name: N, payload: JobPayload
   await runsQueue().add(name, data, { jobId: runJobId((data as { runId: string }).runId, generation), ...(delayMs > 0 ? { delay: delayMs } : {}) });
 }
 
+/**
+ * Enqueues the jobs of many committed runs in one round trip (Queue.addBulk): the scheduler's batched fires. Like
+ * `enqueueCommitted`, a Redis failure is logged, not thrown: the runs stay QUEUED and the sweep enqueues them.
+ */
+export async function enqueueManyCommitted(jobs: ReadonlyArray<{ name: RunJobName; runId: string; generation: number }>): Promise<void> {
+  if (jobs.length === 0) return;
+  try {
+    await runsQueue().addBulk(
+      jobs.map((j) => ({ name: j.name, data: JobPayloads[j.name].parse({ runId: j.runId }), opts: { jobId: runJobId(j.runId, j.generation) } })),
+    );
+  } catch (e) {
+    logger.warn({ err: e, jobs: jobs.length }, 'bulk enqueue failed; the runs stay queued and will be picked up by the sweep');
+  }
+}
+
 /** Whether the job of a run's generation is still to be delivered or under way (not missing, completed or failed). */
 export async function runJobPending(runId: string, generation: number): Promise<boolean> {
   const job = await runsQueue().getJob(runJobId(runId, generation));

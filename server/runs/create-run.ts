@@ -1,6 +1,6 @@
 import type { Actor } from '@/server/auth/permissions';
 import { recordAudit } from '@/server/audit/record-audit';
-import { enqueueCommitted } from '@/server/jobs/producer';
+import { enqueueCommitted, enqueueManyCommitted } from '@/server/jobs/producer';
 import type { Prisma, Tx } from '@/server/shared/db';
 import { RUN_KINDS, type RunKind, type RunTrigger } from './run-kinds';
 
@@ -49,4 +49,37 @@ export async function createRun(tx: Tx, kind: RunKind, input: CreateRunInput) {
 /** Enqueues a committed run's job (its first generation). A Redis failure is logged: the sweep enqueues it later. */
 export async function enqueueRun(run: { id: string; kind: RunKind; jobGeneration: number }): Promise<void> {
   await enqueueCommitted(RUN_KINDS[run.kind].jobName, { runId: run.id }, run.jobGeneration);
+}
+
+/**
+ * `createRun` for many runs of one kind in one multi-row insert (the scheduler's batched fires): ids are made here so
+ * the caller can point its slot rows at them before the insert. Each run still gets its own request audit event,
+ * appended last, so the audit chain's lock is held only from the first append to the commit. Returns the runs in
+ * the order of `inputs`.
+ */
+export async function createRuns(tx: Tx, kind: RunKind, inputs: ReadonlyArray<CreateRunInput & { id: string }>) {
+  if (inputs.length === 0) return [];
+  const spec = RUN_KINDS[kind];
+  await tx.run.createMany({
+    data: inputs.map((input) => ({
+      id: input.id,
+      kind,
+      sourceId: input.sourceId,
+      destinationId: input.destinationId,
+      inputPointId: input.inputPointId,
+      params: input.params,
+      requestedBy: input.actor.label,
+      maxAttempts: spec.maxAttempts,
+      trigger: input.trigger ?? 'manual',
+    })),
+  });
+  for (const input of inputs) {
+    await recordAudit(tx, input.actor, { action: spec.requestAction, targetType: 'run', targetId: input.id, details: input.details });
+  }
+  return inputs.map((input) => ({ id: input.id, kind, jobGeneration: 0 }));
+}
+
+/** `enqueueRun` for many committed runs: one Redis round trip (Queue.addBulk). */
+export async function enqueueRuns(runs: ReadonlyArray<{ id: string; kind: RunKind; jobGeneration: number }>): Promise<void> {
+  await enqueueManyCommitted(runs.map((r) => ({ name: RUN_KINDS[r.kind].jobName, runId: r.id, generation: r.jobGeneration })));
 }

@@ -15,8 +15,14 @@ export const SLOT_REASONS = {
   outsideWindow: 'outside the window',
   /** SKIPPED: the source's previous run of the same kind was still queued or running. */
   overlap: 'overlap: the previous run of the source is still queued or running',
-  /** SKIPPED: the destination already had `maxConcurrentPerDestination` scheduled runs queued or running. */
-  destinationBusy: 'destination at its concurrency limit',
+  /**
+   * SKIPPED for now: the destination has `maxConcurrentPerDestination` scheduled runs queued or running, so the slot
+   * waits (until its window ends, or a bounded time without a window: workers/scheduler/waiting-slots.ts); every
+   * sweep tries it again, and it becomes STARTED with its run once the destination has room.
+   */
+  destinationWaiting: 'waiting: destination at its concurrency limit',
+  /** SKIPPED: the destination stayed at its concurrency limit for the whole wait (the window, or the bounded time). */
+  destinationBusy: 'destination at its concurrency limit for longer than the window',
   /** SKIPPED: a verify schedule on a source without any recovery point. */
   nothingToVerify: 'no recovery point to verify',
 } as const;

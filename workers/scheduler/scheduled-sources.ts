@@ -61,3 +61,15 @@ export async function loadScheduledSource(sourceId: string, tx: Tx = db()): Prom
   const row = await tx.source.findUnique({ where: { id: sourceId }, select: SELECT });
   return row ? toScheduled(row as Row) : null;
 }
+
+/** The scheduled sources among `ids`, by id (a batch of fires reads its sources in one query). */
+export async function loadScheduledSourcesByIds(ids: readonly string[], tx: Tx = db()): Promise<Map<string, ScheduledSource>> {
+  if (ids.length === 0) return new Map();
+  const rows = await tx.source.findMany({ where: { id: { in: [...ids] } }, select: SELECT });
+  const found = new Map<string, ScheduledSource>();
+  for (const row of rows) {
+    const s = toScheduled(row as Row);
+    if (s) found.set(s.sourceId, s);
+  }
+  return found;
+}

@@ -1,9 +1,14 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { Redis } from 'ioredis';
+import { NextRequest } from 'next/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as runsRoute from '@/app/api/v1/runs/route';
+import { createApiToken } from '@/server/auth/api-tokens';
+import { SYSTEM_ACTOR } from '@/server/auth/permissions';
 import { schedulerId } from '@/server/jobs/contracts';
 import { closeProducer, jobSchedulers } from '@/server/jobs/producer';
 import { slotsBetween } from '@/server/policies/schedules';
@@ -16,6 +21,7 @@ import { createDatabase, dropDatabase, serverUrl, uniqueName } from '@/server/te
 import { spawnWorker, type SpawnedWorker } from '../testing/spawn-worker';
 import { addSource, createPolicy, isTerminal, operator, waitForRun } from '../testing/run-fixtures';
 import { fireSlot } from './fire-slot';
+import { startWaitingSlots } from './waiting-slots';
 
 // Real Redis, BullMQ, PostgreSQL, worker processes and time. The schedules are six-field, second-level crons
 // (`*/2 * * * * *`, every 2 s) written straight into the catalog, past the policy verbs' once-a-minute floor, so five
@@ -27,8 +33,9 @@ const SCHEDULE_ID = 's-every2s';
 const PREFIX = uniqueName('lbtest-sched');
 process.env.LIFEBOAT_QUEUE_PREFIX = PREFIX;
 // Sweep every 500 ms (the default is 10 s), so schedulers heal and slots reconcile within the test's seconds; no
-// periodic prune to race the backups.
-const WORKER_ENV = { LIFEBOAT_QUEUE_PREFIX: PREFIX, LIFEBOAT_SWEEP_MS: '500', LIFEBOAT_PRUNE_INTERVAL_SECONDS: '0' };
+// periodic prune to race the backups; a 200 ms retry backoff, so a backup failing on every attempt spends its three
+// attempts in a second.
+const WORKER_ENV = { LIFEBOAT_QUEUE_PREFIX: PREFIX, LIFEBOAT_SWEEP_MS: '500', LIFEBOAT_PRUNE_INTERVAL_SECONDS: '0', LIFEBOAT_RUN_RETRY_BACKOFF_MS: '200' };
 // The heartbeat tolerance the workers use: two sweeps (workers/scheduler/fire-slot.ts, reconcile-slots.ts).
 const TOLERANCE_MS = 1_000;
 
@@ -94,6 +101,20 @@ async function waitFor<T>(what: string, probe: () => Promise<T | null | undefine
 }
 
 const schedule = { cron: EVERY_2S, timezone: 'UTC' };
+// Yearly schedules fired in-process with a chosen fire time: the workers' job schedulers never fire them during a test.
+const YEARLY = { cron: '0 0 1 1 *', timezone: 'UTC' };
+// A slot in the future: the workers' sweeps (real time) never reach its deadline, so only the test moves time past it.
+const NEXT_NEW_YEAR = new Date('2027-01-01T00:00:00Z');
+const firedAt = (at: Date) => ({ id: `repeat:x:${at.getTime()}`, opts: { prevMillis: at.getTime() } });
+
+/** A loopback port nothing listens on. */
+async function freePort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
 
 describe('scheduler: BullMQ job schedulers, catalog slots, reconciler, catch-up', () => {
   it('(a) two workers serve an every-2-seconds schedule: exactly one run per slot, for at least 5 slots', async () => {
@@ -270,4 +291,105 @@ describe('scheduler: BullMQ job schedulers, catalog slots, reconciler, catch-up'
     const audit = await db().auditEvent.findFirst({ where: { action: 'slot.missed', targetId: sourceId } });
     expect(audit).not.toBeNull();
   }, 120_000);
+
+  it('(g) a slot whose destination is at its concurrency limit waits: it starts once there is room, and is SKIPPED only after its window', async () => {
+    // Two sources on one policy (one destination) allowing one scheduled run at a time.
+    const [dbA, dbB] = [uniqueName('lbt_sched_ga'), uniqueName('lbt_sched_gb')];
+    databases.push(dbA, dbB);
+    for (const d of [dbA, dbB]) await createDatabase(d, 'CREATE TABLE t (id int); INSERT INTO t VALUES (1);');
+    const policyId = await createPolicy(backupsDir);
+    const a = await addSource(dbA, policyId);
+    const b = await addSource(dbB, policyId);
+    await db().policy.update({
+      where: { id: policyId },
+      data: {
+        maxConcurrentPerDestination: 1,
+        schedules: [
+          { id: 'y-backup', kind: 'backup', backupType: 'full', ...YEARLY },
+          { id: 'y-window', kind: 'backup', backupType: 'full', ...YEARLY, window: { start: '00:00', end: '00:30' } },
+        ],
+      },
+    });
+    const now = new Date(NEXT_NEW_YEAR.getTime() + 1_000);
+    // A's scheduled backup takes the destination's one place and is held there by a lock its pg_dump waits on.
+    const locker = new pg.Client({ connectionString: serverUrl(dbA) });
+    await locker.connect();
+    let released = false;
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE t IN ACCESS EXCLUSIVE MODE');
+      const first = await fireSlot({ sourceId: a.id, scheduleId: 'y-backup' }, firedAt(NEXT_NEW_YEAR), { sweepMs: 500 }, now);
+      expect(first.outcome).toBe('started');
+      const runA = (first as { runId: string }).runId;
+      await waitForRun(runA, (r) => r.status === 'RUNNING', 30_000, output);
+
+      // B's two slots wait for the destination instead of being skipped at once.
+      const waiting = await Promise.all(['y-backup', 'y-window'].map((id) => fireSlot({ sourceId: b.id, scheduleId: id }, firedAt(NEXT_NEW_YEAR), { sweepMs: 500 }, now)));
+      expect(waiting).toEqual([
+        { outcome: 'skipped', slotAt: NEXT_NEW_YEAR, reason: SLOT_REASONS.destinationWaiting },
+        { outcome: 'skipped', slotAt: NEXT_NEW_YEAR, reason: SLOT_REASONS.destinationWaiting },
+      ]);
+      // Past the window's end (00:30) with the destination still full: the windowed slot gives up, with the reason;
+      // the other (no window: it may wait an hour) keeps waiting, through the workers' own sweeps too.
+      await startWaitingSlots(new Date('2027-01-01T00:30:01Z'));
+      await sleep(1_500);
+      const held = await db().scheduledSlot.findMany({ where: { sourceId: b.id }, orderBy: { scheduleId: 'asc' } });
+      expect(held.map((x) => [x.scheduleId, x.state, x.reason, x.runId])).toEqual([
+        ['y-backup', 'SKIPPED', SLOT_REASONS.destinationWaiting, null],
+        ['y-window', 'SKIPPED', SLOT_REASONS.destinationBusy, null],
+      ]);
+      expect(await db().run.count({ where: { sourceId: b.id } })).toBe(0);
+
+      // A's backup ends: within a sweep the waiting slot starts its run, and it is the slot's only one.
+      await locker.query('COMMIT');
+      released = true;
+      await waitForRun(runA, (r) => r.status === 'SUCCEEDED', 60_000, output);
+      const started = await waitFor(
+        'the waiting slot started',
+        async () => db().scheduledSlot.findFirst({ where: { sourceId: b.id, scheduleId: 'y-backup', state: 'STARTED' } }),
+        20_000,
+      );
+      expect(started.reason).toBeNull();
+      const runB = await waitForRun(started.runId!, isTerminal, 60_000, output);
+      expect([runB.status, runB.trigger, runB.kind]).toEqual(['SUCCEEDED', 'schedule', 'BACKUP']);
+      expect(await db().run.count({ where: { sourceId: b.id } })).toBe(1);
+    } finally {
+      if (!released) await locker.query('ROLLBACK').catch(() => undefined);
+      await locker.end();
+    }
+    await unschedule(policyId, a.id);
+    await unschedule(policyId, b.id);
+  }, 120_000);
+
+  it('(h) a scheduled backup failing on every attempt stays FAILED with its reason, listed by the Failed runs filter', async () => {
+    // Nothing listens on the source's port: every attempt is refused (a transient error, so all three are spent).
+    const policyId = await createPolicy(backupsDir);
+    const source = await addSource(uniqueName('lbt_sched_nowhere'), policyId, await freePort());
+    await db().policy.update({ where: { id: policyId }, data: { schedules: [{ id: 'y-backup', kind: 'backup', backupType: 'full', ...YEARLY }] } });
+    const fired = await fireSlot({ sourceId: source.id, scheduleId: 'y-backup' }, firedAt(NEXT_NEW_YEAR), { sweepMs: 500 }, new Date(NEXT_NEW_YEAR.getTime() + 1_000));
+    expect(fired.outcome).toBe('started');
+    const runId = (fired as { runId: string }).runId;
+    const run = await waitForRun(runId, isTerminal, 60_000, output);
+    expect([run.status, run.trigger, run.attempt, run.maxAttempts]).toEqual(['FAILED', 'schedule', 3, 3]);
+    expect(run.error).toBeTruthy();
+    // It stays FAILED: no sweep or later fire re-queues a run that spent its attempts.
+    await sleep(1_500);
+    expect((await db().run.findUniqueOrThrow({ where: { id: runId } })).status).toBe('FAILED');
+    // The slot did start (its run failed): STARTED with that run.
+    const slot = await db().scheduledSlot.findFirstOrThrow({ where: { sourceId: source.id, slotAt: NEXT_NEW_YEAR } });
+    expect([slot.state, slot.runId]).toEqual(['STARTED', runId]);
+
+    // The Failed runs view's query, through the API as a viewer would call it.
+    const user = await db().user.create({ data: { email: `${uniqueName('viewer')}@sched.test`, name: 'viewer', role: 'VIEWER' } });
+    const { token } = await createApiToken({ actor: SYSTEM_ACTOR }, user.id, { name: uniqueName('tok'), role: 'VIEWER' });
+    const res = await runsRoute.GET(
+      new NextRequest(`http://lifeboat.test/api/v1/runs?status=FAILED&trigger=schedule&limit=200`, { headers: { authorization: `Bearer ${token}` } }),
+      { params: Promise.resolve({}) },
+    );
+    expect(res.status).toBe(200);
+    const { items } = (await res.json()) as { items: Array<{ id: string; status: string; trigger: string; error: string | null; attempt: number }> };
+    expect(items.find((r) => r.id === runId)).toMatchObject({ status: 'FAILED', trigger: 'schedule', error: run.error, attempt: 3 });
+    expect(items.every((r) => r.status === 'FAILED' && r.trigger === 'schedule')).toBe(true);
+    await db().policy.update({ where: { id: policyId }, data: { schedules: [] } });
+  }, 90_000);
 });
