@@ -51,15 +51,6 @@ function fieldsOf(actor: Actor, input: AuditInput, at: Date): ChainedFields {
   };
 }
 
-async function append(tx: Tx, key: Buffer, prevHash: string, fields: ChainedFields): Promise<{ id: bigint; hash: string }> {
-  const hash = hmacHash(key, prevHash, fields);
-  const row = await tx.auditEvent.create({
-    data: { ...fields, details: fields.details as object, prevHash, hash },
-    select: { id: true, hash: true },
-  });
-  return row;
-}
-
 const CHAIN_STARTER: Actor = { type: 'system', id: null, label: 'system', role: 'ADMIN' };
 
 /**
@@ -69,23 +60,51 @@ const CHAIN_STARTER: Actor = { type: 'system', id: null, label: 'system', role: 
  * so the old rows stay as they are and verifiable, and rewriting any of them breaks the link into the keyed chain.
  */
 export async function recordAudit(tx: Tx, actor: Actor, input: AuditInput): Promise<{ id: bigint; hash: string }> {
+  const [row] = await recordAuditMany(tx, [{ actor, input }]);
+  return row!;
+}
+
+/**
+ * `recordAudit` for several events of one transaction, in the order given: the chain lock is taken and the head read
+ * once, the hashes are chained in memory and the rows go in with one multi-row insert (the scheduler records a
+ * batch of fired slots' runs this way). Ids are assigned in insertion order, which is the chain's order.
+ */
+export async function recordAuditMany(
+  tx: Tx,
+  events: ReadonlyArray<{ actor: Actor; input: AuditInput }>,
+): Promise<Array<{ id: bigint; hash: string }>> {
+  if (events.length === 0) return [];
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`;
   const key = auditChainKey();
   const head = await tx.auditEvent.findFirst({ orderBy: { id: 'desc' }, select: { id: true, hash: true, alg: true } });
   let prevHash = head?.hash ?? AUDIT_GENESIS;
   const at = new Date();
+  const rows: Array<ChainedFields & { prevHash: string; hash: string }> = [];
+  const push = (fields: ChainedFields) => {
+    const hash = hmacHash(key, prevHash, fields);
+    rows.push({ ...fields, prevHash, hash });
+    prevHash = hash;
+  };
   if (head && head.alg !== CURRENT_ALG) {
-    const events = await tx.auditEvent.count();
-    const start = fieldsOf(
-      CHAIN_STARTER,
-      {
-        action: 'audit.chain-start',
-        targetType: 'audit_chain',
-        details: { alg: CURRENT_ALG, previousAlg: head.alg, previousHead: { id: head.id.toString(), hash: head.hash }, previousEvents: events },
-      },
-      at,
+    const count = await tx.auditEvent.count();
+    push(
+      fieldsOf(
+        CHAIN_STARTER,
+        {
+          action: 'audit.chain-start',
+          targetType: 'audit_chain',
+          details: { alg: CURRENT_ALG, previousAlg: head.alg, previousHead: { id: head.id.toString(), hash: head.hash }, previousEvents: count },
+        },
+        at,
+      ),
     );
-    prevHash = (await append(tx, key, prevHash, start)).hash;
   }
-  return append(tx, key, prevHash, fieldsOf(actor, input, at));
+  for (const e of events) push(fieldsOf(e.actor, e.input, at));
+  const created = await tx.auditEvent.createManyAndReturn({
+    data: rows.map((r) => ({ ...r, details: r.details as object })),
+    select: { id: true, hash: true },
+  });
+  // The rows come back in insertion order; the chain-start event, if any, is not the caller's.
+  const byHash = new Map(created.map((c) => [c.hash, c]));
+  return rows.slice(rows.length - events.length).map((r) => byHash.get(r.hash)!);
 }

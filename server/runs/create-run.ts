@@ -1,5 +1,5 @@
 import type { Actor } from '@/server/auth/permissions';
-import { recordAudit } from '@/server/audit/record-audit';
+import { recordAudit, recordAuditMany } from '@/server/audit/record-audit';
 import { enqueueCommitted, enqueueManyCommitted } from '@/server/jobs/producer';
 import type { Prisma, Tx } from '@/server/shared/db';
 import { RUN_KINDS, type RunKind, type RunTrigger } from './run-kinds';
@@ -73,9 +73,10 @@ export async function createRuns(tx: Tx, kind: RunKind, inputs: ReadonlyArray<Cr
       trigger: input.trigger ?? 'manual',
     })),
   });
-  for (const input of inputs) {
-    await recordAudit(tx, input.actor, { action: spec.requestAction, targetType: 'run', targetId: input.id, details: input.details });
-  }
+  await recordAuditMany(
+    tx,
+    inputs.map((input) => ({ actor: input.actor, input: { action: spec.requestAction, targetType: 'run', targetId: input.id, details: input.details } })),
+  );
   return inputs.map((input) => ({ id: input.id, kind, jobGeneration: 0 }));
 }
 
