@@ -1,4 +1,5 @@
 import { defineConfig, devices } from '@playwright/test';
+import { OIDC_ISSUER, OIDC_WEB_ENV } from './e2e/oidc-idp';
 
 // The e2e suite runs against the production build (`next build` first) with the test environment from
 // `node scripts/services.mjs env --test`: database lifeboat_test, queue prefix lifeboat-test, data dir .data/test.
@@ -55,8 +56,21 @@ export default defineConfig({
   ],
   webServer: [
     {
+      // A local OpenID provider (e2e/oidc-provider.ts) for e2e/oidc.spec.ts; first, so it is up before `next start`,
+      // which gets OIDC_WEB_ENV. The other specs only see one more button on the login page.
+      name: 'oidc',
+      command: 'npx tsx e2e/oidc-provider.ts',
+      url: `${OIDC_ISSUER}/.well-known/openid-configuration`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      stdout: 'ignore',
+      stderr: 'ignore',
+      gracefulShutdown,
+    },
+    {
       name: 'web',
       command: `npx next start -p ${PORT} -H 127.0.0.1`,
+      env: OIDC_WEB_ENV,
       url: baseURL,
       reuseExistingServer: false,
       // `next start` is ready in seconds; a minute allows for a cold disk cache on CI.

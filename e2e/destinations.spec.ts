@@ -33,7 +33,7 @@ async function signInAs(page: Page, email: string, password: string) {
   await expect(page).toHaveURL(/\/login/);
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page).toHaveURL(/\/destinations$/, { timeout: STEP_MS });
 }
 

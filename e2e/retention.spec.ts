@@ -125,7 +125,11 @@ test('retention on the source page: dry run, legal hold, refused delete, lock, p
     await expect(dialog).toContainText('can only be extended');
     await dialog.getByLabel('Locked until').fill(`${lockYear}-01-15`);
     await dialog.getByLabel('Reason').fill('year-end archive');
-    await dialog.getByRole('button', { name: 'Lock' }).click();
+    // Nobody can undo a lock: it takes the source's name typed again.
+    const lockButton = dialog.getByRole('button', { name: 'Lock', exact: true });
+    await expect(lockButton).toBeDisabled();
+    await dialog.getByLabel(/to confirm/).fill(`e2e-retention-${suffix}`);
+    await lockButton.click();
     await expect(dialog).toBeHidden();
     await expect(pointRow(newest).getByTestId('lock-badge')).toContainText(`locked until 15 Jan ${lockYear}`);
     // The planner's reason, verbatim: the lock's instant in UTC (the start of the 15th on the browser's clock).

@@ -13,7 +13,7 @@ export async function signIn(page: Page, { timeout }: { timeout: number }) {
   await expect(page).toHaveURL(/\/login/);
   await page.getByLabel('Email').fill(ADMIN_EMAIL);
   await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page).toHaveURL(/\/sources$/, { timeout });
   await expect(page.getByTestId('signed-in-user')).toContainText(ADMIN_EMAIL);
 }

@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import { getServerSession } from 'next-auth/next';
 import { redirect } from 'next/navigation';
-import { actorForUser, authOptions } from '@/server/auth';
+import { actorForUser, authOptions, oidcSignIn } from '@/server/auth';
 import { LoginForm } from '@/components/layout/login-form';
 import { safeCallbackUrl } from '@/components/layout/callback-url';
 import { LifeboatMark } from '@/components/ui/logo';
@@ -25,7 +25,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
             <p className="muted">Sign in to the backup console</p>
           </div>
         </div>
-        <LoginForm callbackUrl={callbackUrl} />
+        <LoginForm callbackUrl={callbackUrl} oidc={oidcSignIn()} error={typeof params.error === 'string' ? params.error : null} />
       </div>
     </main>
   );

@@ -2,7 +2,7 @@
 
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { api } from '@/components/api/client';
+import { api, API_BASE, ApiError } from '@/components/api/client';
 import { keys, useEncryptionKeys } from '@/components/api/queries';
 import type { EncryptionKeyDto } from '@/components/api/types';
 import { useViewer } from '@/components/layout/viewer';
@@ -16,6 +16,7 @@ export function KeysPage() {
   const viewer = useViewer();
   const query = useEncryptionKeys(viewer.can.manageKeys);
   const queryClient = useQueryClient();
+  const [exporting, setExporting] = useState(false);
   const rotate = useMutation({
     mutationFn: () => api<EncryptionKeyDto>('/keys/rotate', { method: 'POST' }),
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: keys.encryptionKeys }),
@@ -36,9 +37,9 @@ export function KeysPage() {
         subtitle="Backups are encrypted to the active age key. Older keys stay readable until shredded."
         actions={
           <>
-            <a className="btn" href="/api/v1/keys/recovery-kit" download data-testid="recovery-kit-link">
-              Download recovery kit
-            </a>
+            <button type="button" className="btn" onClick={() => setExporting(true)} disabled={exporting} data-testid="recovery-kit-open">
+              Download recovery kit…
+            </button>
             <button type="button" className="btn btn-primary" onClick={() => rotate.mutate()} disabled={rotate.isPending}>
               {rotate.isPending ? 'Rotating…' : 'Rotate key'}
             </button>
@@ -49,6 +50,7 @@ export function KeysPage() {
         It holds every readable key and the instructions to restore without Lifeboat. Print it or store it on
         removable media in a safe; anyone holding it can read every backup.
       </Alert>
+      {exporting && <RecoveryKitForm onDone={() => setExporting(false)} />}
       {rotate.error && <ErrorAlert title="The key was not rotated" error={rotate.error} />}
       <div className="card">
         <table className="table" aria-label="Encryption keys">
@@ -71,6 +73,72 @@ export function KeysPage() {
         </table>
       </div>
     </>
+  );
+}
+
+/**
+ * The kit holds every secret key: the server wants the password again (and refuses API tokens), so this is a
+ * POST with the password, saved by the browser as a file.
+ */
+function RecoveryKitForm({ onDone }: { onDone: () => void }) {
+  const [password, setPassword] = useState('');
+  const download = useMutation({
+    mutationFn: async () => {
+      let res: Response;
+      try {
+        res = await fetch(`${API_BASE}/keys/recovery-kit`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ password }),
+          credentials: 'same-origin',
+          cache: 'no-store',
+        });
+      } catch {
+        throw new ApiError(0, 'NETWORK', 'Cannot reach the Lifeboat server; check your connection');
+      }
+      if (!res.ok) {
+        const err = ((await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null)?.error;
+        throw new ApiError(res.status, err?.code ?? `HTTP_${res.status}`, err?.message ?? `Request failed (${res.status})`);
+      }
+      const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? 'lifeboat-recovery-kit.txt';
+      const url = URL.createObjectURL(await res.blob());
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = name;
+      document.body.append(a);
+      a.click();
+      a.remove();
+      URL.revokeObjectURL(url);
+    },
+    onSuccess: () => {
+      setPassword('');
+      onDone();
+    },
+  });
+  return (
+    <section className="card" aria-labelledby="kit-heading">
+      <h2 id="kit-heading">Download the recovery kit</h2>
+      <p className="muted">Enter your password again. The download is recorded in the audit trail with your address.</p>
+      <form
+        className="form form-inline"
+        onSubmit={(e) => {
+          e.preventDefault();
+          download.mutate();
+        }}
+      >
+        <div className="field grow">
+          <label htmlFor="kit-password">Your password</label>
+          <input id="kit-password" type="password" autoComplete="current-password" required autoFocus value={password} onChange={(e) => setPassword(e.target.value)} />
+        </div>
+        <button type="submit" className="btn btn-primary" disabled={download.isPending || password === ''} data-testid="recovery-kit-download">
+          {download.isPending ? 'Preparing…' : 'Download'}
+        </button>
+        <button type="button" className="btn" onClick={onDone}>
+          Cancel
+        </button>
+      </form>
+      {download.error && <ErrorAlert title="The recovery kit was not exported" error={download.error} testId="recovery-kit-error" />}
+    </section>
   );
 }
 

@@ -3,7 +3,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '@/components/api/client';
-import { keys } from '@/components/api/queries';
+import { keys, useSource } from '@/components/api/queries';
 import type { DeleteResult, LegalHoldResult, LockResult, RecoveryPoint } from '@/components/api/types';
 import { Alert, ErrorAlert } from '@/components/ui/alert';
 import { formatBytes, formatDate, formatDateTime } from '@/components/ui/format';
@@ -144,8 +144,11 @@ const startOfDay = (value: string): Date | null => {
 
 function LockForm({ point, sourceId, onClose }: { point: RecoveryPoint; sourceId: string; onClose: () => void }) {
   const refresh = useRefreshSource(sourceId);
+  // The source page has it cached already: the confirmation is its name (server/retention/set-retention-lock.ts).
+  const sourceName = useSource(sourceId).data?.name ?? null;
   const [day, setDay] = useState('');
   const [reason, setReason] = useState('');
+  const [confirm, setConfirm] = useState('');
   const [failures, setFailures] = useState<LockResult['objectLocks']>([]);
   const locked = isLocked(point);
   // The earliest day worth offering: tomorrow, or the current lock's day (a lock can only be extended).
@@ -157,7 +160,7 @@ function LockForm({ point, sourceId, onClose }: { point: RecoveryPoint; sourceId
     mutationFn: () =>
       api<LockResult>(`/recovery-points/${encodeURIComponent(point.id)}/lock`, {
         method: 'POST',
-        body: { until: until!.toISOString(), reason: reason.trim() },
+        body: { until: until!.toISOString(), reason: reason.trim(), confirm },
       }),
     onSuccess: async (result) => {
       await refresh();
@@ -195,6 +198,13 @@ function LockForm({ point, sourceId, onClose }: { point: RecoveryPoint; sourceId
         <small className="muted">{until ? `Until ${formatDateTime(until.toISOString())}, your time.` : 'The start of that day, your time.'}</small>
       </div>
       <ReasonField id="lock-reason" value={reason} onChange={setReason} placeholder="e.g. quarterly archive, audit 2026-Q1" />
+      <div className="field">
+        <label htmlFor="lock-confirm">
+          Type <strong className="mono">{sourceName ?? 'the source name'}</strong> to confirm
+        </label>
+        <input id="lock-confirm" autoComplete="off" value={confirm} onChange={(e) => setConfirm(e.target.value)} />
+        <small className="muted">Nobody can undo a lock, not even an admin.</small>
+      </div>
       {lock.error && <ErrorAlert title="The point was not locked" error={lock.error} />}
       {failures.length > 0 && (
         <Alert tone="warning" title="Locked in the catalog, but not on every storage">
@@ -214,7 +224,7 @@ function LockForm({ point, sourceId, onClose }: { point: RecoveryPoint; sourceId
         submitLabel="Lock"
         pendingLabel="Locking…"
         pending={lock.isPending}
-        disabled={!until || reason.trim() === ''}
+        disabled={!until || reason.trim() === '' || sourceName === null || confirm !== sourceName}
       />
     </form>
   );

@@ -4,9 +4,9 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '@/components/api/client';
 import { keys, useTokens } from '@/components/api/queries';
-import type { CreatedApiToken } from '@/components/api/types';
+import type { ApiToken, CreatedApiToken } from '@/components/api/types';
 import { useViewer } from '@/components/layout/viewer';
-import { Alert, ErrorAlert } from '@/components/ui/alert';
+import { Alert, ErrorAlert, ErrorMessage } from '@/components/ui/alert';
 import { formatDateTime } from '@/components/ui/format';
 import { PageHeader } from '@/components/ui/page-header';
 import { TableStatus } from '@/components/ui/query-state';
@@ -40,28 +40,71 @@ export function TokensPage() {
               <th>Created</th>
               <th>Last used</th>
               <th>Expires</th>
+              <th />
             </tr>
           </thead>
           <tbody>
-            <TableStatus colSpan={7} loading={tokens.isPending} error={tokens.error} empty={rows.length === 0 && 'No tokens yet.'} />
+            <TableStatus colSpan={8} loading={tokens.isPending} error={tokens.error} empty={rows.length === 0 && 'No tokens yet.'} />
             {rows.map((t) => (
-              <tr key={t.id} data-testid="token-row" className={t.revokedAt ? 'revoked' : undefined}>
-                <td>
-                  {t.name}
-                  {t.revokedAt && <span className="badge badge-warning badge-inline">revoked</span>}
-                </td>
-                <td>{t.role.toLowerCase()}</td>
-                <td className="mono">{t.prefix}…</td>
-                <td>{t.owner}</td>
-                <td>{formatDateTime(t.createdAt)}</td>
-                <td>{t.lastUsedAt ? formatDateTime(t.lastUsedAt) : <span className="muted">never</span>}</td>
-                <td>{t.expiresAt ? formatDateTime(t.expiresAt) : <span className="muted">never</span>}</td>
-              </tr>
+              <TokenRow key={t.id} t={t} />
             ))}
           </tbody>
         </table>
       </div>
     </>
+  );
+}
+
+function TokenRow({ t }: { t: ApiToken }) {
+  const queryClient = useQueryClient();
+  const [asking, setAsking] = useState(false);
+  const revoke = useMutation({
+    mutationFn: () => api<ApiToken>(`/tokens/${t.id}`, { method: 'DELETE' }),
+    onSuccess: () => {
+      setAsking(false);
+      void queryClient.invalidateQueries({ queryKey: keys.tokens });
+    },
+  });
+  return (
+    <tr data-testid="token-row" className={t.revokedAt ? 'revoked' : undefined}>
+      <td>
+        {t.name}
+        {t.revokedAt && (
+          <span className="badge badge-warning badge-inline" title={`revoked ${formatDateTime(t.revokedAt)}`}>
+            revoked
+          </span>
+        )}
+      </td>
+      <td>{t.role.toLowerCase()}</td>
+      <td className="mono">{t.prefix}…</td>
+      <td>{t.owner}</td>
+      <td>{formatDateTime(t.createdAt)}</td>
+      <td>{t.lastUsedAt ? formatDateTime(t.lastUsedAt) : <span className="muted">never</span>}</td>
+      <td>{t.expiresAt ? formatDateTime(t.expiresAt) : <span className="muted">never</span>}</td>
+      <td>
+        {!t.revokedAt && !asking && (
+          <button type="button" className="btn btn-sm btn-danger" onClick={() => setAsking(true)}>
+            Revoke…
+          </button>
+        )}
+        {!t.revokedAt && asking && (
+          <span className="form-inline">
+            {/* One more click, not a typed name: a revoked token is replaced by a new one in seconds. */}
+            <button type="button" className="btn btn-sm btn-danger" disabled={revoke.isPending} onClick={() => revoke.mutate()}>
+              {revoke.isPending ? 'Revoking…' : `Revoke ${t.name}`}
+            </button>
+            <button type="button" className="btn btn-sm" onClick={() => setAsking(false)}>
+              Cancel
+            </button>
+          </span>
+        )}
+        {revoke.error && (
+          <span className="danger-text">
+            <ErrorMessage error={revoke.error} />
+          </span>
+        )}
+      </td>
+    </tr>
   );
 }
 

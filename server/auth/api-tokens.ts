@@ -2,8 +2,8 @@ import crypto from 'node:crypto';
 import { z } from 'zod';
 import { recordAudit } from '@/server/audit/record-audit';
 import { readerOf, withTransaction, type VerbContext } from '@/server/shared/context';
-import { db } from '@/server/shared/db';
-import { DomainError } from '@/server/shared/errors';
+import { db, type Prisma } from '@/server/shared/db';
+import { DomainError, notFound } from '@/server/shared/errors';
 import { authorize, ROLES, type Actor } from './permissions';
 
 const TOKEN_PREFIX = 'lbt_';
@@ -50,10 +50,11 @@ export async function createApiToken(ctx: VerbContext, ownerId: string, raw: unk
   return { id: created.id, name: created.name, role: created.role, prefix: created.prefix, token, expiresAt: created.expiresAt };
 }
 
-export async function listApiTokens(ctx: VerbContext) {
-  authorize(ctx.actor, 'token:manage');
-  const rows = await readerOf(ctx).apiToken.findMany({ orderBy: { createdAt: 'desc' }, include: { owner: { select: { email: true } } } });
-  return rows.map((t) => ({
+type TokenRow = Prisma.ApiTokenGetPayload<{ include: { owner: { select: { email: true } } } }>;
+
+/** What the API shows of a token: never its hash. */
+function toTokenDto(t: TokenRow) {
+  return {
     id: t.id,
     name: t.name,
     role: t.role,
@@ -63,7 +64,13 @@ export async function listApiTokens(ctx: VerbContext) {
     lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
     expiresAt: t.expiresAt?.toISOString() ?? null,
     revokedAt: t.revokedAt?.toISOString() ?? null,
-  }));
+  };
+}
+
+export async function listApiTokens(ctx: VerbContext) {
+  authorize(ctx.actor, 'token:manage');
+  const rows = await readerOf(ctx).apiToken.findMany({ orderBy: { createdAt: 'desc' }, include: { owner: { select: { email: true } } } });
+  return rows.map(toTokenDto);
 }
 
 /** Resolves a bearer token to an actor; null for unknown, revoked or expired tokens and disabled owners. */
@@ -80,4 +87,34 @@ export async function authenticateApiToken(token: string): Promise<Actor | null>
     .apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } })
     .catch(() => undefined);
   return { type: 'token', id: row.id, label: `token ${row.name} (${row.prefix}…, ${row.owner.email})`, role: row.role, userId: row.ownerId };
+}
+
+const TokenId = z.string().uuid();
+
+/**
+ * `DELETE /tokens/{id}`: the token is refused from its next request on (authenticateApiToken checks `revokedAt`).
+ * Idempotent: revoking a revoked token answers the token as it is, with its first revocation time and no new audit
+ * event, so a client that retries after a lost answer is not told it failed. The row stays for the audit trail.
+ */
+export async function revokeApiToken(ctx: VerbContext, rawId: unknown) {
+  const { actor } = ctx;
+  authorize(actor, 'token:manage');
+  const id = TokenId.safeParse(rawId);
+  if (!id.success) throw notFound('API token', String(rawId));
+  const row = await withTransaction(ctx, async (tx) => {
+    // Conditional: of two concurrent revocations one writes (and audits), the other finds it done.
+    const { count } = await tx.apiToken.updateMany({ where: { id: id.data, revokedAt: null }, data: { revokedAt: new Date() } });
+    const token = await tx.apiToken.findUnique({ where: { id: id.data }, include: { owner: { select: { email: true } } } });
+    if (!token) throw notFound('API token', id.data);
+    if (count === 1) {
+      await recordAudit(tx, actor, {
+        action: 'token.revoke',
+        targetType: 'api_token',
+        targetId: token.id,
+        details: { name: token.name, prefix: token.prefix, owner: token.owner.email },
+      });
+    }
+    return token;
+  });
+  return toTokenDto(row);
 }

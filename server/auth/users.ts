@@ -4,6 +4,7 @@ import { withTransaction, type VerbContext } from '@/server/shared/context';
 import { db } from '@/server/shared/db';
 import { DomainError } from '@/server/shared/errors';
 import { isUniqueViolation } from '@/server/shared/prisma-errors';
+import { toUserDto } from './manage-users';
 import { hashPassword, verifyPassword } from './password';
 import { authorize, ROLES, type Actor } from './permissions';
 
@@ -30,7 +31,7 @@ export async function createUser(ctx: VerbContext, raw: unknown) {
         targetId: user.id,
         details: { email: user.email, role: user.role },
       });
-      return { id: user.id, email: user.email, name: user.name, role: user.role };
+      return toUserDto(user);
     });
   } catch (e) {
     if (isUniqueViolation(e)) throw new DomainError('CONFLICT', `a user with email ${input.email} already exists`);
@@ -51,4 +52,15 @@ export async function actorForUser(userId: string): Promise<Actor | null> {
   const user = await db().user.findUnique({ where: { id: userId } });
   if (!user || user.disabled) return null;
   return { type: 'user', id: user.id, label: user.email, role: user.role, userId: user.id };
+}
+
+/**
+ * A successful sign-in: `lastSignInAt` and a `user.sign-in` event, the user as its actor. `details` says how
+ * (`password`, `oidc`) and, for OIDC, what the claim made of the role.
+ */
+export async function recordSignIn(actor: Actor, details: { method: 'password' | 'oidc' } & Record<string, unknown>): Promise<void> {
+  await withTransaction({ actor }, async (tx) => {
+    await tx.user.update({ where: { id: actor.id! }, data: { lastSignInAt: new Date() } });
+    await recordAudit(tx, actor, { action: 'user.sign-in', targetType: 'user', targetId: actor.id, details });
+  });
 }

@@ -1,11 +1,14 @@
 import { z } from 'zod';
-import { authorize } from '@/server/auth/permissions';
+import { verifyPassword } from '@/server/auth/password';
+import { authorize, type Actor } from '@/server/auth/permissions';
 import { recordAudit } from '@/server/audit/record-audit';
 import { readerOf, withTransaction, type VerbContext } from '@/server/shared/context';
+import { db } from '@/server/shared/db';
 import { DomainError, notFound } from '@/server/shared/errors';
 import { openSecret } from '@/server/shared/secrets';
 import { createActiveKey } from './ensure-active-key';
 import { toKeyDto } from './key-dto';
+import { operatorGuide, renderRecoveryKit } from './kit-text';
 
 export async function listKeys(ctx: VerbContext) {
   authorize(ctx.actor, 'key:manage');
@@ -62,13 +65,30 @@ export async function shredKey(ctx: VerbContext, rawId: unknown, raw: unknown) {
   return toKeyDto(key);
 }
 
+export const ExportRecoveryKitInput = z.strictObject({
+  /** The signed-in admin's password, entered again: a session left open on a desk must not be enough. */
+  password: z.string().min(1, 'enter your password again to export the recovery kit').max(200),
+});
+export type ExportRecoveryKitInput = z.infer<typeof ExportRecoveryKitInput>;
+
 /**
  * The recovery kit: every readable identity plus the instructions to restore without Lifeboat. Whoever holds it can
- * read every backup, so the download is audited and the text says to keep it offline.
+ * read every backup, so:
+ * - only a signed-in admin exports it, after entering their password again (`raw.password`); an API token never
+ *   does (SESSION_REQUIRED, 403), not even an admin's: a leaked CI token must not become every backup's key;
+ * - a user without a password (OIDC only) cannot export it: re-authenticating through the identity provider is not
+ *   built, so the kit is a password user's duty (FORBIDDEN, saying so);
+ * - the system actor (the CLI on the server, tests) needs no password: it reads the master key anyway;
+ * - every export is audited (`key.export`, with the request's address and user agent from the actor), and so is a
+ *   wrong password (`result: refused`), in its own transaction since the refusal throws.
  */
-export async function exportRecoveryKit(ctx: VerbContext, formatDoc: string) {
+export async function exportRecoveryKit(ctx: VerbContext, formatDoc: string, raw?: unknown) {
   const { actor } = ctx;
   authorize(actor, 'key:manage');
+  if (actor.type === 'token') {
+    throw new DomainError('SESSION_REQUIRED', 'the recovery kit is exported from a signed-in session with your password, never with an API token');
+  }
+  if (actor.type === 'user') await assertPasswordAgain(actor, raw);
   // Read in the audited transaction: the event lists exactly the keys the kit holds.
   const keys = await withTransaction(ctx, async (tx) => {
     const readable = await tx.encryptionKey.findMany({ where: { sealedIdentity: { not: null } }, orderBy: { createdAt: 'asc' } });
@@ -76,26 +96,25 @@ export async function exportRecoveryKit(ctx: VerbContext, formatDoc: string) {
       action: 'key.export',
       targetType: 'encryption_key',
       targetId: null,
-      details: { keys: readable.map((k) => k.id) },
+      details: { keys: readable.map((k) => k.id), reauthenticated: actor.type === 'user' },
     });
     return readable;
   });
-  const lines = [
-    '# Lifeboat recovery kit',
-    `# Generated ${new Date().toISOString()}.`,
-    '# KEEP THIS FILE OFFLINE (printed, or on removable media in a safe). Anyone holding it can decrypt every backup',
-    '# listed below. Save the identities section as key.txt for `age -d -i key.txt`.',
-    '',
-    '## Identities (age)',
-    '',
-    ...keys.flatMap((k) => [
-      `# ${k.name}  recipient ${k.recipient}  created ${k.createdAt.toISOString()}${k.active ? '  (active)' : ''}`,
-      openSecret<string>(k.sealedIdentity!, `encryption-key:${k.id}`),
-    ]),
-    '',
-    '## Restoring without Lifeboat',
-    '',
-    formatDoc,
-  ];
-  return lines.join('\n');
+  return renderRecoveryKit(
+    keys.map((k) => ({ ...k, identity: openSecret<string>(k.sealedIdentity!, `encryption-key:${k.id}`) })),
+    operatorGuide(formatDoc),
+  );
+}
+
+async function assertPasswordAgain(actor: Actor, raw: unknown): Promise<void> {
+  const input = ExportRecoveryKitInput.parse(raw ?? {});
+  const user = await db().user.findUnique({ where: { id: actor.id! }, select: { passwordHash: true } });
+  if (!user?.passwordHash) {
+    throw new DomainError('FORBIDDEN', 'the recovery kit needs an account with a password: sign in with one (single sign-on cannot confirm it again)');
+  }
+  if (await verifyPassword(user.passwordHash, input.password)) return;
+  await db().$transaction((tx) =>
+    recordAudit(tx, actor, { action: 'key.export', targetType: 'encryption_key', targetId: null, details: { reason: 'wrong password' }, result: 'refused' }),
+  );
+  throw new DomainError('FORBIDDEN', 'the password is not correct');
 }

@@ -6,6 +6,13 @@ export async function readFormatDoc(): Promise<string> {
   try {
     return await fs.readFile(path.join(process.cwd(), 'docs', 'FORMAT.md'), 'utf8');
   } catch {
-    return 'docs/FORMAT.md was not found next to the app; see the Lifeboat repository for the restore instructions.';
+    return [
+      '## Restoring without Lifeboat',
+      '',
+      'The full restore instructions were not found next to this Lifeboat installation. In short: check the data',
+      'file against the sha256 in manifest.json, create a new database, then',
+      '`age -d -i key.txt data.pgdump.zst.age | zstd -d | pg_restore --no-owner --exit-on-error -d NEW_DB`',
+      '(the manifest\'s "restoreHint" is the command for that backup).',
+    ].join('\n');
   }
 }

@@ -21,6 +21,10 @@ import { setPolicyRetention } from './set-policy-retention';
 import { lockRecoveryPoint } from './set-retention-lock';
 import type { RetentionPolicyInput } from './retention-policy';
 
+/** A lock's typed confirmation: the point's source name (set-retention-lock.ts). */
+const confirmOf = async (pointId: string) =>
+  (await db().recoveryPoint.findUniqueOrThrow({ where: { id: pointId }, select: { source: { select: { name: true } } } })).source.name;
+
 // Own queue prefix: prune jobs enqueued here are never taken by another file's worker.
 process.env.LIFEBOAT_QUEUE_PREFIX = uniqueName('lbtest-retention');
 
@@ -187,14 +191,14 @@ describe('retention: pruning', () => {
     await addPoint(sourceId, 1);
     const locked = await addPoint(sourceId, 2);
     const until = new Date(Date.now() + 1500);
-    await lockRecoveryPoint({ actor: approver }, locked.id, { until: until.toISOString(), reason: 'regulator' });
-    await expect(lockRecoveryPoint({ actor: approver }, locked.id, { until: new Date(Date.now() + 1000).toISOString(), reason: 'oops' })).rejects.toMatchObject({
+    await lockRecoveryPoint({ actor: approver }, locked.id, { until: until.toISOString(), reason: 'regulator', confirm: await confirmOf(locked.id) });
+    await expect(lockRecoveryPoint({ actor: approver }, locked.id, { until: new Date(Date.now() + 1000).toISOString(), reason: 'oops', confirm: await confirmOf(locked.id) })).rejects.toMatchObject({
       code: 'INVALID_STATE',
       message: expect.stringMatching(/a retention lock can only be extended/),
     });
-    await expect(lockRecoveryPoint({ actor: approver }, locked.id, { until: '2000-01-01T00:00:00Z', reason: 'past' })).rejects.toMatchObject({ code: 'VALIDATION' });
+    await expect(lockRecoveryPoint({ actor: approver }, locked.id, { until: '2000-01-01T00:00:00Z', reason: 'past', confirm: await confirmOf(locked.id) })).rejects.toMatchObject({ code: 'VALIDATION' });
     // Re-locking at the same date is allowed (not a shortening).
-    await lockRecoveryPoint({ actor: approver }, locked.id, { until: until.toISOString(), reason: 'same date' });
+    await lockRecoveryPoint({ actor: approver }, locked.id, { until: until.toISOString(), reason: 'same date', confirm: await confirmOf(locked.id) });
 
     await pruneSource(sourceId);
     expect(await remainingIds(sourceId)).toContain(locked.id);
@@ -208,6 +212,36 @@ describe('retention: pruning', () => {
     expect(result.deleted.map((d) => d.id)).toEqual([locked.id]);
     expect(fs.existsSync(locked.data)).toBe(false);
     expect(await db().auditEvent.count({ where: { action: 'recovery-point.lock', targetId: locked.id } })).toBe(2);
+  });
+
+  // Issue 9: nobody can undo a lock, so it needs the source's name typed again and cannot reach past
+  // LIFEBOAT_MAX_LOCK_YEARS (10 by default): a typo must not bind a point for centuries.
+  it('refuses a lock without the source name typed again, or beyond LIFEBOAT_MAX_LOCK_YEARS, naming the field', async () => {
+    const { sourceId } = await makeSource({ keepLast: 5 });
+    const point = await addPoint(sourceId, 1);
+    const name = await confirmOf(point.id);
+    const inYears = (y: number, extraMs = 0) => {
+      const d = new Date();
+      d.setUTCFullYear(d.getUTCFullYear() + y);
+      return new Date(d.getTime() + extraMs).toISOString();
+    };
+    const issuesOf = (e: unknown) => (e as { details?: { issues?: Array<{ path: string[] }> } }).details?.issues?.map((i) => i.path.join('.'));
+    const refused = (body: Record<string, unknown>) => lockRecoveryPoint({ actor: approver }, point.id, body).then(() => 'locked', (e: unknown) => e);
+
+    const missing = await refused({ until: inYears(1), reason: 'r' });
+    expect(missing).toMatchObject({ name: 'ZodError' });
+    expect((missing as { issues: Array<{ path: string[] }> }).issues.map((i) => i.path.join('.'))).toEqual(['confirm']);
+    const wrong = await refused({ until: inYears(1), reason: 'r', confirm: name.toUpperCase() });
+    expect(wrong).toMatchObject({ code: 'VALIDATION', message: `confirm must be the source's name "${name}"` });
+    expect(issuesOf(wrong)).toEqual(['confirm']);
+    const tooLong = await refused({ until: inYears(10, 60_000), reason: 'r', confirm: name });
+    expect(tooLong).toMatchObject({ code: 'VALIDATION', message: expect.stringMatching(/more than 10 years ahead \(LIFEBOAT_MAX_LOCK_YEARS\)/) });
+    expect(issuesOf(tooLong)).toEqual(['until']);
+    expect((await db().recoveryPoint.findUniqueOrThrow({ where: { id: point.id } })).lockedUntil).toBeNull();
+
+    // Right at the cap, with the name: locked.
+    const until = inYears(10, -60_000);
+    expect(await lockRecoveryPoint({ actor: approver }, point.id, { until, reason: 'archive', confirm: name })).toMatchObject({ lockedUntil: until });
   });
 
   it('keeps the newest verified point even when keepLast 1 and a newer unverified point exist', async () => {

@@ -31,6 +31,10 @@ import { setPolicyCopyRetention } from './set-copy-retention';
 import { setLegalHold } from './set-legal-hold';
 import { lockRecoveryPoint } from './set-retention-lock';
 
+/** A lock's typed confirmation: the point's source name (set-retention-lock.ts). */
+const confirmOf = async (pointId: string) =>
+  (await db().recoveryPoint.findUniqueOrThrow({ where: { id: pointId }, select: { source: { select: { name: true } } } })).source.name;
+
 // Own queue prefix: prune jobs enqueued here are never taken by another file's worker.
 process.env.LIFEBOAT_QUEUE_PREFIX = uniqueName('lbtest-scoped-retention');
 
@@ -289,7 +293,7 @@ describe('per-destination retention: protections win in every scope', () => {
     await expect(prune()).rejects.toMatchObject({ code: 'INVALID_STATE', message: expect.stringMatching(/legal hold/) as unknown });
     await setLegalHold({ actor: approver }, old.id, { hold: false, reason: 'case closed' });
 
-    await lockRecoveryPoint({ actor: approver }, old.id, { until: new Date(Date.now() + HOUR_MS).toISOString(), reason: 'regulator' });
+    await lockRecoveryPoint({ actor: approver }, old.id, { until: new Date(Date.now() + HOUR_MS).toISOString(), reason: 'regulator', confirm: await confirmOf(old.id) });
     await expect(prune()).rejects.toMatchObject({ code: 'INVALID_STATE', message: expect.stringMatching(/locked until/) as unknown });
     await expect(pruneCopy({ actor: RETENTION_ACTOR }, old.id, dest.long, { reason: 'test' })).rejects.toMatchObject({ code: 'INVALID_STATE' });
     // A "now" past the lock only changes the plan; the prune itself checks the real clock.

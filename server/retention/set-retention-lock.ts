@@ -3,6 +3,7 @@ import { authorize } from '@/server/auth/permissions';
 import { recordAudit } from '@/server/audit/record-audit';
 import { afterCommit, withTransaction, type VerbContext } from '@/server/shared/context';
 import { db } from '@/server/shared/db';
+import { env } from '@/server/shared/env';
 import { DomainError, notFound } from '@/server/shared/errors';
 import { logger } from '@/server/shared/logger';
 import { driverForDestination, objectLockModeOf } from '@/server/storage/for-destination';
@@ -12,6 +13,11 @@ import { Reason, RecoveryPointId } from './ids';
 export const LockRecoveryPointInput = z.strictObject({
   until: z.iso.datetime({ offset: true, error: 'until must be an ISO 8601 date-time, e.g. 2030-01-01T00:00:00Z' }).transform((s) => new Date(s)),
   reason: Reason,
+  /**
+   * The source's name, typed again: nobody can undo a lock, so it takes more than a click. The source's name rather
+   * than the point's id: a person can read and type it, and it says whose data is being bound.
+   */
+  confirm: z.string({ error: "confirm must repeat the source's name" }).max(200),
 });
 export type LockRecoveryPointInput = z.input<typeof LockRecoveryPointInput>;
 
@@ -38,11 +44,19 @@ export async function lockRecoveryPoint(ctx: VerbContext, rawPointId: unknown, r
   const id = RecoveryPointId.safeParse(rawPointId);
   if (!id.success) throw notFound('recovery point', String(rawPointId));
   const input = LockRecoveryPointInput.parse(raw);
-  if (input.until.getTime() <= Date.now()) throw new DomainError('VALIDATION', 'until must be in the future');
+  if (input.until.getTime() <= Date.now()) throw fieldError('until', 'until must be in the future');
+  const maxYears = env().LIFEBOAT_MAX_LOCK_YEARS;
+  if (input.until.getTime() > maxLockUntil(maxYears).getTime()) {
+    throw fieldError('until', `until is more than ${maxYears} years ahead (LIFEBOAT_MAX_LOCK_YEARS): a lock cannot be shortened, so a typo would bind the point for good`);
+  }
 
   const locked = await withTransaction(ctx, async (tx) => {
-    const point = await tx.recoveryPoint.findUnique({ where: { id: id.data }, select: { id: true, sourceId: true, lockedUntil: true } });
+    const point = await tx.recoveryPoint.findUnique({
+      where: { id: id.data },
+      select: { id: true, sourceId: true, lockedUntil: true, source: { select: { name: true } } },
+    });
     if (!point) throw notFound('recovery point', id.data);
+    if (input.confirm !== point.source.name) throw fieldError('confirm', `confirm must be the source's name "${point.source.name}"`);
     // Conditional update: a concurrent extension that commits first makes this one fail instead of shortening it.
     const { count } = await tx.recoveryPoint.updateMany({
       where: { id: point.id, OR: [{ lockedUntil: null }, { lockedUntil: { lte: input.until } }] },
@@ -79,6 +93,18 @@ export async function lockRecoveryPoint(ctx: VerbContext, rawPointId: unknown, r
     );
   });
   return { id: locked.id, lockedUntil: input.until.toISOString(), objectLocks };
+}
+
+/** The furthest a lock may reach from now: `years` calendar years (UTC). */
+export function maxLockUntil(years: number, now = new Date()): Date {
+  const max = new Date(now);
+  max.setUTCFullYear(max.getUTCFullYear() + years);
+  return max;
+}
+
+/** A VALIDATION error naming its field the way zod's do (`details.issues`), so forms show it beside the field. */
+function fieldError(field: string, message: string): DomainError {
+  return new DomainError('VALIDATION', message, { issues: [{ path: [field], message }] });
 }
 
 async function applyObjectLocks(pointId: string, until: Date): Promise<ObjectLockResult[]> {

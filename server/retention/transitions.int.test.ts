@@ -17,6 +17,10 @@ import { setPolicyCopyRetention } from './set-copy-retention';
 import { setPolicyRetention } from './set-policy-retention';
 import { lockRecoveryPoint } from './set-retention-lock';
 
+/** A lock's typed confirmation: the point's source name (set-retention-lock.ts). */
+const confirmOf = async (pointId: string) =>
+  (await db().recoveryPoint.findUniqueOrThrow({ where: { id: pointId }, select: { source: { select: { name: true } } } })).source.name;
+
 const operator: Actor = { type: 'system', id: null, label: 'transitions test operator', role: 'OPERATOR' };
 const approver: Actor = { type: 'system', id: null, label: 'transitions test approver', role: 'APPROVER' };
 const DAY_MS = 86_400_000;
@@ -215,7 +219,7 @@ describe('retention locks: S3 Object Lock', () => {
     const until = new Date(Math.ceil((Date.now() + 400 * DAY_MS) / 1000) * 1000);
 
     // s3rver implements no object lock: the request reaches it and is refused, like a bucket without Object Lock.
-    const result = await lockRecoveryPoint({ actor: approver }, point.id, { until: until.toISOString(), reason: 'regulator' });
+    const result = await lockRecoveryPoint({ actor: approver }, point.id, { until: until.toISOString(), reason: 'regulator', confirm: await confirmOf(point.id) });
     expect(result.lockedUntil).toBe(until.toISOString());
     expect(result.objectLocks).toEqual([{ destinationId: dest.locking, ok: false, error: expect.stringMatching(/HTTP 4\d\d|HTTP 5\d\d/) as unknown }]);
 
@@ -237,7 +241,7 @@ describe('retention locks: S3 Object Lock', () => {
     const until = new Date(Math.ceil((Date.now() + 30 * DAY_MS) / 1000) * 1000);
     proxy.failNext(10, 501, ({ method, url }) => method === 'PUT' && url.includes('retention'));
 
-    const refused = await lockRecoveryPoint({ actor: approver }, point.id, { until: until.toISOString(), reason: 'audit' });
+    const refused = await lockRecoveryPoint({ actor: approver }, point.id, { until: until.toISOString(), reason: 'audit', confirm: await confirmOf(point.id) });
     expect(refused.objectLocks).toEqual([{ destinationId: dest.locking, ok: false, error: expect.stringContaining('HTTP 501') as unknown }]);
     expect(retentionRequests(proxy.log).map((r) => r.outcome)).toEqual(['failed']);
     expect((await db().recoveryPoint.findUniqueOrThrow({ where: { id: point.id } })).lockedUntil?.getTime()).toBe(until.getTime());

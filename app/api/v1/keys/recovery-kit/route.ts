@@ -4,8 +4,9 @@ import { otherMethods } from '@/server/http/fallbacks';
 
 export const dynamic = 'force-dynamic';
 
-export const GET = route(async ({ verb }) => {
-  const kit = await exportRecoveryKit(verb, await readFormatDoc());
+/** `{ password }` from a signed-in admin session → the kit as a text download (see exportRecoveryKit). */
+export const POST = route(async ({ verb, body }) => {
+  const kit = await exportRecoveryKit(verb, await readFormatDoc(), await body());
   return new Response(kit, {
     headers: {
       'content-type': 'text/plain; charset=utf-8',
@@ -15,4 +16,4 @@ export const GET = route(async ({ verb }) => {
   });
 });
 
-export const { POST, PUT, PATCH, DELETE } = otherMethods('GET');
+export const { GET, PUT, PATCH, DELETE } = otherMethods('POST');
