@@ -79,6 +79,7 @@ test('every main page fits 390 px and renders light and dark', async ({ page, re
     ['destinations', '/destinations'],
     ['keys', '/keys'],
     ['tokens', '/tokens'],
+    ['audit', '/audit'],
     ['not-found', '/no-such-page'],
   ];
   if (screenshotDir) fs.mkdirSync(screenshotDir, { recursive: true });
