@@ -1,7 +1,8 @@
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import { authorize } from '@/server/auth/permissions';
-import { readerOf, type VerbContext } from '@/server/shared/context';
+import { recordAudit } from '@/server/audit/record-audit';
+import { readerOf, withTransaction, type VerbContext } from '@/server/shared/context';
 import type { Tx } from '@/server/shared/db';
 import { logger } from '@/server/shared/logger';
 import { AuditEventFilter, auditEventWhere } from './filter';
@@ -179,12 +180,17 @@ export interface AuditExport {
  * are checked before the first byte, so a refusal is an error answer rather than a broken download.
  */
 export async function exportAuditEvents(ctx: VerbContext, raw: unknown, opts: { pageSize?: number } = {}): Promise<AuditExport> {
-  authorize(ctx.actor, 'audit:read');
+  const { actor } = ctx;
+  authorize(actor, 'audit:read');
   const { format, ...filter } = ExportAuditEventsInput.parse(raw);
   const reader = readerOf(ctx);
   const newest = await reader.auditEvent.aggregate({ _max: { id: true } });
   const upTo = newest._max.id ?? 0n;
   const date = new Date().toISOString().slice(0, 10);
+  // Who took a copy of the trail, and of what: recorded before the first byte (the export stops before this event).
+  await withTransaction(ctx, (tx) =>
+    recordAudit(tx, actor, { action: 'audit.export', targetType: 'audit_chain', details: { format, filter, upTo: upTo.toString() } }),
+  );
   return {
     format,
     contentType: CONTENT_TYPE[format],

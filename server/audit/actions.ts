@@ -56,6 +56,7 @@ export const AUDIT_ACTIONS = [
   'user.create',
   'user.update',
   'user.sign-in',
+  'audit.export',
   'key.create',
   'key.rotate',
   'key.shred',
