@@ -18,7 +18,9 @@ const FILTER_DELAY_MS = 300;
  * cursor, each event's details; the filtered set exported as CSV or JSON; the chain verified on demand.
  * `actions` is the declared list (server/audit/actions.ts), handed in by the page.
  */
-export function AuditPage({ actions, initialEventId }: { actions: readonly string[]; initialEventId?: string }) {
+type InitialFilter = Partial<Pick<AuditFilterDraft, 'actor' | 'action' | 'targetType' | 'targetId'>>;
+
+export function AuditPage({ actions, initialEventId, initialFilter }: { actions: readonly string[]; initialEventId?: string; initialFilter?: InitialFilter }) {
   const viewer = useViewer();
   if (!viewer.can.readAudit) {
     return (
@@ -28,12 +30,13 @@ export function AuditPage({ actions, initialEventId }: { actions: readonly strin
       </>
     );
   }
-  return <AuditTrail actions={actions} initialEventId={initialEventId} />;
+  return <AuditTrail actions={actions} initialEventId={initialEventId} initialFilter={initialFilter} />;
 }
 
-function AuditTrail({ actions, initialEventId }: { actions: readonly string[]; initialEventId?: string }) {
-  const [draft, setDraft] = useState<AuditFilterDraft>(EMPTY_FILTER);
-  const [applied, setApplied] = useState<AuditFilterDraft>(EMPTY_FILTER);
+function AuditTrail({ actions, initialEventId, initialFilter }: { actions: readonly string[]; initialEventId?: string; initialFilter?: InitialFilter }) {
+  const start: AuditFilterDraft = { ...EMPTY_FILTER, ...initialFilter, action: initialFilter?.action && actions.includes(initialFilter.action) ? initialFilter.action : '' };
+  const [draft, setDraft] = useState<AuditFilterDraft>(start);
+  const [applied, setApplied] = useState<AuditFilterDraft>(start);
   // The `before` cursor of each page shown so far, newest page first ([] = the newest page).
   const [cursors, setCursors] = useState<string[]>(initialEventId ? [cursorAt(initialEventId)] : []);
   const [openId, setOpenId] = useState<string | null>(initialEventId ?? null);
