@@ -217,6 +217,49 @@ test('a restore request goes through the approvals inbox, runs, and leaves its c
     await expect(operator.getByTestId('break-glass-item').filter({ hasText: sourceName })).toHaveCount(0, { timeout: STEP_MS });
   });
 
+  await test.step('the operator asks for an in-place restore: a wrong confirmation is refused in words, the right one waits for 2 approvals, one an admin’s', async () => {
+    const requestsOfSource = async () =>
+      ((await admin.get('/restore-requests?limit=500')) as { items: { id: string; sourceId: string; mode: string }[] }).items.filter((r) => r.sourceId === sourceId && r.mode === 'in-place');
+    expect(await requestsOfSource()).toHaveLength(0);
+    await operator.goto(`/sources/${sourceId}`);
+    await operator.getByTestId('recovery-point-row').first().getByRole('button', { name: 'Restore' }).click();
+    const dialog = operator.getByRole('dialog', { name: 'Restore recovery point' });
+    await dialog.getByRole('radio', { name: /Over the existing database/ }).check();
+    // The mode's own label for the target, and no made-up copy name as its value.
+    await expect(dialog.getByLabel('New database name')).toHaveCount(0);
+    const database = dialog.getByLabel('Database to replace');
+    await expect(database).toHaveValue('');
+    await database.fill(sourceDb);
+    await expect(dialog.getByTestId('restore-risk')).toContainText(`This will replace what is in ${sourceDb} now.`);
+    await expect(dialog.getByTestId('restore-confirm-note')).toHaveText(`Type the database to replace again (${sourceDb}), exactly, to confirm.`);
+    await dialog.getByLabel('Reason').fill('A bad migration dropped a column; roll the orders database back');
+    await expect(dialog.getByRole('button', { name: 'Start restore' })).toBeDisabled();
+    await dialog.getByLabel('Confirmation').fill(`${sourceDb}_typo`);
+    await dialog.getByRole('button', { name: 'Start restore' }).click();
+    // The server's refusal, as a sentence in the dialog; nothing was requested.
+    await expect(dialog.getByTestId('restore-error')).toContainText(
+      `Confirmation: does not match: a restore over the existing database replaces what is there, so type "${sourceDb}" to confirm.`,
+      { timeout: STEP_MS },
+    );
+    await expect(dialog.getByTestId('restore-error')).toContainText('The restore was not requested');
+    expect(await requestsOfSource()).toHaveLength(0);
+    await dialog.getByLabel('Confirmation').fill(sourceDb);
+    await dialog.getByRole('button', { name: 'Start restore' }).click();
+    await expect(operator).toHaveURL(new RegExp(`/approvals/${UUID.source}$`), { timeout: STEP_MS });
+    const inPlaceId = new URL(operator.url()).pathname.split('/').pop()!;
+    const card = operator.getByTestId('restore-request');
+    await expect(card.getByTestId('request-status')).toHaveAttribute('data-status', 'PENDING_APPROVAL');
+    await expect(card.getByTestId('request-risk')).toContainText('destructive');
+    await expect(card.getByTestId('request-risk')).not.toContainText('not destructive');
+    await expect(card.getByTestId('request-risk')).toContainText(`This will replace database ${sourceDb} on`);
+    await expect(card.getByTestId('request-rule')).toContainText(`tier e2e-appr-tier-${suffix}: 1 approval + 1 for a destructive restore, one of them from an admin`);
+    await expect(card.getByTestId('request-progress')).toHaveText('0 of 2 approvals, one from an admin still needed');
+    expect((await requestsOfSource()).map((r) => r.id)).toEqual([inPlaceId]);
+    // Nothing runs over the source's database in this spec: the operator withdraws it.
+    await operator.getByRole('button', { name: 'Cancel request' }).click();
+    await expect(card.getByTestId('request-status')).toHaveAttribute('data-status', 'CANCELLED', { timeout: STEP_MS });
+  });
+
   await test.step('the inbox at 390 px in dark mode fits the screen', async () => {
     await approver.setViewportSize({ width: 390, height: 844 });
     await approver.emulateMedia({ colorScheme: 'dark' });

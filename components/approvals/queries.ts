@@ -10,12 +10,15 @@ import type { RestoreRequest, RestoreRequestStatus } from './types';
 export const REQUESTS_REFRESH_MS = 5_000;
 // The navigation's badge and the break-glass banner are on every page: a little slower.
 export const BADGE_REFRESH_MS = 10_000;
-// The API's page maximum (ListRestoreRequestsInput): the badge and the banner count within it.
+// The API's page maximum (ListRestoreRequestsInput): the badge counts within it; the banner asks the API for exactly
+// its requests, so one page of them is more unacknowledged break-glass restores than anyone reads in a banner.
 const LIST_MAX = 500;
 
 export interface RequestFilter {
   status?: RestoreRequestStatus;
   mine?: boolean;
+  /** `unacknowledged`: break-glass restores no approver has acknowledged yet. */
+  breakGlass?: 'true' | 'false' | 'unacknowledged';
   limit?: number;
 }
 
@@ -29,6 +32,7 @@ function listPath(f: RequestFilter): string {
   const q = new URLSearchParams();
   if (f.status) q.set('status', f.status);
   if (f.mine) q.set('mine', 'true');
+  if (f.breakGlass) q.set('breakGlass', f.breakGlass);
   if (f.limit) q.set('limit', String(f.limit));
   const s = q.toString();
   return `/restore-requests${s ? `?${s}` : ''}`;
@@ -57,13 +61,9 @@ export function usePendingCount(enabled: boolean): number | null {
   return q.data ? q.data.filter((r) => !r.expired).length : null;
 }
 
-/**
- * Break-glass restores nobody has acknowledged yet (the site-wide banner). The API has no filter for them, so this
- * reads the newest LIST_MAX requests; an unacknowledged one older than those is not shown.
- */
+/** Break-glass restores nobody has acknowledged yet (the site-wide banner), however old: the API filters them. */
 export function useUnacknowledgedBreakGlass() {
-  const q = useRestoreRequests({ limit: LIST_MAX }, { refetchInterval: BADGE_REFRESH_MS });
-  return { ...q, data: q.data?.filter((r) => r.breakGlass && !r.breakGlassAcknowledged) };
+  return useRestoreRequests({ breakGlass: 'unacknowledged', limit: LIST_MAX }, { refetchInterval: BADGE_REFRESH_MS });
 }
 
 export type RequestAction =

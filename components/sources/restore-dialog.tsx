@@ -5,7 +5,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { api } from '@/components/api/client';
 import { useEngines } from '@/components/api/queries';
-import type { EngineFormField, RecoveryPoint } from '@/components/api/types';
+import type { EngineFormField, EngineInfo, RecoveryPoint } from '@/components/api/types';
 import type { RestoreRequest } from '@/components/approvals/types';
 import { ErrorAlert } from '@/components/ui/alert';
 import { formatBytes, formatDateTime } from '@/components/ui/format';
@@ -14,6 +14,8 @@ import { FormActions } from '@/components/ui/form-actions';
 import { fillTemplate, valuesToJson, type FormValues } from './engine-form';
 
 /** The dialog's first values: each field's default, a template filled from the source's config (see `EngineFormField`). */
+type EngineRestoreModeInfo = EngineInfo['restoreModes'][number];
+
 function targetDefaults(fields: readonly EngineFormField[], sourceConfig: Record<string, unknown>, now: Date): FormValues {
   return Object.fromEntries(
     fields.map((f) => [
@@ -30,18 +32,23 @@ function targetDefaults(fields: readonly EngineFormField[], sourceConfig: Record
 }
 
 /**
- * What a person types to confirm a destructive restore: the first required text field of the target (PostgreSQL:
- * the database). The server checks against the engine's own `confirmationName` and says what to type if it differs.
+ * What a person types to confirm a destructive restore: the value of the target field the mode names
+ * (`confirmationField`; PostgreSQL in-place: the database), or '' when it names none. The server decides with the
+ * engine's own `confirmationName` and says what to type if the confirmation differs.
  */
-function confirmationOf(fields: readonly EngineFormField[], values: FormValues): string {
-  const f = fields.find((x) => x.required && x.type !== 'checkbox' && x.type !== 'password');
-  return f ? String(values[f.name] ?? '').trim() : '';
+function confirmationOf(mode: EngineRestoreModeInfo | undefined, values: FormValues): string {
+  const name = mode?.confirmationField;
+  return name === undefined ? '' : String(values[name] ?? '').trim();
 }
+
+/** A field's label in a mode: the mode's own (`fieldLabels`, e.g. "Database to replace") or the form's. */
+const labelIn = (mode: EngineRestoreModeInfo | undefined, f: EngineFormField) => mode?.fieldLabels?.[f.name] ?? f.label;
 
 /**
  * Asks for a restore target (the fields the point's engine declares), a restore mode and a reason, and requests the
  * restore (`POST /restore-requests`). PostgreSQL: a new database name (the worker never overwrites one), or in the
- * destructive in-place mode the existing database, named twice: as the target and typed again to confirm. A request
+ * destructive in-place mode the existing database, named twice: as the target and typed again to confirm (the field
+ * the mode names; the server judges the confirmation and the dialog shows its refusal). A request
  * that needs no approval runs at once (to its run's page); one that waits goes to its page in the approvals inbox.
  */
 export function RestoreDialog({ point, sourceConfig, onClose }: { point: RecoveryPoint | null; sourceConfig: Record<string, unknown>; onClose: () => void }) {
@@ -81,11 +88,18 @@ export function RestoreDialog({ point, sourceConfig, onClose }: { point: Recover
 
   const chosen = modes.find((m) => m.mode === mode);
   const destructive = chosen?.destructive === true;
-  const expected = destructive ? confirmationOf(fields, values) : '';
+  const expected = destructive ? confirmationOf(chosen, values) : '';
+  // The server decides whether the confirmation matches (and says what to type if not): here it only must be there.
   const missing =
     fields.some((f) => f.required && f.type !== 'checkbox' && String(values[f.name] ?? '').trim() === '') ||
     reason.trim() === '' ||
-    (destructive && (expected === '' || confirm !== expected));
+    (destructive && confirm.trim() === '');
+  const confirmField = chosen?.confirmationField === undefined ? undefined : fields.find((f) => f.name === chosen.confirmationField);
+  // Error paths (`target.database`, `confirm`) in the words the dialog shows.
+  const errorLabels = {
+    ...Object.fromEntries(fields.map((f) => [`target.${f.name}`, labelIn(chosen, f)])),
+    confirm: 'Confirmation',
+  };
 
   function chooseMode(next: string) {
     const spec = modes.find((m) => m.mode === next);
@@ -134,13 +148,13 @@ export function RestoreDialog({ point, sourceConfig, onClose }: { point: Recover
               return (
                 <label className="checkbox" key={f.name}>
                   <input id={id} type="checkbox" checked={value === true} onChange={(e) => setValues((v) => ({ ...v, [f.name]: e.target.checked }))} />
-                  <span>{f.label}</span>
+                  <span>{labelIn(chosen, f)}</span>
                 </label>
               );
             }
             return (
               <div className="field" key={f.name}>
-                <label htmlFor={id}>{f.label}</label>
+                <label htmlFor={id}>{labelIn(chosen, f)}</label>
                 {f.type === 'select' ? (
                   <select id={id} name={f.name} value={String(value ?? '')} onChange={(e) => setValues((v) => ({ ...v, [f.name]: e.target.value }))}>
                     {!f.required && <option value="">{f.placeholder ?? '(default)'}</option>}
@@ -200,11 +214,25 @@ export function RestoreDialog({ point, sourceConfig, onClose }: { point: Recover
           )}
           {destructive && (
             <div className="field">
-              <label htmlFor="restore-confirm">{expected ? `Type ${expected} to confirm` : 'Type the name of what will be replaced to confirm'}</label>
-              <input id="restore-confirm" name="confirm" type="text" autoComplete="off" value={confirm} onChange={(e) => setConfirm(e.target.value)} />
+              <label htmlFor="restore-confirm">Confirmation</label>
+              <input
+                id="restore-confirm"
+                name="confirm"
+                type="text"
+                autoComplete="off"
+                spellCheck={false}
+                value={confirm}
+                onChange={(e) => setConfirm(e.target.value)}
+                aria-describedby="restore-confirm-note"
+              />
+              <small className="muted" id="restore-confirm-note" data-testid="restore-confirm-note">
+                {confirmField
+                  ? `Type the ${labelIn(chosen, confirmField).toLowerCase()} again${expected ? ` (${expected})` : ''}, exactly, to confirm.`
+                  : 'Type the name of what will be replaced, exactly, to confirm.'}
+              </small>
             </div>
           )}
-          {restore.error && <ErrorAlert title="The restore was not requested" error={restore.error} labels={{ confirm: 'Confirmation' }} />}
+          {restore.error && <ErrorAlert title="The restore was not requested" testId="restore-error" error={restore.error} labels={errorLabels} />}
           <FormActions
             onCancel={onClose}
             submitLabel="Start restore"

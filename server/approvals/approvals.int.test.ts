@@ -304,8 +304,10 @@ describe.skipIf(destructiveMode === undefined)('a destructive mode', () => {
     const body = { recoveryPointId: tier1.pointId, target: { database: tier1.sourceDb }, mode: destructiveMode, reason: 'roll the database back' };
     const wrong = await call(listRoute.POST, operator.token, { path: '/restore-requests', body: { ...body, confirm: 'something else' } });
     expect(wrong).toMatchObject({ status: 422, body: { error: { code: 'VALIDATION', details: { issues: [{ path: ['confirm'] }] } } } });
+    // Words the dialog shows as they are: what is wrong, and what to type.
+    expect(wrong.body.error.details.issues[0].message).toBe(`does not match: a restore over the existing database replaces what is there, so type "${tier1.sourceDb}" to confirm`);
     const missing = await call(listRoute.POST, operator.token, { path: '/restore-requests', body });
-    expect(missing).toMatchObject({ status: 422, body: { error: { details: { issues: [{ path: ['confirm'] }] } } } });
+    expect(missing).toMatchObject({ status: 422, body: { error: { details: { issues: [{ path: ['confirm'], message: expect.stringMatching(/^is required: /) }] } } } });
     const ok = await call(listRoute.POST, operator.token, { path: '/restore-requests', body: { ...body, confirm: tier1.sourceDb } });
     expect(ok.status, JSON.stringify(ok.body)).toBe(201);
     expect(ok.body).toMatchObject({ destructive: true, requiredApprovals: 2, requiresAdminApproval: true, risk: { destructive: true, replaces: expect.stringContaining(tier1.sourceDb) } });
@@ -355,6 +357,37 @@ describe('break-glass', () => {
     expect(await ack(admin)).toMatchObject({ status: 403, body: { error: { code: 'SELF_APPROVAL' } } });
     expect(await ack(approverA)).toMatchObject({ status: 200, body: { breakGlassAcknowledged: true, breakGlassAcknowledgedBy: { id: approverA.id } } });
     expect(await ack(admin2)).toMatchObject({ status: 409 });
+  });
+
+  it('GET ?breakGlass=unacknowledged lists exactly those not yet acknowledged, past newer requests; true and false split the rest', async () => {
+    const req = await open(tier2, operator);
+    const done = await call(breakGlassRoute.POST, admin.token, { path: `/restore-requests/${req.id}/break-glass`, params: { id: req.id }, body: { reason } });
+    expect(done.status, JSON.stringify(done.body)).toBe(200);
+    // A newer request that is no break-glass: the filter, not the page's order, finds the older one.
+    const newer = await open(tier2, operator);
+    const list = async (query: string) => {
+      const res = await call(listRoute.GET, approverA.token, { path: `/restore-requests?${query}`, method: 'GET' });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      return res.body.items as { id: string; breakGlass: boolean; breakGlassAcknowledged: boolean }[];
+    };
+    const unacked = await list('breakGlass=unacknowledged');
+    expect(unacked.map((r) => r.id)).toContain(req.id);
+    expect(unacked.every((r) => r.breakGlass && !r.breakGlassAcknowledged)).toBe(true);
+    const [first] = await list('breakGlass=unacknowledged&limit=1');
+    expect(first).toMatchObject({ breakGlass: true, breakGlassAcknowledged: false });
+    expect((await list('breakGlass=true')).map((r) => r.id)).toContain(req.id);
+    const others = await list('breakGlass=false');
+    expect(others.map((r) => r.id)).toContain(newer.id);
+    expect(others.every((r) => !r.breakGlass)).toBe(true);
+    // Combined with the other filters.
+    expect((await list(`breakGlass=unacknowledged&status=EXECUTED`)).map((r) => r.id)).toContain(req.id);
+    expect(await list('breakGlass=unacknowledged&status=PENDING_APPROVAL')).toEqual([]);
+
+    await call(acknowledgeRoute.POST, approverA.token, { path: `/restore-requests/${req.id}/acknowledge`, params: { id: req.id } });
+    expect((await list('breakGlass=unacknowledged')).map((r) => r.id)).not.toContain(req.id);
+    expect((await list('breakGlass=true')).map((r) => r.id)).toContain(req.id);
+    const bad = await call(listRoute.GET, approverA.token, { path: '/restore-requests?breakGlass=yes', method: 'GET' });
+    expect(bad).toMatchObject({ status: 422, body: { error: { code: 'VALIDATION' } } });
   });
 });
 

@@ -69,13 +69,19 @@ export const RESTORE_REQUEST_STATUSES = ['PENDING_APPROVAL', 'APPROVED', 'REJECT
 // A page of the inbox; more than this is a search, not a list.
 const LIST_MAX = 500;
 
-/** `GET /api/v1/restore-requests?status=&mine=&limit=` (query strings). */
+export const BREAK_GLASS_FILTERS = ['true', 'false', 'unacknowledged'] as const;
+
+/**
+ * `GET /api/v1/restore-requests?status=&mine=&breakGlass=&limit=` (query strings). `breakGlass`: `true` the requests
+ * an admin broke glass on, `false` the others, `unacknowledged` those broken glass on that no approver acknowledged yet.
+ */
 export const ListRestoreRequestsInput = z.strictObject({
   status: z.enum(RESTORE_REQUEST_STATUSES, { error: `status must be one of ${RESTORE_REQUEST_STATUSES.join(', ')}` }).optional(),
   mine: z
     .enum(['true', 'false', '1', '0'], { error: 'mine must be true or false' })
     .transform((v) => v === 'true' || v === '1')
     .optional(),
+  breakGlass: z.enum(BREAK_GLASS_FILTERS, { error: `breakGlass must be one of ${BREAK_GLASS_FILTERS.join(', ')}` }).optional(),
   limit: z
     .string()
     .regex(/^\d+$/, 'limit must be a whole number')

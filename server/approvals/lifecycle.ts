@@ -67,7 +67,8 @@ export function assertConfirmation(prepared: PreparedRestore, confirm: string | 
   // An engine that names no confirmation still gets one typed: the source's name.
   const expected = prepared.modeSpec.confirmationName?.(prepared.source.config, prepared.target) ?? prepared.source.name;
   if (confirm === expected) return;
-  const message = `a ${prepared.modeSpec.label.toLowerCase()} restore replaces what is there: type "${expected}" to confirm`;
+  const what = confirm === undefined || confirm === '' ? 'is required' : 'does not match';
+  const message = `${what}: a restore ${prepared.modeSpec.label.toLowerCase()} replaces what is there, so type "${expected}" to confirm`;
   throw new DomainError('VALIDATION', `confirm: ${message}`, { issues: [{ path: ['confirm'], message }] });
 }
 

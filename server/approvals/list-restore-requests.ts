@@ -8,8 +8,10 @@ import { ListRestoreRequestsInput, RestoreRequestId } from './inputs';
 const DEFAULT_LIMIT = 100;
 
 /**
- * `GET /api/v1/restore-requests?status=&mine=&limit=`: newest first. `mine=true`: those the caller requested (the
- * person behind a token included). Everyone who may see runs may see the requests that make them.
+ * `GET /api/v1/restore-requests?status=&mine=&breakGlass=&limit=`: newest first. `mine=true`: those the caller
+ * requested (the person behind a token included). `breakGlass=unacknowledged`: the break-glass restores no approver
+ * has acknowledged yet (the dashboard's banner), however old. Everyone who may see runs may see the requests that
+ * make them.
  */
 export async function listRestoreRequests(ctx: VerbContext, rawQuery: unknown) {
   const { actor } = ctx;
@@ -19,7 +21,11 @@ export async function listRestoreRequests(ctx: VerbContext, rawQuery: unknown) {
   if (q.mine && !actor.userId) return [];
   const reader = readerOf(ctx);
   const rows = await reader.restoreRequest.findMany({
-    where: { ...(q.status ? { status: q.status } : {}), ...(q.mine ? { requesterId: actor.userId! } : {}) },
+    where: {
+      ...(q.status ? { status: q.status } : {}),
+      ...(q.mine ? { requesterId: actor.userId! } : {}),
+      ...(q.breakGlass === undefined ? {} : q.breakGlass === 'unacknowledged' ? { breakGlass: true, breakGlassAckAt: null } : { breakGlass: q.breakGlass === 'true' }),
+    },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     take: q.limit ?? DEFAULT_LIMIT,
     include: REQUEST_INCLUDE,

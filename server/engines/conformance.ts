@@ -113,11 +113,46 @@ export function describeEngineConformance(name: string, engine: AnyEngine, setup
         }
       });
 
+      it('names, for each destructive mode, the restore form field typed to confirm, and relabels only restore form fields', () => {
+        const fields = engine.restoreForm.map((f) => f.name);
+        for (const m of engine.restoreModes) {
+          // The dashboard asks a person to type this field's value again; without it, it could only guess.
+          if (m.destructive) expect(m.confirmationField, `destructive mode ${m.mode} names its confirmationField`).toBeDefined();
+          if (m.confirmationField !== undefined) {
+            expect(fields, `mode ${m.mode}: confirmationField is a restore form field`).toContain(m.confirmationField);
+            const field = engine.restoreForm.find((f) => f.name === m.confirmationField)!;
+            // A value typed from memory: text the person can read back, and one the target cannot do without.
+            expect(field.type === 'text' || field.type === 'number', `mode ${m.mode}: confirmationField ${field.name} is typed text`).toBe(true);
+            expect(field.required, `mode ${m.mode}: confirmationField ${field.name} is required`).toBe(true);
+            // The server's rule and the dashboard's field agree: the name to type is that field's value.
+            if (m.confirmationName) {
+              const example = engine.examples.restoreTarget as Record<string, unknown>;
+              expect(m.confirmationName(engine.examples.config, example), `mode ${m.mode}: confirmationName is the field's value`).toBe(String(example[m.confirmationField]));
+            }
+          }
+          for (const [name, label] of Object.entries(m.fieldLabels ?? {})) {
+            expect(fields, `mode ${m.mode}: fieldLabels.${name} is a restore form field`).toContain(name);
+            expect(label.trim(), `mode ${m.mode}: fieldLabels.${name}`).not.toBe('');
+          }
+        }
+      });
+
       it('is described to the dashboard as plain JSON', () => {
         const info = engineInfo(engine);
         expect(info).toEqual(JSON.parse(JSON.stringify(info)));
         expect(info).toMatchObject({ kind: engine.kind, label: engine.label, extension: engine.artifact.extension });
         expect(info.form).toHaveLength(engine.form.length);
+        // Each mode arrives with what the dialog needs, functions left on the server.
+        expect(info.restoreModes).toEqual(
+          engine.restoreModes.map((m) => ({
+            mode: m.mode,
+            label: m.label,
+            destructive: m.destructive,
+            help: m.help,
+            ...(m.confirmationField === undefined ? {} : { confirmationField: m.confirmationField }),
+            ...(m.fieldLabels === undefined ? {} : { fieldLabels: m.fieldLabels }),
+          })),
+        );
       });
     });
 

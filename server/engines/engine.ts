@@ -124,6 +124,17 @@ export interface EngineRestoreMode {
   /** One sentence the restore dialog shows, e.g. what is created and what is never touched. */
   readonly help: string;
   /**
+   * Destructive modes: the key of the restore target (one of `restoreForm`'s fields) whose value a person types again
+   * to confirm, e.g. `database`. Serialisable, for the dashboard; `confirmationName` stays the rule the server checks,
+   * and must return that field's value whenever it is set.
+   */
+  readonly confirmationField?: string;
+  /**
+   * Labels of `restoreForm` fields in this mode, by field name, where the form's own label would mislead, e.g.
+   * in-place `{ database: "Database to replace" }` instead of "New database name". Fields not named keep theirs.
+   */
+  readonly fieldLabels?: Readonly<Record<string, string>>;
+  /**
    * Destructive modes: the name a person must type to confirm (e.g. the target database's name), from the source's
    * config and the parsed target. The request verb refuses (422) a request whose `confirm` does not match it.
    */
@@ -272,6 +283,11 @@ export interface EngineRestoreResult {
   durationMs: number;
   /** Human-readable name of what was created, e.g. the new database's name. */
   target: string;
+  /**
+   * What the run answers once finished (stored as the run's `result`, shown by `GET /runs/{id}`), plain JSON, e.g. a
+   * scratch Redis `{ address: "127.0.0.1:PORT", password, expiresAt }`. Omitted when there is nothing to add.
+   */
+  result?: Record<string, unknown>;
 }
 
 export type EngineErrorCode =

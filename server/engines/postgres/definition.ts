@@ -63,7 +63,10 @@ export const postgresDefinition = {
       destructive: true,
       help:
         "Replaces everything in an existing database on the source's server with the backup, in one transaction: if anything fails, the database is left exactly as it was.",
+      // The target names an existing database here, not a new copy.
+      fieldLabels: { database: 'Database to replace' },
       // The person confirms by typing the very database whose contents go.
+      confirmationField: 'database',
       confirmationName: (_config, target) => parseTarget(target).database,
       replaces: (config, target) => `database ${parseTarget(target).database} on ${describeServer(parseEngineInput(PostgresConfig, config, 'postgres config'))}, its current contents`,
     },
