@@ -4,6 +4,7 @@ import type { OAuthConfig } from 'next-auth/providers/oauth';
 import { z } from 'zod';
 import { noControlChars } from '@/server/shared/text';
 import { identityFromTokens, OIDC_PROVIDER_ID, oidcSettings, signInWithOidc, type OidcSettings } from './oidc';
+import { requestInfo } from '@/server/http/request-info';
 import { authenticatePassword, recordSignIn } from './users';
 
 // The sign-in form is not behind route(); the shared check keeps a NUL in the email away from PostgreSQL (a failed
@@ -13,12 +14,21 @@ const Credentials = z.object({ email: z.string().min(1).refine(...noControlChars
 const credentials = CredentialsProvider({
   name: 'Email and password',
   credentials: { email: { label: 'Email', type: 'email' }, password: { label: 'Password', type: 'password' } },
-  async authorize(raw) {
+  async authorize(raw, req) {
     const creds = Credentials.safeParse(raw);
     if (!creds.success) return null;
     const actor = await authenticatePassword(creds.data.email, creds.data.password);
     if (!actor || !actor.id) return null;
-    await recordSignIn(actor, { method: 'password' });
+    // The sign-in event records where it came from, like every web action (next-auth hands over plain headers).
+    const headers = new Headers();
+    for (const [k, v] of Object.entries(req?.headers ?? {})) {
+      try {
+        if (typeof v === 'string') headers.set(k, v);
+      } catch {
+        // A header the Fetch API refuses is simply not recorded; it never fails the sign-in.
+      }
+    }
+    await recordSignIn({ ...actor, request: requestInfo(headers) }, { method: 'password' });
     return { id: actor.id, email: actor.label, name: actor.label, role: actor.role };
   },
 });
