@@ -7,6 +7,7 @@ import { actorForUser } from '@/server/auth/users';
 import { createSource } from '@/server/inventory/create-source';
 import { db } from '@/server/shared/db';
 import { connectionParts, createDatabase, dropDatabase, uniqueName } from '@/server/testing/pg';
+import { unusedDestinationPath } from '@/server/testing/paths';
 
 export interface Person {
   id: string;
@@ -68,7 +69,7 @@ export async function restorableSource(approvals: number | null): Promise<Fixtur
   });
   made.sources.push(source.id);
   if (serviceId) await db().source.update({ where: { id: source.id }, data: { serviceId } });
-  const destination = await db().destination.create({ data: { name: uniqueName('appr-dest'), kind: 'local', config: { path: '/tmp/unused' } } });
+  const destination = await db().destination.create({ data: { name: uniqueName('appr-dest'), kind: 'local', config: { path: unusedDestinationPath() } } });
   const run = await db().run.create({ data: { kind: 'BACKUP', status: 'SUCCEEDED', sourceId: source.id, destinationId: destination.id } });
   const point = await db().recoveryPoint.create({
     data: {

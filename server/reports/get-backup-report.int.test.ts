@@ -3,6 +3,7 @@ import type { Actor } from '@/server/auth/permissions';
 import { db, disconnectDb } from '@/server/shared/db';
 import { uniqueName } from '@/server/testing/pg';
 import { getBackupReport } from './get-backup-report';
+import { unusedDestinationPath } from '@/server/testing/paths';
 
 const viewer: Actor = { type: 'system', id: null, label: 'report test viewer', role: 'VIEWER' };
 // A "now" far from the wall clock (a random minute in 2090) so that other files' runs fall outside every window.
@@ -14,7 +15,7 @@ let destinationId: string;
 let sourceId: string;
 
 beforeAll(async () => {
-  destinationId = (await db().destination.create({ data: { name: uniqueName('report-dest'), kind: 'local', config: { path: '/tmp/unused' } } })).id;
+  destinationId = (await db().destination.create({ data: { name: uniqueName('report-dest'), kind: 'local', config: { path: unusedDestinationPath() } } })).id;
   sourceId = (await db().source.create({ data: { name: uniqueName('report-src'), kind: 'postgres', config: {} } })).id;
 });
 

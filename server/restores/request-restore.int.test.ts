@@ -12,6 +12,7 @@ import { db, disconnectDb } from '@/server/shared/db';
 import { isDomainError } from '@/server/shared/errors';
 import { connectionParts, createDatabase, dropDatabase, uniqueName } from '@/server/testing/pg';
 import { requestRestore } from './request-restore';
+import { unusedDestinationPath } from '@/server/testing/paths';
 
 // This file's own queue: nothing consumes it, so the queued run stays queued.
 process.env.LIFEBOAT_QUEUE_PREFIX = uniqueName('lbtest-restore-request');
@@ -29,7 +30,7 @@ beforeAll(async () => {
     config: { host: pgc.host, port: pgc.port, database: sourceDb, user: pgc.user, ...(pgc.password ? { password: pgc.password } : {}) },
     testConnection: false,
   });
-  const destination = await db().destination.create({ data: { name: uniqueName('rr-dest'), kind: 'local', config: { path: '/tmp/unused' } } });
+  const destination = await db().destination.create({ data: { name: uniqueName('rr-dest'), kind: 'local', config: { path: unusedDestinationPath() } } });
   const run = await db().run.create({ data: { kind: 'BACKUP', status: 'SUCCEEDED', sourceId: source.id, destinationId: destination.id } });
   const point = await db().recoveryPoint.create({
     data: {

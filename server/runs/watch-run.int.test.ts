@@ -12,6 +12,7 @@ import { uniqueName } from '@/server/testing/pg';
 import { publishProgress, type RunProgressEvent } from './progress';
 import { progressHub } from './progress-hub';
 import { watchRun } from './watch-run';
+import { unusedDestinationPath } from '@/server/testing/paths';
 
 const viewer: Actor = { type: 'system', id: null, label: 'watch test', role: 'VIEWER' };
 let publisher: Redis;
@@ -47,7 +48,7 @@ async function readEvents(stream: ReadableStream<Uint8Array>, count: number): Pr
 
 beforeAll(async () => {
   publisher = redisConnection('publisher');
-  const destination = await db().destination.create({ data: { name: uniqueName('watch_dest'), kind: 'local', config: { path: '/tmp' } } });
+  const destination = await db().destination.create({ data: { name: uniqueName('watch_dest'), kind: 'local', config: { path: unusedDestinationPath() } } });
   const source = await db().source.create({ data: { name: uniqueName('watch_src'), kind: 'postgres', config: {} } });
   const run = await db().run.create({ data: { kind: 'BACKUP', sourceId: source.id, destinationId: destination.id, status: 'RUNNING' } });
   runId = run.id;

@@ -12,6 +12,7 @@ import { db, disconnectDb } from '@/server/shared/db';
 import { uniqueName } from '@/server/testing/pg';
 import { getSlo, sourceSlo } from './get-slo';
 import { listSlots } from './list-slots';
+import { unusedDestinationPath } from '@/server/testing/paths';
 
 const viewer: Actor = { type: 'system', id: null, label: 'slo test viewer', role: 'VIEWER' };
 const SECOND = 1_000;
@@ -26,7 +27,7 @@ let pointId: string;
 beforeAll(async () => {
   const tier = await db().tier.findUniqueOrThrow({ where: { name: 'tier-1-critical' } });
   tierId = tier.id;
-  const destination = await db().destination.create({ data: { name: uniqueName('slo-dest'), kind: 'local', config: { path: '/tmp/unused' } } });
+  const destination = await db().destination.create({ data: { name: uniqueName('slo-dest'), kind: 'local', config: { path: unusedDestinationPath() } } });
   destinationId = destination.id;
   created.destinations.push(destinationId);
   const policy = await db().policy.create({
