@@ -124,7 +124,7 @@ export function recurringTasks(env: WorkerEnv, workerId: string): RecurringTask[
   const sweepSeconds = env.LIFEBOAT_SWEEP_MS / 1000;
   return [
     // Re-queue or fail runs whose worker died; re-enqueue queued runs whose job vanished.
-    { name: 'runs.sweep', everySeconds: sweepSeconds, run: () => sweepRuns(env.LIFEBOAT_RUN_STALE_SECONDS) },
+    { name: 'runs.sweep', everySeconds: sweepSeconds, run: () => sweepRuns(env.LIFEBOAT_RUN_STALE_SECONDS, env.LIFEBOAT_ORPHAN_QUEUED_SECONDS) },
     // One prune per source with retention per interval; the bucket in the job id makes it once across workers.
     { name: 'retention.prune', everySeconds: env.LIFEBOAT_PRUNE_INTERVAL_SECONDS, run: (now) => enqueueDuePrunes(env.LIFEBOAT_PRUNE_INTERVAL_SECONDS, now) },
     // Copies whose job was lost or spent its BullMQ retries.

@@ -12,9 +12,17 @@ import { addSource, createPolicy, incompressibleSql, isTerminal, operator, waitF
 // Each test file gets its own queue so only this file's workers take its jobs.
 process.env.LIFEBOAT_QUEUE_PREFIX = uniqueName('lbtest-shutdown');
 // Fast failure detection: a beat a second, dead after 4 s without one, swept every second.
-const FAST = { LIFEBOAT_HEARTBEAT_MS: '1000', LIFEBOAT_RUN_STALE_SECONDS: '4', LIFEBOAT_SWEEP_MS: '1000', LIFEBOAT_QUEUE_PREFIX: process.env.LIFEBOAT_QUEUE_PREFIX };
+// The orphan sweep (re-enqueues queued runs whose job is gone) waits 10 minutes here, so it cannot be what recovers
+// the handed-back run.
+const FAST = {
+  LIFEBOAT_HEARTBEAT_MS: '1000',
+  LIFEBOAT_RUN_STALE_SECONDS: '4',
+  LIFEBOAT_SWEEP_MS: '1000',
+  LIFEBOAT_ORPHAN_QUEUED_SECONDS: '600',
+  LIFEBOAT_QUEUE_PREFIX: process.env.LIFEBOAT_QUEUE_PREFIX,
+};
 // A handed-back run must be running again on another worker this soon after SIGTERM: the 1 s grace, the release,
-// and a fresh start of the dump by a worker that is idle. The orphan sweep (2 min) must not be what recovers it.
+// and a fresh start of the dump by a worker that is idle.
 const RECOVERY_BOUND_MS = 30_000;
 
 const workers: SpawnedWorker[] = [];

@@ -35,6 +35,10 @@ const WorkerEnv = z.object({
   // Re-enqueue copies idle for 5 min: longer than a job's own retries with backoff (~75 s), so the sweep only picks up
   // copies whose job was lost or gave up.
   LIFEBOAT_COPY_RETRY_IDLE_SECONDS: whole(300, 1),
+  // A queued run untouched this long is checked for its job (lost with a Redis restart or FLUSHALL, or an enqueue that
+  // failed after commit) and re-enqueued if the job is gone. The job is looked up first, so a run merely waiting in
+  // a backlog keeps its place; 30 s leaves an after-commit enqueue all the time it needs, even on a loaded machine.
+  LIFEBOAT_ORPHAN_QUEUED_SECONDS: whole(30, 1),
   // Verify the audit chain and anchor its head on the destinations once a day: a truncation or an old catalog shows
   // within a day, and one walk of the chain a day costs little. 0 turns it off (the API and CLI still verify).
   LIFEBOAT_AUDIT_CHECK_INTERVAL_SECONDS: whole(86_400, 0),

@@ -34,8 +34,15 @@ const PREFIX = uniqueName('lbtest-sched');
 process.env.LIFEBOAT_QUEUE_PREFIX = PREFIX;
 // Sweep every 500 ms (the default is 10 s), so schedulers heal and slots reconcile within the test's seconds; no
 // periodic prune to race the backups; a 200 ms retry backoff, so a backup failing on every attempt spends its three
-// attempts in a second.
-const WORKER_ENV = { LIFEBOAT_QUEUE_PREFIX: PREFIX, LIFEBOAT_SWEEP_MS: '500', LIFEBOAT_PRUNE_INTERVAL_SECONDS: '0', LIFEBOAT_RUN_RETRY_BACKOFF_MS: '200' };
+// attempts in a second; a run whose job the Redis loss of (c) deleted re-enqueued after 3 s, not 30 (until then the
+// source's next slots are rightly SKIPPED "overlap": its previous run is still queued).
+const WORKER_ENV = {
+  LIFEBOAT_QUEUE_PREFIX: PREFIX,
+  LIFEBOAT_SWEEP_MS: '500',
+  LIFEBOAT_PRUNE_INTERVAL_SECONDS: '0',
+  LIFEBOAT_RUN_RETRY_BACKOFF_MS: '200',
+  LIFEBOAT_ORPHAN_QUEUED_SECONDS: '3',
+};
 // The heartbeat tolerance the workers use: two sweeps (workers/scheduler/fire-slot.ts, reconcile-slots.ts).
 const TOLERANCE_MS = 1_000;
 
