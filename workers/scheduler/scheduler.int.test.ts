@@ -271,7 +271,8 @@ describe('scheduler: BullMQ job schedulers, catalog slots, reconciler, catch-up'
     await startWorkers(2);
     const back = (await db().workerHeartbeat.aggregate({ where: { queuePrefix: PREFIX, startedAt: { gt: lastBeat } }, _min: { startedAt: true } }))._min.startedAt!;
 
-    const catchUpRun = await waitFor('a catch-up run', async () => db().run.findFirst({ where: { sourceId, trigger: 'catch-up' } }), 20_000);
+    // The returning workers' start (sync, beat, reconcile, catch-up) takes seconds, many more under CI load.
+    const catchUpRun = await waitFor('a catch-up run', async () => db().run.findFirst({ where: { sourceId, trigger: 'catch-up' } }), 60_000);
     await waitForRun(catchUpRun.id, isTerminal, 60_000, output);
     // A few more sweeps: no second catch-up for the same outage.
     await sleep(3_000);
@@ -297,7 +298,7 @@ describe('scheduler: BullMQ job schedulers, catalog slots, reconciler, catch-up'
     expect((await db().run.findUniqueOrThrow({ where: { id: catchUpRun.id } })).status).toBe('SUCCEEDED');
     const audit = await db().auditEvent.findFirst({ where: { action: 'slot.missed', targetId: sourceId } });
     expect(audit).not.toBeNull();
-  }, 120_000);
+  }, 180_000);
 
   it('(g) a slot whose destination is at its concurrency limit waits: it starts once there is room, and is SKIPPED only after its window', async () => {
     // Two sources on one policy (one destination) allowing one scheduled run at a time.
