@@ -284,7 +284,7 @@ export interface EngineRestoreResult {
   /** Human-readable name of what was created, e.g. the new database's name. */
   target: string;
   /**
-   * What the run answers once finished (stored as the run's `result`, shown by `GET /runs/{id}`), plain JSON, e.g. a
+   * What the run answers once finished (stored as the run's `result` with SUCCEEDED, shown by `GET /runs/{id}`), plain JSON, e.g. a
    * scratch Redis `{ address: "127.0.0.1:PORT", password, expiresAt }`. Omitted when there is nothing to add.
    */
   result?: Record<string, unknown>;

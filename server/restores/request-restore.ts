@@ -81,6 +81,13 @@ export async function prepareRestore(reader: Tx, rawPointId: unknown, input: { t
       issues: [{ path: ['mode'], message: `must be one of: ${known}` }],
     });
   }
+  // A target that asks to replace data (`destructive: true`, e.g. a Redis replay over existing keys) is only taken
+  // with a mode the engine marks destructive, so the destructive rule (one approval more, an admin's, a typed
+  // confirmation) can never be skipped through a field of the target.
+  if (!modeSpec.destructive && (target as Record<string, unknown>).destructive === true) {
+    const issues = [{ path: ['target', 'destructive'], message: `replaces existing data, which the ${modeSpec.label.toLowerCase()} mode never does: choose a destructive restore mode` }];
+    throw new DomainError('VALIDATION', `target.destructive: ${issues[0]!.message}`, { issues });
+  }
   const { source } = found;
   return {
     point: { id: found.id, sourceId: found.sourceId, destinationId: found.destinationId, createdAt: found.createdAt, sizeBytes: found.sizeBytes },
@@ -156,7 +163,19 @@ export async function requestRestore(ctx: VerbContext, rawPointId: unknown, raw:
 /** The engine's restore target, parsed; issues point into `target` so forms can show them under the field. */
 function parseRestoreTarget(engine: AnyEngine, raw: Record<string, unknown>): Prisma.InputJsonObject {
   const parsed = engine.restoreTargetSchema.safeParse(raw);
-  if (parsed.success) return parsed.data as Prisma.InputJsonObject;
+  if (parsed.success) {
+    // A restore target is stored with the run and the request and recorded in the audit trail: a secret in it would
+    // sit there unsealed. Until targets can carry sealed secrets, a password field of the target is refused.
+    const secretFields = engine.restoreForm.filter((f) => f.type === 'password' && (parsed.data as Record<string, unknown>)[f.name] !== undefined);
+    if (secretFields.length > 0) {
+      const issues = secretFields.map((f) => ({
+        path: ['target', f.name],
+        message: 'is not accepted: Lifeboat does not yet seal passwords given in a restore target (they would be stored and audited in clear); restore to a scratch instance, or into a server that needs no password',
+      }));
+      throw new DomainError('VALIDATION', issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), { issues });
+    }
+    return parsed.data as Prisma.InputJsonObject;
+  }
   const issues = parsed.error.issues.map((i) => ({ path: ['target', ...i.path.map(String)], message: i.message }));
   throw new DomainError('VALIDATION', issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), { issues });
 }

@@ -1,3 +1,4 @@
+import type { Prisma } from '@/server/shared/db';
 import { z } from 'zod';
 import { getEngine } from '@/server/engines/registry';
 import { openIdentity } from '@/server/keys/open-identity';
@@ -65,7 +66,7 @@ export const runRestore: RunHandler = async (claimed, ctx) => {
         onPhase: (phase) => {
           if (phase === 'restoring') restoring = true;
           ctx.progress({ phase, bytesDone: 0, bytesTotal: phase === 'verifying' ? storedBytes : point.rawBytes === null ? null : Number(point.rawBytes) });
-          if (phase === 'restoring') void ctx.log('info', `checksum verified; restoring from ${candidate.label} into ${JSON.stringify(params.target)}`);
+          if (phase === 'restoring') void ctx.log('info', `checksum verified; restoring from ${candidate.label} into ${JSON.stringify(withoutSecrets(params.target))}`);
         },
         onProgress: (p) => ctx.progress({ bytesDone: p.bytes }),
       });
@@ -77,5 +78,19 @@ export const runRestore: RunHandler = async (claimed, ctx) => {
   }
   if (!result) throw new Error('no copy of the recovery point could be read');
   await ctx.log('info', `restored ${formatBytes(result.bytes)} into ${result.target} in ${formatSeconds(result.durationMs / 1000)}`);
-  return { details: { target: result.target, recoveryPointId: point.id } };
+  // What the engine answers (a scratch instance's address) becomes the run's `result`, committed with SUCCEEDED.
+  const answer = result.result;
+  return {
+    details: { target: result.target, recoveryPointId: point.id },
+    ...(answer !== undefined && {
+      onCommit: async (tx) => {
+        await tx.run.update({ where: { id: run.id }, data: { result: answer as Prisma.InputJsonObject } });
+      },
+    }),
+  };
 };
+
+/** A restore target for the run's log: a replay target's password (and any other secret-looking key) left out. */
+function withoutSecrets(target: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(target).map(([k, v]) => (/pass|secret|token/i.test(k) ? [k, '(hidden)'] : [k, v])));
+}
