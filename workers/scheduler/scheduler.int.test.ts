@@ -213,9 +213,11 @@ describe('scheduler: BullMQ job schedulers, catalog slots, reconciler, catch-up'
     const slots = await slotsOf(sourceId);
     const expected = slotsBetween(schedule, new Date(slots[0]!.slotAt.getTime() - 1), slots[slots.length - 1]!.slotAt);
     expect(slots.map((s) => s.slotAt.getTime())).toEqual(expected.map((d) => d.getTime()));
-    const gap = slots.filter((s) => s.slotAt > flushedFrom && s.slotAt <= flushedUntil && s.state === 'MISSED');
+    // The gap is recorded, never silent: a slot whose fire the loss ate is MISSED "not fired"; one that fired while a
+    // run whose job the loss deleted was still queued is SKIPPED "overlap" (that run is re-enqueued by the sweep).
+    const gap = slots.filter((s) => s.slotAt > flushedFrom && s.slotAt <= flushedUntil && s.state !== 'STARTED');
     expect(gap.length, JSON.stringify(slots.map((s) => [s.slotAt, s.state, s.reason]))).toBeGreaterThanOrEqual(1);
-    for (const s of gap) expect(s.reason).toBe(SLOT_REASONS.notFired);
+    for (const s of gap) expect([SLOT_REASONS.notFired, SLOT_REASONS.overlap]).toContain(s.reason);
   }, 90_000);
 
   it('(f) one slot fired three times at once makes one run; verify picks the newest unverified point; prune runs no run', async () => {
