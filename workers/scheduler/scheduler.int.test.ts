@@ -215,7 +215,8 @@ describe('scheduler: BullMQ job schedulers, catalog slots, reconciler, catch-up'
     expect(slots.map((s) => s.slotAt.getTime())).toEqual(expected.map((d) => d.getTime()));
     // The gap is recorded, never silent: a slot whose fire the loss ate is MISSED "not fired"; one that fired while a
     // run whose job the loss deleted was still queued is SKIPPED "overlap" (that run is re-enqueued by the sweep).
-    const gap = slots.filter((s) => s.slotAt > flushedFrom && s.slotAt <= flushedUntil && s.state !== 'STARTED');
+    // (The overlap can outlast the flush by a few slots: the lost run waits for the orphan sweep.)
+    const gap = slots.filter((s) => s.slotAt > flushedFrom && s.state !== 'STARTED');
     expect(gap.length, JSON.stringify(slots.map((s) => [s.slotAt, s.state, s.reason]))).toBeGreaterThanOrEqual(1);
     for (const s of gap) expect([SLOT_REASONS.notFired, SLOT_REASONS.overlap]).toContain(s.reason);
   }, 90_000);
