@@ -49,6 +49,11 @@ async function waitForRun(runId: string, done: (r: { status: string; bytesDone: 
   }
 }
 const terminal = (r: { status: string }) => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(r.status);
+/** The run's end as a user reads it: its status, and its error when it has one. */
+async function statusOf(run: { id: string }): Promise<string> {
+  const done = await waitForRun(run.id, terminal);
+  return done.error ? `${done.status}: ${done.error}` : done.status;
+}
 
 async function addSource(database: string) {
   const pgc = connectionParts();
@@ -157,7 +162,7 @@ describe('worker: PostgreSQL backup and restore', () => {
     await createDatabase(sourceDb, 'CREATE TABLE t (id int); INSERT INTO t VALUES (1);');
     const source = await addSource(sourceDb);
     const backup = await requestBackup({ actor: operator }, source.id);
-    expect((await waitForRun(backup.id, terminal)).status).toBe('SUCCEEDED');
+    expect(await statusOf(backup)).toBe('SUCCEEDED');
     const point = await db().recoveryPoint.findUniqueOrThrow({ where: { runId: backup.id } });
     // Refused when requested (defect 9); the engine's own refusal in the worker is in the engine conformance suite.
     await expect(requestRestore({ actor: operator }, point.id, { target: { database: sourceDb } })).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/exists/) });
@@ -176,7 +181,7 @@ describe('worker: encryption keys', () => {
     const source = await addSource(sourceDb);
 
     const first = await requestBackup({ actor: operator }, source.id);
-    expect((await waitForRun(first.id, terminal)).status).toBe('SUCCEEDED');
+    expect(await statusOf(first)).toBe('SUCCEEDED');
     const pointA = await db().recoveryPoint.findUniqueOrThrow({ where: { runId: first.id }, include: { key: true } });
     expect(pointA.codec).toBe('zstd+age');
     expect(pointA.location).toMatch(/data\.pgdump\.zst\.age$/);
@@ -186,7 +191,7 @@ describe('worker: encryption keys', () => {
     const rotated = await rotateKey({ actor: admin });
     expect(rotated.recipient).not.toBe(pointA.key!.recipient);
     const second = await requestBackup({ actor: operator }, source.id);
-    expect((await waitForRun(second.id, terminal)).status).toBe('SUCCEEDED');
+    expect(await statusOf(second)).toBe('SUCCEEDED');
     const pointB = await db().recoveryPoint.findUniqueOrThrow({ where: { runId: second.id } });
     expect(pointB.keyId).toBe(rotated.id);
     expect((pointB.manifest as { encryption: { recipients: string[] } }).encryption.recipients).toEqual([rotated.recipient]);
@@ -195,7 +200,7 @@ describe('worker: encryption keys', () => {
     const restoredA = uniqueName('lbt_keys_a');
     databases.push(restoredA);
     const restoreA = await requestRestore({ actor: operator }, pointA.id, { target: { database: restoredA } });
-    expect((await waitForRun(restoreA.id, terminal)).status).toBe('SUCCEEDED');
+    expect(await statusOf(restoreA)).toBe('SUCCEEDED');
     expect(await tableHashes(restoredA)).toEqual(await tableHashes(sourceDb));
 
     // The kit carries the old identity until it is shredded.
@@ -220,7 +225,7 @@ describe('worker: encryption keys', () => {
     const restoredB = uniqueName('lbt_keys_b');
     databases.push(restoredB);
     const restoreB = await requestRestore({ actor: operator }, pointB.id, { target: { database: restoredB } });
-    expect((await waitForRun(restoreB.id, terminal)).status).toBe('SUCCEEDED');
+    expect(await statusOf(restoreB)).toBe('SUCCEEDED');
   }, 120_000);
 
   it('refuses to restore a stored object with a flipped byte, before touching the target', async () => {
@@ -229,7 +234,7 @@ describe('worker: encryption keys', () => {
     await createDatabase(sourceDb, SAMPLE_SCHEMA_SQL);
     const source = await addSource(sourceDb);
     const backup = await requestBackup({ actor: operator }, source.id);
-    expect((await waitForRun(backup.id, terminal)).status).toBe('SUCCEEDED');
+    expect(await statusOf(backup)).toBe('SUCCEEDED');
     const point = await db().recoveryPoint.findUniqueOrThrow({ where: { runId: backup.id } });
     const file = path.join(backupsDir, point.location);
     const bytes = fs.readFileSync(file);

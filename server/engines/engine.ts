@@ -76,6 +76,64 @@ export interface Engine<Config, Secrets, Target> extends EngineDefinition<Config
    * `input`'s own error if reading the artifact failed.
    */
   verify?(input: Readable, options?: EngineRunOptions): Promise<EngineVerifyResult>;
+
+  /**
+   * Optional: a backup made of several objects (one dump per database plus the globals, a command's output files).
+   * Without it the point holds one object, role `data`, made by `backup`/`backupTo`. The caller pulls the objects one
+   * at a time and stores each completely (every stage exited 0, sizes agree) before it asks for the next; it records
+   * the point only once every object and then the manifest are stored, and if anything fails it stops iterating
+   * (`return()` on the iterator: the engine must then stop its tools and remove any scratch files). An iterator that
+   * yields nothing fails the run (`EMPTY_OUTPUT`). Roles are unique within a point and match `OBJECT_ROLE_PATTERN`.
+   * Throws/rejects with `EngineError`s as `backup` does.
+   */
+  backupObjects?(config: Config, secrets: Secrets, options?: EngineRunOptions): AsyncIterable<EngineBackupObject>;
+
+  /**
+   * Optional: which objects of a point a restore into `target` reads, in order (roles from `objects`). Without it a
+   * restore reads the point's only object, or the one with role `data`. Rejects (throws) `INVALID_CONFIG` when the
+   * target names an object the point does not hold (e.g. `{ from: "orders" }` of a point without that database).
+   * The request verb calls it too, so a bad choice is refused when the restore is requested.
+   */
+  restoreObjects?(config: Config, target: Target, objects: readonly EngineStoredObject[]): string[];
+
+  /**
+   * Optional: a restore that reads several objects at once (a command's output files into `{inputDir}`), called
+   * instead of `restore` when `restoreObjects` chose more than one. `inputs` yields each object's decoded bytes in
+   * that order; the engine must read each `input` to its end (or destroy it) before pulling the next. Same target
+   * rules, errors and cancellation as `restore`.
+   */
+  restoreSet?(config: Config, secrets: Secrets, inputs: AsyncIterable<EngineRestoreInput>, target: Target, options?: EngineRestoreOptions): Promise<EngineRestoreResult>;
+}
+
+/** Roles of a point's objects: lowercase letters, digits, dots, dashes, underscores; also a file-name part. */
+export const OBJECT_ROLE_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+/** One object of a multi-object backup, as `Engine.backupObjects` yields it. */
+export interface EngineBackupObject {
+  /** Unique within the point, matches `OBJECT_ROLE_PATTERN`: e.g. `db.orders`, `globals`, `file.etcd.db`, `stdout`. */
+  readonly role: string;
+  /** File extension of this object's raw bytes (as `EngineArtifact.extension`), e.g. `pgdump`, `sql`, `yaml`. */
+  readonly extension: string;
+  /** Plain JSON describing the object (e.g. `{ database: "orders" }`), kept in the catalog and the manifest. */
+  readonly details?: Record<string, unknown>;
+  /** Starts producing the bytes, exactly as `Engine.backup` (the config and secrets are the ones given to `backupObjects`). */
+  backup(options?: EngineRunOptions): EngineBackup;
+  /** Optional fast path, exactly as `Engine.backupTo`. */
+  backupTo?(sink: Writable, options?: EngineRunOptions): EngineBackupTo;
+}
+
+/** A stored object of a point, as restore-time choices see it. */
+export interface EngineStoredObject {
+  readonly role: string;
+  readonly details: Record<string, unknown>;
+  /** Raw (decoded) size when known. */
+  readonly rawBytes?: number | null;
+}
+
+/** One object's decoded bytes for `Engine.restoreSet`. */
+export interface EngineRestoreInput extends EngineStoredObject {
+  readonly extension: string;
+  readonly input: Readable;
 }
 
 /**
@@ -111,6 +169,11 @@ export interface EngineDefinition<Config = unknown, Secrets = unknown, Target = 
   readonly backupTypes: readonly EngineBackupType[];
   /** How a restore may land; the first is the default. Destructive modes (overwriting existing data) are marked. */
   readonly restoreModes: readonly EngineRestoreMode[];
+  /**
+   * The least role that may create or edit sources of this kind; absent means whoever holds `inventory:write`
+   * (operators). `ADMIN` for kinds that run a program of the user's choosing on the workers (capture commands).
+   */
+  readonly creatorRole?: 'OPERATOR' | 'ADMIN';
 }
 
 export type EngineBackupType = 'full' | 'incremental' | 'differential';
@@ -227,6 +290,8 @@ export interface EngineRestoreOptions extends EngineRunOptions {
   mode?: string;
   /** Size of the artifact when the caller knows it (storage `head`), reported as the progress estimate. */
   inputBytes?: number;
+  /** The object being restored (`restore`/`restoreFrom` read one object; its role and details, e.g. the database). */
+  object?: EngineStoredObject;
 }
 
 export interface EngineProgress {
@@ -265,6 +330,11 @@ export interface EngineBackupResult {
   sourceSizeBytes?: number;
   /** Version line of the dump tool, e.g. `pg_dump (PostgreSQL) 15.20`. */
   toolVersion?: string;
+  /**
+   * Plain JSON about what was captured, known once the tool finished (e.g. per-table row counts), merged over the
+   * object's own `details` in the catalog and the manifest. Never secrets.
+   */
+  details?: Record<string, unknown>;
 }
 
 export interface EngineVerifyResult {

@@ -2,6 +2,8 @@
  * Every object key Lifeboat writes is built here, so the bucket layout is documented (and changed) in one place.
  *
  *   sources/<sourceId>/<yyyy>/<mm>/<dd>/<runId>/data.<ext>      the artifact bytes (e.g. data.pgdump)
+ *   sources/<sourceId>/<yyyy>/<mm>/<dd>/<runId>/<role>.<ext>    further objects of a multi-object point
+ *                                                               (e.g. db.orders.pgdump.zst.age, globals.sql.zst.age)
  *   sources/<sourceId>/<yyyy>/<mm>/<dd>/<runId>/manifest.json   what the artifact is and how to restore it
  *   audit/heads/<yyyy>-<mm>-<dd>.json                           the audit chain head of that day (auditHeadKey)
  *
@@ -57,6 +59,19 @@ export function runArtifactKeys(parts: RunKeyParts, extension: string): RunArtif
   return { prefix, data: `${prefix}data.${extension}`, manifest: `${prefix}${MANIFEST_FILE}` };
 }
 
+// Object roles (engine.ts OBJECT_ROLE_PATTERN): the file name's first part.
+const ROLE_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+/**
+ * The key of one object of a run: `<prefix><role>.<extension>`, so the single object of a one-object point (role
+ * `data`) keeps the key `runArtifactKeys` gives it.
+ */
+export function runObjectKey(keys: RunArtifactKeys, role: string, extension: string): string {
+  if (!ROLE_PATTERN.test(role)) throw new Error(`layout: invalid object role ${JSON.stringify(role)}`);
+  if (!EXTENSION_PATTERN.test(extension)) throw new Error(`layout: invalid data extension ${JSON.stringify(extension)}`);
+  return `${keys.prefix}${role}.${extension}`;
+}
+
 interface ParsedRunKey {
   sourceId: string;
   runId: string;
@@ -73,7 +88,7 @@ function parseRunKey(key: string): ParsedRunKey | null {
   const [, sourceId, yyyy, mm, dd, runId, file] = parts as [string, string, string, string, string, string, string];
   if (!ID_PATTERN.test(sourceId) || !ID_PATTERN.test(runId)) return null;
   if (!/^\d{4}$/.test(yyyy) || !/^\d{2}$/.test(mm) || !/^\d{2}$/.test(dd)) return null;
-  if (file !== MANIFEST_FILE && !/^data\.[a-z0-9]+(\.[a-z0-9]+)*$/.test(file)) return null;
+  if (file !== MANIFEST_FILE && !/^[a-z0-9][a-z0-9._-]{0,62}\.[a-z0-9]+(\.[a-z0-9]+)*$/.test(file)) return null;
   return { sourceId, runId, date: `${yyyy}-${mm}-${dd}`, file };
 }
 

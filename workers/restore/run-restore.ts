@@ -35,6 +35,9 @@ export const runRestore: RunHandler = async (claimed, ctx) => {
   const engine = getEngine(point.engine);
   const secrets = run.source.secrets ? openSecret<Record<string, unknown>>(run.source.secrets, `source:${run.source.id}`) : {};
   const identities = point.keyId ? [await openIdentity(point.keyId)] : [];
+  // The target's credentials (a replay target's password) were sealed to this run by the request verb; the engine
+  // gets them merged into the target, and they never reach params, logs or the job payload.
+  const target = run.targetSecrets ? { ...params.target, ...openSecret<Record<string, unknown>>(run.targetSecrets, `run-target:${run.id}`) } : params.target;
   const storedBytes = Number(point.sizeBytes);
 
   // The one reading order (readableObjects): the primary object, then each OK copy in policy order. Falling back is
@@ -53,7 +56,7 @@ export const runRestore: RunHandler = async (claimed, ctx) => {
         engine,
         config: run.source.config,
         secrets,
-        target: params.target,
+        target,
         ...(params.mode !== undefined && { mode: params.mode }),
         driver: driverForDestination(candidate.destination),
         location: candidate.location,
