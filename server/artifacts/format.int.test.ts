@@ -190,13 +190,13 @@ describe('docs/FORMAT.md restore procedures, run literally', () => {
   });
 
   it('the manifest example has exactly the fields the backup worker writes', async () => {
-    const example = JSON.parse(block('manifest-v2')) as unknown;
+    const example = JSON.parse(block('manifest-v3')) as unknown;
     const written = buildManifest({
       source: { id: 's', name: 'n', kind: 'postgres' },
       run: { id: 'r', attempt: 1 },
       startedAt: new Date(),
       finishedAt: new Date(),
-      engine: { bytes: 1, durationMs: 1, format: 'pg_dump-custom', serverVersion: '15', toolVersion: 'pg_dump 15', sourceSizeBytes: 1 },
+      engine: { bytes: 1, durationMs: 1, format: 'pg_dump-custom', serverVersion: '15', toolVersion: 'pg_dump 15', sourceSizeBytes: 1, details: { database: 'd' } },
       object: { key: 'sources/s/2026/01/01/r/data.pgdump.zst.age', size: 1, sha256: 'a'.repeat(64) },
       codec: 'zstd+age',
       compressionLevel: 3,

@@ -116,6 +116,11 @@ export interface EngineBackupObject {
   readonly extension: string;
   /** Plain JSON describing the object (e.g. `{ database: "orders" }`), kept in the catalog and the manifest. */
   readonly details?: Record<string, unknown>;
+  /**
+   * The manifest's one-line restore command for this object, as `EngineArtifact.restoreHint` (which is used when
+   * this is absent); e.g. `psql -f` for a globals object of an engine whose main artifact is a `pg_restore` archive.
+   */
+  restoreHint?(input: { file: string; decode: string }): string | null;
   /** Starts producing the bytes, exactly as `Engine.backup` (the config and secrets are the ones given to `backupObjects`). */
   backup(options?: EngineRunOptions): EngineBackup;
   /** Optional fast path, exactly as `Engine.backupTo`. */

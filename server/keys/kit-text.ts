@@ -5,7 +5,7 @@
  */
 
 /** The sections of docs/FORMAT.md that an operator restoring by hand needs, in this order. */
-const OPERATOR_SECTIONS = ['Restoring without Lifeboat', 'Keys and the recovery kit', 'Layout', 'The bytes', 'manifest.json (version 2)'];
+const OPERATOR_SECTIONS = ['Restoring without Lifeboat', 'Keys and the recovery kit', 'Layout', 'The bytes', 'manifest.json (version 3)'];
 
 /** A mention of the source tree: `server/…`, `workers/x.ts`, `prisma/…`, a function name in backticks with parentheses. */
 const SOURCE_REFERENCE = /`?\b(?:server|workers|app|components|prisma|scripts|lib|e2e|bench)\/[\w./[\]-]+`?|\b[\w-]+\.(?:ts|tsx|mjs)\b|`(?:verifyAndDecode|verifyAndDecodeInto|decodeInto)[^`]*`/;

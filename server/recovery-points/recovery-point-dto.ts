@@ -1,6 +1,7 @@
 import type { RecoveryPoint } from '@/server/shared/generated/prisma/client';
 import { faultWords } from './object-fault';
 import { objectLabel } from './readable-objects';
+import { OBJECTS_IN_ORDER, pointObjects, type PointWithObjects } from './point-objects';
 
 /** What `toRecoveryPointDto` needs loaded with a point (get and list use this one include). */
 export const recoveryPointDtoInclude = {
@@ -9,11 +10,12 @@ export const recoveryPointDtoInclude = {
     select: { status: true, verifiedAt: true, verifyError: true, verifyFault: true, destination: { select: { name: true } } },
     orderBy: { position: 'asc' },
   },
+  objects: OBJECTS_IN_ORDER,
 } as const;
 
 type CopyFields = { status: string; verifiedAt: Date | null; verifyError: string | null; verifyFault: string | null; destination: { name: string } };
 
-export function toRecoveryPointDto(p: RecoveryPoint & { destination?: { name: string } | null; copies?: CopyFields[] }) {
+export function toRecoveryPointDto(p: RecoveryPoint & { destination?: { name: string } | null; copies?: CopyFields[]; objects?: PointWithObjects['objects'] }) {
   const copies = p.copies ?? [];
   const primaryName = p.destination?.name ?? 'primary';
   // Every object that exists (primary unless pruned, OK copies) whose last verification failed. A damaged object
@@ -39,6 +41,21 @@ export function toRecoveryPointDto(p: RecoveryPoint & { destination?: { name: st
     codec: p.codec,
     rawBytes: p.rawBytes === null ? null : Number(p.rawBytes),
     rawSha256: p.rawSha256,
+    /**
+     * Every stored object of the point, in order (one `data` object for single-object engines; one per database plus
+     * `globals`, a command's files …): `size`/`sha256` of the stored bytes, `rawBytes` decoded, `details` from the
+     * engine (database, tables with row counts, Redis keys per database, file name). `location` and the fields
+     * above describe the first.
+     */
+    objects: pointObjects(p).map((o) => ({
+      role: o.role,
+      key: o.key,
+      size: Number(o.sizeBytes),
+      sha256: o.sha256,
+      codec: o.codec,
+      rawBytes: o.rawBytes === null ? null : Number(o.rawBytes),
+      details: o.details,
+    })),
     keyId: p.keyId,
     legalHold: p.legalHold,
     lockedUntil: p.lockedUntil?.toISOString() ?? null,

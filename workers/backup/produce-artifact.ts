@@ -1,6 +1,6 @@
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 
-import type { AnyEngine, EngineBackupResult, EngineProgress } from '@/server/engines/engine';
+import type { AnyEngine, EngineBackupObject, EngineBackupResult, EngineProgress, EngineRunOptions } from '@/server/engines/engine';
 import type { PutResult, StorageDriver } from '@/server/storage/driver';
 import { createWritePipeline, type WritePipelineOptions, type WriteResult } from '@/server/artifacts/pipeline';
 import type { ArtifactTools, StageProducer } from '@/server/artifacts/run-stages';
@@ -11,6 +11,8 @@ export interface ProduceArtifactInput {
   engine: AnyEngine;
   config: unknown;
   secrets: unknown;
+  /** One object of a multi-object backup (`engine.backupObjects`): produced instead of `engine.backup(config, secrets)`. */
+  object?: EngineBackupObject;
   driver: StorageDriver;
   key: string;
   /** zstd level, or null to store the engine's bytes uncompressed (the engine then compresses its own output). */
@@ -64,12 +66,18 @@ export async function produceArtifact(input: ProduceArtifactInput): Promise<Prod
     hashStored: false,
   };
 
-  if (compressed && input.engine.backupTo !== undefined) {
-    const backupTo = input.engine.backupTo.bind(input.engine);
+  const { object, engine: eng } = input;
+  const backupTo =
+    object !== undefined
+      ? object.backupTo?.bind(object)
+      : eng.backupTo === undefined
+        ? undefined
+        : (sink: Writable, options: EngineRunOptions) => eng.backupTo!(input.config, input.secrets, sink, options);
+  if (compressed && backupTo !== undefined) {
     let engineDone: Promise<EngineBackupResult> | undefined;
     const producer: StageProducer = {
       start: (sink) => {
-        const started = backupTo(input.config, input.secrets, sink, runOptions);
+        const started = backupTo(sink, runOptions);
         engineDone = started.done;
         return started;
       },
@@ -83,7 +91,7 @@ export async function produceArtifact(input: ProduceArtifactInput): Promise<Prod
     return { stored, engine: { ...engine, ...(piped.rawBytes !== undefined && { bytes: piped.rawBytes }) }, codec: piped.codec, rawBytes: piped.rawBytes, rawSha256: undefined };
   }
 
-  const backup = input.engine.backup(input.config, input.secrets, runOptions);
+  const backup = object !== undefined ? object.backup(runOptions) : eng.backup(input.config, input.secrets, runOptions);
   // When one link fails the others report CANCELLED; allOrRootCause surfaces the failure that started it.
   const [storing, piping] = storeArtifact(input, backup.stream, pipelineOptions);
   const [stored, engine, piped] = await allOrRootCause([storing, backup.done, piping]);

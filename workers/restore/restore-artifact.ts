@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import { mkdtemp, open, rm, statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Transform, type Readable } from 'node:stream';
-import type { AnyEngine, EngineProgress, EngineRestoreResult } from '@/server/engines/engine';
+import { Transform, pipeline, type Readable } from 'node:stream';
+import type { AnyEngine, EngineProgress, EngineRestoreInput, EngineRestoreResult, EngineStoredObject } from '@/server/engines/engine';
 import type { StorageDriver } from '@/server/storage/driver';
 import { codecSteps } from '@/server/artifacts/codec';
 import { verifyAndDecode, verifyAndDecodeInto } from '@/server/artifacts/pipeline';
@@ -20,6 +20,8 @@ export interface RestoreArtifactInput {
   target: unknown;
   /** The engine's restore mode (`EngineRestoreOptions.mode`); absent means its default. */
   mode?: string;
+  /** The object read (`EngineRestoreOptions.object`): its role and details, e.g. which database of the point. */
+  object?: EngineStoredObject;
   driver: StorageDriver;
   location: string;
   codec: string;
@@ -76,7 +78,7 @@ export async function restoreArtifact(input: RestoreArtifactInput): Promise<Engi
         input.secrets,
         input.target,
         { connect: (stdin) => decodeInto(stdin).then((decoded) => ({ ...(decoded.rawBytes !== undefined && { bytes: decoded.rawBytes }) })) },
-        { signal: input.signal, ...(input.mode !== undefined && { mode: input.mode }) },
+        { signal: input.signal, ...(input.mode !== undefined && { mode: input.mode }), ...(input.object !== undefined && { object: input.object }) },
       );
     }
     const decoded = await verifyAndDecode(openStored, { ...readOptions, expectedRawSha256: input.rawSha256 ?? undefined });
@@ -86,6 +88,7 @@ export async function restoreArtifact(input: RestoreArtifactInput): Promise<Engi
         signal: input.signal,
         onProgress: input.onProgress,
         ...(input.mode !== undefined && { mode: input.mode }),
+        ...(input.object !== undefined && { object: input.object }),
       }),
       decoded.done,
     ]);
@@ -93,6 +96,64 @@ export async function restoreArtifact(input: RestoreArtifactInput): Promise<Engi
   } finally {
     await spool?.remove();
   }
+}
+
+export interface RestoreSetObject extends EngineStoredObject {
+  location: string;
+  codec: string;
+  storedBytes: number;
+  storedSha256: string;
+  rawSha256: string | null;
+  /** The raw bytes' file extension, e.g. `yaml`. */
+  extension: string;
+}
+
+export interface RestoreSetInput extends Omit<RestoreArtifactInput, 'location' | 'codec' | 'storedBytes' | 'storedSha256' | 'rawSha256' | 'object'> {
+  objects: RestoreSetObject[];
+}
+
+/**
+ * A restore that reads several objects (`Engine.restoreSet`): each object is verified (size and sha256, one full
+ * read) and then decoded through Lifeboat into the engine, one after the other, in the order given. The engine
+ * reads one to its end before it asks for the next; a failed verification or decode fails the restore, which then
+ * leaves nothing behind (the engine's rule).
+ */
+export async function restoreObjectSet(input: RestoreSetInput): Promise<EngineRestoreResult> {
+  const restoreSet = input.engine.restoreSet?.bind(input.engine);
+  if (restoreSet === undefined) throw new Error(`the ${input.engine.label} engine cannot restore ${input.objects.length} objects at once`);
+  input.onPhase?.('verifying');
+  let bytesBefore = 0;
+  async function* inputs(): AsyncGenerator<EngineRestoreInput> {
+    for (const object of input.objects) {
+      const decoded = await verifyAndDecode(() => input.driver.get(object.location), {
+        codec: object.codec,
+        identities: input.identities,
+        expectedStoredSha256: object.storedSha256,
+        expectedStoredBytes: object.storedBytes,
+        ...(object.rawSha256 !== null && { expectedRawSha256: object.rawSha256 }),
+        signal: input.signal,
+        ...(fs.existsSync('/dev/shm') ? { tmpDir: '/dev/shm' } : {}),
+      });
+      input.onPhase?.('restoring');
+      let read = 0;
+      const counted = new Transform({
+        transform(chunk: Buffer, _encoding, callback) {
+          read += chunk.length;
+          input.onProgress?.({ phase: 'restore', bytes: bytesBefore + read });
+          callback(null, chunk);
+        },
+      });
+      // An error of the decode (or of the engine destroying its input) reaches both ends.
+      pipeline(decoded.stream, counted, () => undefined);
+      yield { role: object.role, details: object.details, rawBytes: object.rawBytes ?? null, extension: object.extension, input: counted };
+      await decoded.done;
+      bytesBefore += read;
+    }
+  }
+  return restoreSet(input.config, input.secrets, inputs(), input.target, {
+    signal: input.signal,
+    ...(input.mode !== undefined && { mode: input.mode }),
+  });
 }
 
 interface Spool {

@@ -7,7 +7,9 @@ import { driverForDestination } from '@/server/storage/for-destination';
 import { db } from '@/server/shared/db';
 import { openSecret } from '@/server/shared/secrets';
 import { errorMessage, type RunHandler } from '../runner/execute-run';
-import { restoreArtifact } from './restore-artifact';
+import { restoreArtifact, restoreObjectSet, type RestoreSetObject } from './restore-artifact';
+import { OBJECTS_IN_ORDER, copyObjectKey, pointObjects } from '@/server/recovery-points/point-objects';
+import { chooseRestoreObjects } from '@/server/recovery-points/choose-restore-objects';
 import { formatBytes, formatSeconds } from '@/lib/format';
 
 // The target is the engine's business: its restore() parses it with its restoreTargetSchema (the verb did too).
@@ -25,7 +27,7 @@ export const runRestore: RunHandler = async (claimed, ctx) => {
     include: {
       source: true,
       inputPoint: {
-        include: { destination: true, copies: { where: { status: 'COPY_OK' }, include: { destination: true } } },
+        include: { destination: true, copies: { where: { status: 'COPY_OK' }, include: { destination: true } }, objects: OBJECTS_IN_ORDER },
       },
     },
   });
@@ -38,7 +40,12 @@ export const runRestore: RunHandler = async (claimed, ctx) => {
   // The target's credentials (a replay target's password) were sealed to this run by the request verb; the engine
   // gets them merged into the target, and they never reach params, logs or the job payload.
   const target = run.targetSecrets ? { ...params.target, ...openSecret<Record<string, unknown>>(run.targetSecrets, `run-target:${run.id}`) } : params.target;
-  const storedBytes = Number(point.sizeBytes);
+  // Which objects of the point this restore reads (the engine's choice from the target, e.g. one database of a
+  // multi-database point; by default the point's only object).
+  const chosen = chooseRestoreObjects(engine, run.source.config, target, pointObjects(point));
+  const storedBytes = chosen.reduce((sum, o) => sum + Number(o.sizeBytes), 0);
+  const rawBytes = chosen.every((o) => o.rawBytes !== null) ? chosen.reduce((sum, o) => sum + Number(o.rawBytes), 0) : null;
+  const what = chosen.length === 1 && chosen[0]!.role === 'data' ? '' : ` (${chosen.map((o) => o.role).join(', ')})`;
 
   // The one reading order (readableObjects): the primary object, then each OK copy in policy order. Falling back is
   // safe only while nothing reached the target: a failure after the "restoring" phase began is final.
@@ -50,29 +57,50 @@ export const runRestore: RunHandler = async (claimed, ctx) => {
   let result: Awaited<ReturnType<typeof restoreArtifact>> | undefined;
   for (const [i, candidate] of candidates.entries()) {
     let restoring = false;
-    await ctx.log('info', `verifying ${candidate.location} on ${candidate.label} (${formatBytes(storedBytes)}, ${point.codec}) before restoring`);
+    const keyOf = (o: (typeof chosen)[number]) => (candidate.copyId === null ? o.key : copyObjectKey(point, candidate, o));
+    await ctx.log('info', `verifying ${chosen.map(keyOf).join(', ')} on ${candidate.label} (${formatBytes(storedBytes)}, ${point.codec}) before restoring`);
+    const common = {
+      engine,
+      config: run.source.config,
+      secrets,
+      target,
+      ...(params.mode !== undefined && { mode: params.mode }),
+      driver: driverForDestination(candidate.destination),
+      identities,
+      signal: ctx.signal,
+      onPhase: (phase: 'verifying' | 'restoring') => {
+        if (phase === 'restoring' && !restoring) void ctx.log('info', `checksum verified; restoring from ${candidate.label}${what} into ${JSON.stringify(withoutSecrets(params.target))}`);
+        if (phase === 'restoring') restoring = true;
+        ctx.progress({ phase, bytesDone: 0, bytesTotal: phase === 'verifying' ? storedBytes : rawBytes });
+      },
+      onProgress: (p: { bytes: number }) => ctx.progress({ bytesDone: p.bytes }),
+    };
     try {
-      result = await restoreArtifact({
-        engine,
-        config: run.source.config,
-        secrets,
-        target,
-        ...(params.mode !== undefined && { mode: params.mode }),
-        driver: driverForDestination(candidate.destination),
-        location: candidate.location,
-        codec: point.codec,
-        storedBytes,
-        storedSha256: point.sha256,
-        rawSha256: point.rawSha256,
-        identities,
-        signal: ctx.signal,
-        onPhase: (phase) => {
-          if (phase === 'restoring') restoring = true;
-          ctx.progress({ phase, bytesDone: 0, bytesTotal: phase === 'verifying' ? storedBytes : point.rawBytes === null ? null : Number(point.rawBytes) });
-          if (phase === 'restoring') void ctx.log('info', `checksum verified; restoring from ${candidate.label} into ${JSON.stringify(withoutSecrets(params.target))}`);
-        },
-        onProgress: (p) => ctx.progress({ bytesDone: p.bytes }),
-      });
+      if (chosen.length === 1) {
+        const object = chosen[0]!;
+        result = await restoreArtifact({
+          ...common,
+          object: { role: object.role, details: object.details, rawBytes: object.rawBytes === null ? null : Number(object.rawBytes) },
+          location: keyOf(object),
+          codec: object.codec,
+          storedBytes: Number(object.sizeBytes),
+          storedSha256: object.sha256,
+          rawSha256: object.rawSha256,
+        });
+      } else {
+        const objects: RestoreSetObject[] = chosen.map((o) => ({
+          role: o.role,
+          details: o.details,
+          rawBytes: o.rawBytes === null ? null : Number(o.rawBytes),
+          location: keyOf(o),
+          codec: o.codec,
+          storedBytes: Number(o.sizeBytes),
+          storedSha256: o.sha256,
+          rawSha256: o.rawSha256,
+          extension: rawExtension(o.key, o.role),
+        }));
+        result = await restoreObjectSet({ ...common, objects });
+      }
       break;
     } catch (err) {
       if (restoring || ctx.signal.aborted || i === candidates.length - 1) throw err;
@@ -92,6 +120,12 @@ export const runRestore: RunHandler = async (claimed, ctx) => {
     }),
   };
 };
+
+/** `…/<role>.<ext>[.zst][.age]` → `<ext>`: the raw bytes' extension of an object. */
+function rawExtension(key: string, role: string): string {
+  const file = key.slice(key.lastIndexOf('/') + 1);
+  return file.slice(role.length + 1).replace(/(\.zst|\.age)+$/, '');
+}
 
 /** A restore target for the run's log: a replay target's password (and any other secret-looking key) left out. */
 function withoutSecrets(target: Record<string, unknown>): Record<string, unknown> {
