@@ -14,7 +14,10 @@ export function db(): PrismaClient {
   if (!globalForDb.lifeboatDb) {
     // 10 connections: the web process serves a dashboard, a worker runs a few jobs; both stay far below max_connections.
     const adapter = new PrismaPg({ connectionString: env().DATABASE_URL, max: 10 });
-    globalForDb.lifeboatDb = new PrismaClient({ adapter });
+    // Prisma's defaults (2 s to get a connection, 5 s per interactive transaction) fail a transaction that merely
+    // waited: the audit chain serialises every audited write on one lock, so under load (a burst of audited API
+    // requests beside a run's finishing transaction) a finished backup could be lost to a timeout. Wait longer.
+    globalForDb.lifeboatDb = new PrismaClient({ adapter, transactionOptions: { maxWait: 15_000, timeout: 30_000 } });
   }
   return globalForDb.lifeboatDb;
 }
