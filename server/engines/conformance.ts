@@ -7,7 +7,18 @@ import { buffer } from 'node:stream/consumers';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { isEngineError, type AnyEngine, type EngineErrorCode, type EngineFormField } from './engine';
+import {
+  isEngineError,
+  OBJECT_ROLE_PATTERN,
+  type AnyEngine,
+  type EngineBackupResult,
+  type EngineErrorCode,
+  type EngineFormField,
+  type EngineRestoreInput,
+  type EngineRestoreOptions,
+  type EngineRestoreResult,
+  type EngineStoredObject,
+} from './engine';
 import { engineInfo } from './engine-info';
 import { spawnProcess } from '@/server/process';
 
@@ -20,8 +31,24 @@ export interface EngineConformanceFixture {
   createSource(): Promise<{ config: unknown; secrets: unknown }>;
   /** A restore target that does not exist yet; a new one on every call. */
   newTarget(): unknown;
-  /** A target that exists and holds data (e.g. the source itself): a restore onto it must be refused. */
-  existingTarget(): unknown;
+  /**
+   * A target that exists and holds data (e.g. the source itself): a restore onto it must be refused. Absent for an
+   * engine with no notion of an existing target (a capture command hands the bytes to a restore command of the
+   * source's own): the TARGET_EXISTS checks are then skipped.
+   */
+  existingTarget?(): unknown;
+  /**
+   * The config a restore into `target` runs with; default: the source's. For an engine whose restore destination is
+   * part of the source (a capture command's `restoreArgv`): targets are then told apart by object identity, so each
+   * new target gets a restore command writing somewhere new.
+   */
+  restoreConfig?(target: unknown): unknown;
+  /**
+   * The artifact has no framing the engine could check (a command's raw output): a truncated artifact that ends
+   * cleanly is indistinguishable from a short one, and the caller's sha256 is what catches it. The suite then checks
+   * instead that an input failing midway (the caller's verdict) fails the restore with that error, no target left.
+   */
+  unframed?: boolean;
   /** The source's data in a comparable form (e.g. per-table hashes). */
   readSource(): Promise<unknown>;
   /** The same for what a restore produced; compared with `readSource` by deep equality. */
@@ -159,6 +186,9 @@ export function describeEngineConformance(name: string, engine: AnyEngine, setup
     describe('with real data', () => {
       let fixture: EngineConformanceFixture;
       let source: { config: unknown; secrets: unknown };
+      /** The point's objects, as `backupObjects` yielded them (or the one `data` object `backup` made). */
+      let point: CapturedObject[];
+      /** The bytes of the first object a restore reads (the whole artifact of a single-object engine). */
       let artifact: Buffer;
       const used: unknown[] = [];
       const target = () => {
@@ -166,15 +196,50 @@ export function describeEngineConformance(name: string, engine: AnyEngine, setup
         used.push(t);
         return t;
       };
+      const configFor = (t: unknown) => (fixture.restoreConfig && t !== undefined ? fixture.restoreConfig(t) : source.config);
+      const stored = (): EngineStoredObject[] => point.map((o) => ({ role: o.role, details: o.details, rawBytes: o.bytes.length }));
+      /** The objects a restore into `t` reads, in order (the engine's `restoreObjects`, else the only one or `data`). */
+      const chosen = (t: unknown): CapturedObject[] => {
+        const roles = engine.restoreObjects ? engine.restoreObjects(configFor(t), t, stored()) : [point.length === 1 ? point[0]!.role : 'data'];
+        return roles.map((role) => {
+          const o = point.find((x) => x.role === role);
+          expect(o, `restoreObjects chose ${role}, an object of the point`).toBeDefined();
+          return o!;
+        });
+      };
+      /**
+       * Restores the point into `t` as the restore worker does: `restoreSet` when several objects are chosen, else
+       * `restore` of the one (with its role and details). `feed` gives each chosen object's input.
+       */
+      const restorePoint = (t: unknown, feed: (bytes: Buffer, index: number) => Readable, options: EngineRestoreOptions = {}): Promise<EngineRestoreResult> => {
+        const objects = chosen(t);
+        if (objects.length === 1) {
+          const [o] = objects;
+          return engine.restore(configFor(t), source.secrets, feed(o!.bytes, 0), t, { ...options, object: { role: o!.role, details: o!.details, rawBytes: o!.bytes.length } });
+        }
+        expect(engine.restoreSet, 'an engine whose restoreObjects chooses several objects declares restoreSet').toBeDefined();
+        async function* inputs(): AsyncGenerator<EngineRestoreInput> {
+          let previous: Readable | undefined;
+          for (const [i, o] of objects.entries()) {
+            // The contract: each input is read to its end (or destroyed) before the next is pulled.
+            if (previous) expect(previous.readableEnded || previous.destroyed, `input ${i - 1} was finished before input ${i} was pulled`).toBe(true);
+            previous = feed(o.bytes, i);
+            yield { role: o.role, details: o.details, rawBytes: o.bytes.length, extension: o.extension, input: previous };
+          }
+        }
+        return engine.restoreSet!(configFor(t), source.secrets, inputs(), t, options);
+      };
+      const bytesOf = (t: unknown) => chosen(t).reduce((n, o) => n + o.bytes.length, 0);
 
       beforeAll(async () => {
         fixture = await setup();
         source = await fixture.createSource();
-        const { stream, done } = engine.backup(source.config, source.secrets, {});
-        const [bytes, result] = await Promise.all([buffer(stream), done]);
-        artifact = bytes;
-        expect(result.format).not.toBe('');
-        if (result.bytes !== undefined) expect(result.bytes).toBe(bytes.length);
+        point = await capturePoint(engine, source.config, source.secrets, {});
+        for (const o of point) {
+          expect(o.result.format).not.toBe('');
+          if (o.result.bytes !== undefined) expect(o.result.bytes).toBe(o.bytes.length);
+        }
+        artifact = chosen(fixture.newTarget())[0]!.bytes;
       });
 
       afterAll(async () => {
@@ -187,56 +252,100 @@ export function describeEngineConformance(name: string, engine: AnyEngine, setup
       });
 
       it('backs up to a non-empty stream', () => {
+        expect(point.length).toBeGreaterThan(0);
         expect(artifact.length).toBeGreaterThan(0);
+      });
+
+      it('yields objects with unique roles, safe extensions and JSON details, if it declares backupObjects', () => {
+        if (engine.backupObjects === undefined) return;
+        const roles = point.map((o) => o.role);
+        expect(new Set(roles).size, 'roles are unique within a point').toBe(roles.length);
+        for (const o of point) {
+          expect(o.role).toMatch(OBJECT_ROLE_PATTERN);
+          expect(o.extension).toMatch(/^[a-z0-9]+(\.[a-z0-9]+)*$/);
+          expect(o.details).toEqual(JSON.parse(JSON.stringify(o.details)));
+        }
       });
 
       it('restores into a new target with the same data', async () => {
         const t = target();
         expect(await fixture.targetExists(t)).toBe(false);
-        const result = await engine.restore(source.config, source.secrets, Readable.from([artifact]), t, {});
-        expect(result.bytes).toBe(artifact.length);
+        const result = await restorePoint(t, (bytes) => Readable.from([bytes]));
+        expect(result.bytes).toBe(bytesOf(t));
         expect(await fixture.readTarget(t)).toEqual(await fixture.readSource());
       });
 
       it('refuses to restore onto an existing target, and leaves it as it was', async () => {
+        if (fixture.existingTarget === undefined) return;
         const existing = fixture.existingTarget();
         const before = await fixture.readSource();
-        await expectCode(engine.restore(source.config, source.secrets, Readable.from([artifact]), existing, {}), 'TARGET_EXISTS');
+        await expectCode(restorePoint(existing, (bytes) => Readable.from([bytes])), 'TARGET_EXISTS');
         expect(await fixture.readSource()).toEqual(before);
       });
 
       it('checks restore targets early, if it declares checkRestoreTarget', async () => {
         if (engine.checkRestoreTarget === undefined) return;
-        await expectCode(engine.checkRestoreTarget(source.config, source.secrets, fixture.existingTarget()), 'TARGET_EXISTS');
+        if (fixture.existingTarget !== undefined) {
+          const existing = fixture.existingTarget();
+          await expectCode(engine.checkRestoreTarget(configFor(existing), source.secrets, existing), 'TARGET_EXISTS');
+        }
         const t = target();
-        await expect(engine.checkRestoreTarget(source.config, source.secrets, t)).resolves.toBeUndefined();
+        await expect(engine.checkRestoreTarget(configFor(t), source.secrets, t)).resolves.toBeUndefined();
         expect(await fixture.targetExists(t), 'the check creates nothing').toBe(false);
-        await expectCode(engine.checkRestoreTarget(source.config, source.secrets, { nonsense: true }), 'INVALID_CONFIG');
+        await expectCode(engine.checkRestoreTarget(configFor(t), source.secrets, { nonsense: true }), 'INVALID_CONFIG');
       });
 
       it('cancels a backup through its signal', async () => {
         const controller = new AbortController();
-        const { stream, done } = engine.backup(source.config, source.secrets, { signal: controller.signal });
+        const options = { signal: controller.signal };
+        const { iterator, first } = await startBackup(engine, source.config, source.secrets, options);
+        const { stream, done } = first;
         // Abort once bytes flow, while the rest is still unread (back-pressure holds the producer).
         await new Promise<void>((resolve) => stream.once('readable', () => resolve()));
         controller.abort();
         stream.resume();
         await expectCode(done, 'CANCELLED');
+        await iterator?.return?.();
       });
 
       it('cancels a backup whose signal was aborted before it started', async () => {
-        const { stream, done } = engine.backup(source.config, source.secrets, { signal: AbortSignal.abort() });
+        const options = { signal: AbortSignal.abort() };
+        if (engine.backupObjects === undefined) {
+          const { stream, done } = engine.backup(source.config, source.secrets, options);
+          stream.resume();
+          await expectCode(done, 'CANCELLED');
+          return;
+        }
+        // Either the iteration itself refuses, or the object it yields does.
+        const iterator = engine.backupObjects(source.config, source.secrets, options)[Symbol.asyncIterator]();
+        let next;
+        try {
+          next = await iterator.next();
+        } catch (err) {
+          expect(isEngineError(err) ? err.code : err).toBe('CANCELLED');
+          return;
+        }
+        expect(next.done, 'an aborted backup yields no object, or one that fails').toBe(false);
+        const { stream, done } = next.value.backup(options);
         stream.resume();
         await expectCode(done, 'CANCELLED');
+        await iterator.return?.();
       });
 
       it('cancels a restore through its signal and leaves no target behind', async () => {
         const t = target();
         const controller = new AbortController();
-        // Half the artifact, then the input stalls: the restore is under way and cannot finish by itself.
-        const input = new PassThrough();
-        input.write(artifact.subarray(0, Math.floor(artifact.length * TRUNCATE_TO_FRACTION)));
-        const restoring = engine.restore(source.config, source.secrets, input, t, { signal: controller.signal });
+        // Half the (first) artifact, then the input stalls: the restore is under way and cannot finish by itself.
+        const restoring = restorePoint(
+          t,
+          (bytes, i) => {
+            if (i > 0) return Readable.from([bytes]);
+            const input = new PassThrough();
+            input.write(bytes.subarray(0, Math.floor(bytes.length * TRUNCATE_TO_FRACTION)));
+            return input;
+          },
+          { signal: controller.signal },
+        );
         setTimeout(() => controller.abort(), CANCEL_AFTER_MS);
         await expectCode(restoring, 'CANCELLED');
         expect(await fixture.targetExists(t)).toBe(false);
@@ -262,25 +371,27 @@ export function describeEngineConformance(name: string, engine: AnyEngine, setup
           }
         },
       });
+      // restoreFrom reads one object: it is exercised where a restore reads one.
+      const single = (t: unknown) => engine.restoreFrom !== undefined && chosen(t).length === 1;
 
       it('restores into a new target with the same data through restoreFrom, if it declares it', async () => {
-        if (engine.restoreFrom === undefined) return;
         const t = target();
-        const result = await engine.restoreFrom(source.config, source.secrets, t, catInto(artifact), {});
+        if (!single(t)) return;
+        const result = await engine.restoreFrom!(configFor(t), source.secrets, t, catInto(artifact), {});
         expect(result.bytes).toBe(artifact.length);
         expect(await fixture.readTarget(t)).toEqual(await fixture.readSource());
       });
 
       it('drops the target when the restoreFrom source’s verdict rejects after the tool read everything', async () => {
-        if (engine.restoreFrom === undefined) return;
         const t = target();
+        if (!single(t)) return;
         const verdict = new Error('the stored object changed between the reads');
-        await expect(engine.restoreFrom(source.config, source.secrets, t, catInto(artifact, () => Promise.reject(verdict)), {})).rejects.toBe(verdict);
+        await expect(engine.restoreFrom!(configFor(t), source.secrets, t, catInto(artifact, () => Promise.reject(verdict)), {})).rejects.toBe(verdict);
         expect(await fixture.targetExists(t)).toBe(false);
       });
 
       it('refuses restoreFrom onto an existing target without calling the source, if it declares it', async () => {
-        if (engine.restoreFrom === undefined) return;
+        if (engine.restoreFrom === undefined || fixture.existingTarget === undefined) return;
         let connected = false;
         const never = {
           connect: () => {
@@ -288,30 +399,72 @@ export function describeEngineConformance(name: string, engine: AnyEngine, setup
             return Promise.resolve({});
           },
         };
-        await expectCode(engine.restoreFrom(source.config, source.secrets, fixture.existingTarget(), never, {}), 'TARGET_EXISTS');
+        const existing = fixture.existingTarget();
+        await expectCode(engine.restoreFrom(configFor(existing), source.secrets, existing, never, {}), 'TARGET_EXISTS');
         expect(connected).toBe(false);
       });
 
       it('fails a restore of a truncated artifact and leaves no target behind', async () => {
+        if (fixture.unframed) return;
         const t = target();
-        const truncated = artifact.subarray(0, Math.floor(artifact.length * TRUNCATE_TO_FRACTION));
-        await expect(engine.restore(source.config, source.secrets, Readable.from([truncated]), t, {})).rejects.toThrow();
+        await expect(restorePoint(t, (bytes) => Readable.from([bytes.subarray(0, Math.floor(bytes.length * TRUNCATE_TO_FRACTION))]))).rejects.toThrow();
+        expect(await fixture.targetExists(t)).toBe(false);
+      });
+
+      it('fails a restore whose input breaks off with the input’s error, and leaves no target behind (unframed artifacts)', async () => {
+        if (!fixture.unframed) return;
+        const t = target();
+        const damaged = new Error('the stored object does not match its sha256');
+        const last = chosen(t).length - 1;
+        // The last object breaks off: everything before it was restored already, the restore must still fail whole.
+        const restoring = restorePoint(t, (bytes, i) => {
+          if (i < last) return Readable.from([bytes]);
+          const input = new PassThrough();
+          input.write(bytes.subarray(0, Math.floor(bytes.length * TRUNCATE_TO_FRACTION)));
+          setTimeout(() => input.destroy(damaged), CANCEL_AFTER_MS);
+          return input;
+        });
+        await expect(restoring).rejects.toBe(damaged);
         expect(await fixture.targetExists(t)).toBe(false);
       });
 
       it('refuses bad config with INVALID_CONFIG, before doing anything', async () => {
         for (const bad of fixture.badConfigs) {
-          expect(() => engine.backup(bad, source.secrets, {}), JSON.stringify(bad)).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));
+          if (engine.backupObjects === undefined) {
+            expect(() => engine.backup(bad, source.secrets, {}), JSON.stringify(bad)).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));
+          } else {
+            // Thrown at once, or by the first step of the iteration: either way before anything runs.
+            const refused = await Promise.resolve()
+              .then(() => engine.backupObjects!(bad, source.secrets, {})[Symbol.asyncIterator]().next())
+              .then(
+                () => undefined,
+                (err: unknown) => err,
+              );
+            expect(isEngineError(refused) ? refused.code : refused, JSON.stringify(bad)).toBe('INVALID_CONFIG');
+          }
           const input = Readable.from([artifact]);
           await expectCode(engine.restore(bad, source.secrets, input, target(), {}), 'INVALID_CONFIG');
           expect(input.destroyed, 'the input is released').toBe(true);
+          if (engine.restoreSet !== undefined) {
+            let pulled = false;
+            async function* inputs(): AsyncGenerator<EngineRestoreInput> {
+              pulled = true;
+              yield { role: point[0]!.role, details: point[0]!.details, extension: point[0]!.extension, input: Readable.from([artifact]) };
+            }
+            await expectCode(engine.restoreSet(bad, source.secrets, inputs(), target(), {}), 'INVALID_CONFIG');
+            expect(pulled, 'restoreSet refuses a bad config before pulling an input').toBe(false);
+          }
         }
       });
 
       it('refuses a bad restore target with INVALID_CONFIG', async () => {
         const input = Readable.from([artifact]);
-        await expectCode(engine.restore(source.config, source.secrets, input, { nonsense: true }, {}), 'INVALID_CONFIG');
+        await expectCode(engine.restore(configFor(undefined), source.secrets, input, { nonsense: true }, {}), 'INVALID_CONFIG');
         expect(input.destroyed).toBe(true);
+        if (engine.restoreSet !== undefined) {
+          async function* none(): AsyncGenerator<EngineRestoreInput> {}
+          await expectCode(engine.restoreSet(configFor(undefined), source.secrets, none(), { nonsense: true }, {}), 'INVALID_CONFIG');
+        }
       });
 
       it('verifies its own artifact and rejects garbage, if it declares verify', async () => {
@@ -324,6 +477,44 @@ export function describeEngineConformance(name: string, engine: AnyEngine, setup
       });
     });
   });
+}
+
+/** One object of a backed-up point, read whole. */
+interface CapturedObject {
+  role: string;
+  extension: string;
+  details: Record<string, unknown>;
+  bytes: Buffer;
+  result: EngineBackupResult;
+}
+
+/**
+ * Backs up the whole point as the backup worker does: `backupObjects` one object at a time (each read to its end
+ * before the next is asked for), or `backup` as the one `data` object. Details are the object's merged with its
+ * result's, as the catalog keeps them.
+ */
+async function capturePoint(engine: AnyEngine, config: unknown, secrets: unknown, options: EngineRestoreOptions): Promise<CapturedObject[]> {
+  if (engine.backupObjects === undefined) {
+    const { stream, done } = engine.backup(config, secrets, options);
+    const [bytes, result] = await Promise.all([buffer(stream), done]);
+    return [{ role: 'data', extension: engine.artifact.extension, details: result.details ?? {}, bytes, result }];
+  }
+  const out: CapturedObject[] = [];
+  for await (const o of engine.backupObjects(config, secrets, options)) {
+    const { stream, done } = o.backup(options);
+    const [bytes, result] = await Promise.all([buffer(stream), done]);
+    out.push({ role: o.role, extension: o.extension, details: { ...(o.details ?? {}), ...(result.details ?? {}) }, bytes, result });
+  }
+  return out;
+}
+
+/** The first object's backup, started (and the iterator it came from, to stop it), for the cancellation checks. */
+async function startBackup(engine: AnyEngine, config: unknown, secrets: unknown, options: EngineRestoreOptions) {
+  if (engine.backupObjects === undefined) return { iterator: undefined, first: engine.backup(config, secrets, options) };
+  const iterator = engine.backupObjects(config, secrets, options)[Symbol.asyncIterator]();
+  const next = await iterator.next();
+  expect(next.done, 'backupObjects yields at least one object').toBe(false);
+  return { iterator, first: next.value.backup(options) };
 }
 
 async function expectCode(promise: Promise<unknown>, code: EngineErrorCode): Promise<void> {

@@ -6,6 +6,44 @@ export type EngineRestoreModeInfo = Pick<EngineRestoreMode, 'mode' | 'label' | '
   fieldLabels?: Record<string, string>;
 };
 
+/** One value a preset asks for, e.g. the namespace of a `kubectl get` preset. */
+export interface EnginePresetParameter {
+  /** Referred to as `{param.<name>}` in the preset's config strings. */
+  name: string;
+  label: string;
+  required?: boolean;
+  default?: string;
+  placeholder?: string;
+  help?: string;
+  /** JavaScript regular expression source (anchored) a value must match; the server's `applyPreset` checks it too. */
+  pattern: string;
+}
+
+/**
+ * A ready-made config the new-source form can start from (the capture command engine's kubectl, helm, etcd …
+ * commands). Plain JSON: every string in `config` (argv elements, env values) may hold `{param.<name>}`, replaced by
+ * the parameter's value; an `env` entry whose value ends up empty is dropped.
+ */
+export interface EnginePreset {
+  id: string;
+  label: string;
+  description: string;
+  help?: string;
+  parameters: EnginePresetParameter[];
+  config: Record<string, unknown>;
+  /** Names of `secretEnv` variables the tool reads (e.g. VAULT_TOKEN): the person types their values. */
+  secretEnv?: string[];
+}
+
+/**
+ * An engine's presets, if its definition has them. (Read structurally: `EngineDefinition` does not declare
+ * `presets` yet; the capture command engine is the one that has any.)
+ */
+export function enginePresets(engine: AnyEngine): readonly EnginePreset[] {
+  const presets = (engine as AnyEngine & { presets?: unknown }).presets;
+  return Array.isArray(presets) ? (presets as EnginePreset[]) : [];
+}
+
 /** What the dashboard needs to know about an engine: plain JSON, no schemas or functions. */
 export interface EngineInfo {
   kind: string;
@@ -23,6 +61,10 @@ export interface EngineInfo {
   restoreModes: EngineRestoreModeInfo[];
   /** File extension of the raw artifact (before `.zst`/`.age`). */
   extension: string;
+  /** `ADMIN` when only admins may create or edit sources of this kind (capture commands); absent: operators too. */
+  creatorRole?: 'OPERATOR' | 'ADMIN';
+  /** Ready-made configs for the new-source form; absent when the engine has none. */
+  presets?: EnginePreset[];
 }
 
 /** The serialisable part of an engine's definition (`GET /api/v1/engines`). */
@@ -48,6 +90,8 @@ export function engineInfo(engine: AnyEngine): EngineInfo {
         }),
       ),
       extension: engine.artifact.extension,
+      ...(engine.creatorRole === undefined ? {} : { creatorRole: engine.creatorRole }),
+      ...(enginePresets(engine).length === 0 ? {} : { presets: enginePresets(engine) }),
     }),
   ) as EngineInfo;
 }

@@ -103,6 +103,14 @@ export interface Engine<Config, Secrets, Target> extends EngineDefinition<Config
    * rules, errors and cancellation as `restore`.
    */
   restoreSet?(config: Config, secrets: Secrets, inputs: AsyncIterable<EngineRestoreInput>, target: Target, options?: EngineRestoreOptions): Promise<EngineRestoreResult>;
+
+  /**
+   * Optional: stops what a restore left running in THIS process (a scratch server), named by the restore's
+   * `EngineRestoreResult.result` as the run stored it. Resolves true if it stopped something, false if this process
+   * runs nothing of that result (another worker's, stopped already, expired, died on its own). Idempotent; never
+   * stops anything the result does not name exactly (a port reused by a later instance is left alone).
+   */
+  stopRestored?(result: Record<string, unknown>): Promise<boolean>;
 }
 
 /** Roles of a point's objects: lowercase letters, digits, dots, dashes, underscores; also a file-name part. */
@@ -179,6 +187,20 @@ export interface EngineDefinition<Config = unknown, Secrets = unknown, Target = 
    * (operators). `ADMIN` for kinds that run a program of the user's choosing on the workers (capture commands).
    */
   readonly creatorRole?: 'OPERATOR' | 'ADMIN';
+  /**
+   * Keys of `restoreTargetSchema` that are credentials (a replay target's `password`). The restore verbs strip them
+   * from the target they store (the field keeps the marker `"(sealed)"`), seal their values to the restore request
+   * and then to the run, and hand them back to the engine merged into the target only in the worker. `restoreForm`
+   * fields of type `password` count as secret fields too, listed here or not.
+   */
+  readonly restoreSecretFields?: readonly string[];
+  /**
+   * The restore mode a target names itself (the API's `{ "mode": "replay", "destructive": true }`), used when the
+   * request gives no `mode`; undefined means the target names none (the first mode applies). Must return one of
+   * `restoreModes`, and a destructive one whenever the target asks to replace data, so the destructive rule
+   * (approvals, typed confirmation) follows the target's own words.
+   */
+  readonly restoreModeOf?: (target: unknown) => string | undefined;
 }
 
 export type EngineBackupType = 'full' | 'incremental' | 'differential';
@@ -360,7 +382,9 @@ export interface EngineRestoreResult {
   target: string;
   /**
    * What the run answers once finished (stored as the run's `result` with SUCCEEDED, shown by `GET /runs/{id}`), plain JSON, e.g. a
-   * scratch Redis `{ address: "127.0.0.1:PORT", password, expiresAt }`. Omitted when there is nothing to add.
+   * scratch Redis `{ address: "127.0.0.1:PORT", password, expiresAt }`. Omitted when there is nothing to add. A result
+   * with `expiresAt` (ISO time) names something left running until then, which `POST /runs/{id}/stop` stops early
+   * through `Engine.stopRestored` (the run's result then gets `stoppedAt`).
    */
   result?: Record<string, unknown>;
 }

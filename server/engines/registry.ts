@@ -1,3 +1,4 @@
+import { commandEngine } from './command';
 import { EngineError, type AnyEngine } from './engine';
 import { postgresEngine } from './postgres';
 import { redisEngine } from './redis';
@@ -6,7 +7,7 @@ import { redisEngine } from './redis';
  * Every engine Lifeboat runs, and the only place that lists them: a new engine is its folder plus one line here.
  * Everything else (source input, restore targets, manifests, the dashboard's forms) is read from the engine.
  */
-export const ENGINES: readonly AnyEngine[] = [postgresEngine, redisEngine];
+export const ENGINES: readonly AnyEngine[] = [postgresEngine, redisEngine, commandEngine];
 
 export interface EngineRegistry {
   /** Kinds in registration order. */

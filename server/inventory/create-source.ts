@@ -1,5 +1,7 @@
 import crypto from 'node:crypto';
-import { authorize } from '@/server/auth/permissions';
+import { authorize, type Actor } from '@/server/auth/permissions';
+import type { AnyEngine } from '@/server/engines/engine';
+import { getEngine } from '@/server/engines/registry';
 import { recordAudit } from '@/server/audit/record-audit';
 import { withTransaction, type VerbContext } from '@/server/shared/context';
 import { DomainError } from '@/server/shared/errors';
@@ -9,11 +11,26 @@ import { SOURCE_SERVICE_SELECT, toSourceDto } from './source-dto';
 import { assertPolicyFitsSource, assertServiceExists } from './source-references';
 import { isUniqueViolation } from '@/server/shared/prisma-errors';
 
+/**
+ * Refuses (FORBIDDEN) an actor below the engine's `creatorRole`: capture command sources run a program of their
+ * creator's choosing on every worker, so only an admin may create or edit them. Called after `inventory:write` is
+ * checked; the rule is the engine's, read generically.
+ */
+export function assertMayManageSourcesOf(actor: Actor, engine: AnyEngine, verb: 'create' | 'edit'): void {
+  if (engine.creatorRole !== 'ADMIN' || actor.role === 'ADMIN') return;
+  throw new DomainError(
+    'FORBIDDEN',
+    `Only an admin may ${verb} ${engine.label} sources: they run a program of their creator's choosing on the workers`,
+  );
+}
+
 /** Registers something to protect. Its password is sealed with the master key; the audit event never holds it. */
 export async function createSource(ctx: VerbContext, raw: unknown) {
   const { actor } = ctx;
   authorize(actor, 'inventory:write');
   const input = CreateSourceInput.parse(raw);
+  // Before the config is parsed: an operator learns nothing about what such a source would accept.
+  assertMayManageSourcesOf(actor, getEngine(input.kind), 'create');
   const { engine, settings, secrets } = parseEngineConfig(input.kind, input.config);
 
   if (input.testConnection) {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { authorize } from '@/server/auth/permissions';
 import { recordAudit } from '@/server/audit/record-audit';
+import { getEngine, isEngineKind } from '@/server/engines/registry';
 import { withTransaction, type VerbContext } from '@/server/shared/context';
 import { DomainError, notFound } from '@/server/shared/errors';
 import { isUniqueViolation } from '@/server/shared/prisma-errors';
@@ -8,6 +9,7 @@ import { SourceId } from './get-source';
 import { assertPolicyFitsSource, assertServiceExists } from './source-references';
 import { SOURCE_DTO_INCLUDE, toSourceDto } from './source-dto';
 import { SourceName } from './source-input';
+import { assertMayManageSourcesOf } from './create-source';
 
 /**
  * What `PATCH /sources/{id}` may change. Kind and connection settings are not among them: a different database
@@ -39,6 +41,8 @@ export async function updateSource(ctx: VerbContext, rawId: unknown, raw: unknow
         SELECT id, name, kind, "policyId", "serviceId" FROM "Source" WHERE id = ${id.data}::uuid FOR UPDATE`;
       const before = rows[0];
       if (!before) throw notFound('source', id.data);
+      // A kind this build does not know has no engine (and no rule of its own) to apply.
+      if (isEngineKind(before.kind)) assertMayManageSourcesOf(actor, getEngine(before.kind), 'edit');
       if (input.policyId) await assertPolicyFitsSource(tx, input.policyId, before.kind);
       if (input.serviceId) await assertServiceExists(tx, input.serviceId);
       const updated = await tx.source.update({ where: { id: id.data }, data: input, include: SOURCE_DTO_INCLUDE });

@@ -39,6 +39,8 @@ export interface SpawnProcessOptions {
   stdout?: 'ignore' | 'pipe' | Writable | number;
   /** Between SIGTERM and SIGKILL; default 5 s. */
   killGraceMs?: number;
+  /** Working directory of the process (absolute); default this process's. */
+  cwd?: string;
 }
 
 export interface ProcessExit {
@@ -69,6 +71,7 @@ export function spawnProcess(options: SpawnProcessOptions): SpawnedProcess {
     // Cast only because Next's types mark NODE_ENV as required; the process gets exactly this environment.
     env: childEnv(options.env) as NodeJS.ProcessEnv,
     stdio,
+    ...(options.cwd !== undefined && { cwd: options.cwd }),
     shell: false,
     // Its own process group, so that kill() reaches whatever it starts (pg_dump -j workers, a wrapper script's tools).
     detached: true,

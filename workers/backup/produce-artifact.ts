@@ -86,8 +86,8 @@ export async function produceArtifact(input: ProduceArtifactInput): Promise<Prod
     // The pipeline only ends after the engine's done resolved, so this is settled (and fulfilled) by now.
     if (engineDone === undefined) throw new Error('the engine never started; nothing was recorded');
     const engine = await engineDone;
-    checkStored(stored, piped);
-    if (piped.rawBytes === 0) throw new Error('the dump is empty; nothing was recorded');
+    checkStored(stored, piped, input.object !== undefined);
+    if (piped.rawBytes === 0 && input.object === undefined) throw new Error('the dump is empty; nothing was recorded');
     return { stored, engine: { ...engine, ...(piped.rawBytes !== undefined && { bytes: piped.rawBytes }) }, codec: piped.codec, rawBytes: piped.rawBytes, rawSha256: undefined };
   }
 
@@ -95,8 +95,8 @@ export async function produceArtifact(input: ProduceArtifactInput): Promise<Prod
   // When one link fails the others report CANCELLED; allOrRootCause surfaces the failure that started it.
   const [storing, piping] = storeArtifact(input, backup.stream, pipelineOptions);
   const [stored, engine, piped] = await allOrRootCause([storing, backup.done, piping]);
-  checkStored(stored, piped);
-  if (piped.rawBytes === 0) throw new Error('the dump is empty; nothing was recorded');
+  checkStored(stored, piped, input.object !== undefined);
+  if (piped.rawBytes === 0 && input.object === undefined) throw new Error('the dump is empty; nothing was recorded');
   if (piped.rawBytes !== engine.bytes) {
     throw new Error(`the pipeline read ${piped.rawBytes} bytes but the engine produced ${engine.bytes}; nothing was recorded`);
   }
@@ -146,8 +146,8 @@ function storeArtifact(input: ProduceArtifactInput, source: Readable | StageProd
  * wrote them into the driver's file) and, when it hashed them (never on the worker's path, see `hashStored`), the two
  * must agree too.
  */
-function checkStored(stored: PutResult, piped: WriteResult): void {
-  if (stored.size === 0) throw new Error('the stored object is empty; nothing was recorded');
+function checkStored(stored: PutResult, piped: WriteResult, allowEmpty = false): void {
+  if (stored.size === 0 && !allowEmpty) throw new Error('the stored object is empty; nothing was recorded');
   if ((piped.storedBytes !== undefined && stored.size !== piped.storedBytes) || (piped.storedSha256 !== undefined && stored.sha256 !== piped.storedSha256)) {
     throw new Error(`storage holds ${stored.size} bytes (sha256 ${stored.sha256}) but the pipeline sent ${piped.storedBytes} (${piped.storedSha256 ?? 'not hashed'}); nothing was recorded`);
   }
