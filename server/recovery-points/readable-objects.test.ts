@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nothingReadableMessage, readableObjects, type ReadablePoint } from './readable-objects';
+import { nothingReadableMessage, objectName, objectsAt, readableObjects, storedKeysAt, type ReadablePoint } from './readable-objects';
 
 const dest = (name: string) => ({ id: `dest-${name}`, name });
 const copy = (id: string, status: string, position: number, name = id) => ({ id, status, position, location: 'sources/s/k.age', destination: dest(name) });
@@ -49,5 +49,62 @@ describe('readableObjects', () => {
     const copies = [copy('c2', 'COPY_OK', 2), copy('c1', 'COPY_OK', 1)];
     readableObjects(point({ copies }));
     expect(copies.map((c) => c.id)).toEqual(['c2', 'c1']);
+  });
+});
+
+describe('objectsAt / storedKeysAt: every object of a point on each place that holds it', () => {
+  const folder = 'sources/s/2026/12/02/r/';
+  const row = (role: string, position: number, file: string) => ({
+    role,
+    position,
+    key: `${folder}${file}`,
+    sizeBytes: BigInt(10 + position),
+    sha256: `sha-${role}`,
+    codec: 'zstd+age',
+    rawBytes: null,
+    rawSha256: null,
+    details: { n: position },
+  });
+  const point = {
+    location: `${folder}db.a.pgdump.zst.age`,
+    sizeBytes: 10n,
+    sha256: 'sha-db.a',
+    codec: 'zstd+age',
+    rawBytes: null,
+    rawSha256: null,
+    // Out of order on purpose: position decides.
+    objects: [row('globals', 2, 'globals.sql.zst.age'), row('db.a', 0, 'db.a.pgdump.zst.age'), row('db.b', 1, 'db.b.pgdump.zst.age')],
+  };
+
+  it('lists every object in position order, with the same keys on the primary and on a copy', () => {
+    expect(objectsAt(point, { role: 'primary' }).map((o) => [o.role, o.location, o.sha256])).toEqual([
+      ['db.a', `${folder}db.a.pgdump.zst.age`, 'sha-db.a'],
+      ['db.b', `${folder}db.b.pgdump.zst.age`, 'sha-db.b'],
+      ['globals', `${folder}globals.sql.zst.age`, 'sha-globals'],
+    ]);
+    expect(objectsAt(point, { role: 'copy', location: point.location }).map((o) => o.location)).toEqual(objectsAt(point, { role: 'primary' }).map((o) => o.location));
+  });
+
+  it('names every object and the manifest once as the keys a point occupies', () => {
+    expect(storedKeysAt(point, { role: 'primary' })).toEqual([
+      `${folder}db.a.pgdump.zst.age`,
+      `${folder}db.b.pgdump.zst.age`,
+      `${folder}globals.sql.zst.age`,
+      `${folder}manifest.json`,
+    ]);
+  });
+
+  it('reads a point without object rows as its one data object', () => {
+    const single = { ...point, location: `${folder}data.pgdump.zst.age`, objects: [] };
+    expect(storedKeysAt(single, { role: 'primary' })).toEqual([`${folder}data.pgdump.zst.age`, `${folder}manifest.json`]);
+    expect(objectsAt(single, { role: 'primary' })).toMatchObject([{ role: 'data', location: `${folder}data.pgdump.zst.age`, sizeBytes: 10n }]);
+  });
+
+  it('keeps a key that is not a run folder\'s without inventing a manifest for it', () => {
+    expect(storedKeysAt({ ...point, location: 'elsewhere/x.age', objects: [] }, { role: 'primary' })).toEqual(['elsewhere/x.age']);
+  });
+
+  it('names an object by role and file', () => {
+    expect(objectName(point.objects[0]!)).toBe('object "globals" (globals.sql.zst.age)');
   });
 });

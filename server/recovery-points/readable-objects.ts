@@ -1,3 +1,6 @@
+import { manifestKeyForDataKey } from '@/server/storage/layout';
+import { copyObjectKey, pointObjects, type PointObject, type PointWithObjects } from './point-objects';
+
 /**
  * Where the stored bytes of a recovery point may be read from, in order. The one rule for restore, verify and copy:
  *
@@ -8,6 +11,10 @@
  * Every candidate holds the same bytes (same size and sha256 as the point), so a reader may move on to the next one
  * only while nothing it read has been used: a missing object, or one that fails its size/sha256 check, before any byte
  * was decoded, restored or stored as final. Pending and failed copies are never candidates.
+ *
+ * A candidate is a place that holds the point: EVERY object of it (`pointObjects`), under the keys `objectsAt` gives
+ * (the same keys on every destination); `storedKeysAt` adds the manifest. Readers that check objects one by one may
+ * take each object from the first candidate that holds it intact (copy and verify do).
  */
 export interface ReadableObject<D> {
   role: 'primary' | 'copy';
@@ -49,4 +56,36 @@ export function nothingReadableMessage(point: { id: string; primaryDeletedAt: Da
   return point.primaryDeletedAt === null
     ? `recovery point ${point.id} has no object left to ${purpose}`
     : `recovery point ${point.id} has no object left to ${purpose}: its primary was pruned by retention on ${point.primaryDeletedAt.toISOString()} and it has no other OK copy`;
+}
+
+/** One object of a point as stored on one destination (the primary, or a copy): where to read, lock, move or delete it. */
+export interface StoredObjectAt extends PointObject {
+  /** The object's key on that destination (the point's own key on the primary; `copyObjectKey` on a copy). */
+  location: string;
+}
+
+/** Where a point's objects are stored: its primary destination, or a copy (whose `location` is its first object's key). */
+export type ObjectHolder = { role: 'primary' } | { role: 'copy'; location: string };
+
+/**
+ * Every object of `point`, in order, as stored on `holder` (a `ReadableObject` is one). A point without object rows
+ * is its one `data` object (`pointObjects`).
+ */
+export function objectsAt(point: PointWithObjects, holder: ObjectHolder): StoredObjectAt[] {
+  return pointObjects(point).map((o) => ({ ...o, location: holder.role === 'primary' ? o.key : copyObjectKey(point, holder, o) }));
+}
+
+/**
+ * Every key the point occupies on `holder`: each object's, then the manifest beside them (one per run folder; none
+ * for a key that is not a run's object key). What a delete removes and an Object Lock protects.
+ */
+export function storedKeysAt(point: PointWithObjects, holder: ObjectHolder): string[] {
+  const objects = objectsAt(point, holder).map((o) => o.location);
+  const manifests = objects.map((k) => manifestKeyForDataKey(k)).filter((k): k is string => k !== null);
+  return [...new Set([...objects, ...manifests])];
+}
+
+/** How logs and errors name one object of a multi-object point: `object "globals" (globals.sql.zst.age)`. */
+export function objectName(object: { role: string; key: string }): string {
+  return `object "${object.role}" (${object.key.slice(object.key.lastIndexOf('/') + 1)})`;
 }

@@ -1,16 +1,24 @@
 import { recordAudit } from '@/server/audit/record-audit';
 import { db } from '@/server/shared/db';
 import { logger } from '@/server/shared/logger';
+import { objectName, objectsAt, type ObjectHolder } from '@/server/recovery-points/readable-objects';
 import { driverForDestination } from '@/server/storage/for-destination';
 import { RETENTION_ACTOR } from './ids';
+import { STORED_OBJECT_FIELDS } from './prune-guards';
 
-/** What happened to one stored object of a point (the primary's, or one copy's). */
+/**
+ * What happened to a point's stored objects on one destination (the primary's, or one copy's): `moved` once every
+ * object of the point moved there, `failed` if any did not (`error` names it; the class is then not recorded, so the
+ * next prune moves them again).
+ */
 export interface ObjectTransition {
   destinationId: string;
   copy: boolean;
   /** `skipped`: the destination's driver has no storage classes (local disk), or the object is already there. */
   outcome: 'moved' | 'skipped' | 'failed';
   error?: string;
+  /** How many objects were moved there, for a point holding several. */
+  objects?: number;
 }
 
 export interface PointTransition {
@@ -30,11 +38,11 @@ export interface PlannedTransition {
 
 /**
  * Moves each planned object to its new storage class, then records the class reached and audits
- * `recovery-point.transition`. A primary-scope move (the policy's tiers) moves the primary's data object, unless
- * retention already pruned it, and every OK copy that follows it, i.e. whose destination is not in
- * `scopedDestinations`; a copy-scope move (that destination's own tiers) moves only that destination's copy. Objects
- * whose driver has no storage classes (local disk) are skipped.
- * Only the data object moves: the manifest is tiny (IA and Glacier bill a 128 KiB minimum) and is read to list and
+ * `recovery-point.transition`. A primary-scope move (the policy's tiers) moves the primary's objects (every object of
+ * the point, `pointObjects`), unless retention already pruned it, and those of every OK copy that follows it, i.e.
+ * whose destination is not in `scopedDestinations`; a copy-scope move (that destination's own tiers) moves only that
+ * destination's copy. Destinations whose driver has no storage classes (local disk) are skipped.
+ * Only the objects move, never the manifest: it is tiny (IA and Glacier bill a 128 KiB minimum) and is read to list and
  * plan restores, so it stays hot. Failures are logged and reported, never thrown, and nothing is ever deleted.
  */
 export async function applyTransitions(
@@ -72,7 +80,7 @@ async function applyOne(
     select: {
       id: true,
       sourceId: true,
-      location: true,
+      ...STORED_OBJECT_FIELDS,
       storageClass: true,
       primaryDeletedAt: true,
       destination,
@@ -87,29 +95,45 @@ async function applyOne(
   if (!withPrimary && copies.length === 0) return null;
 
   const objects: ObjectTransition[] = [];
-  const move = async (dest: typeof point.destination, key: string, current: string | null, copy: boolean): Promise<boolean> => {
+  const move = async (dest: typeof point.destination, holder: ObjectHolder, current: string | null, copy: boolean): Promise<boolean> => {
     // Already there: re-sending the copy would only cost a request (and reset S3's lifecycle clock).
     if (current === toStorageClass) return false;
+    const stored = objectsAt(point, holder);
+    const several = stored.length > 1;
     try {
       const driver = driverForDestination(dest);
       if (!driver.setStorageClass) {
         objects.push({ destinationId: dest.id, copy, outcome: 'skipped' });
         return false;
       }
-      await driver.setStorageClass(key, toStorageClass);
-      objects.push({ destinationId: dest.id, copy, outcome: 'moved' });
+      // Every object, even after one failed: each move stands alone, and the next prune retries the destination whole.
+      const failures: string[] = [];
+      for (const object of stored) {
+        try {
+          await driver.setStorageClass(object.location, toStorageClass);
+        } catch (e) {
+          const error = e instanceof Error ? e.message : String(e);
+          logger.warn({ pointId, destinationId: dest.id, key: object.location, toStorageClass, err: error }, 'retention: could not move object to storage class');
+          failures.push(several ? `${objectName(object)}: ${error}` : error);
+        }
+      }
+      if (failures.length > 0) {
+        objects.push({ destinationId: dest.id, copy, outcome: 'failed', error: failures.join('; ') });
+        return false;
+      }
+      objects.push({ destinationId: dest.id, copy, outcome: 'moved', ...(several ? { objects: stored.length } : {}) });
       return true;
     } catch (e) {
       const error = e instanceof Error ? e.message : String(e);
-      logger.warn({ pointId, destinationId: dest.id, key, toStorageClass, err: error }, 'retention: could not move object to storage class');
+      logger.warn({ pointId, destinationId: dest.id, toStorageClass, err: error }, 'retention: could not move objects to storage class');
       objects.push({ destinationId: dest.id, copy, outcome: 'failed', error });
       return false;
     }
   };
 
-  const primaryMoved = withPrimary && (await move(point.destination, point.location, point.storageClass, false));
+  const primaryMoved = withPrimary && (await move(point.destination, { role: 'primary' }, point.storageClass, false));
   const copiesMoved: string[] = [];
-  for (const c of copies) if (await move(c.destination, c.location, c.storageClass, true)) copiesMoved.push(c.id);
+  for (const c of copies) if (await move(c.destination, { role: 'copy', location: c.location }, c.storageClass, true)) copiesMoved.push(c.id);
 
   if (objects.some((o) => o.outcome !== 'skipped')) {
     await db().$transaction(async (tx) => {

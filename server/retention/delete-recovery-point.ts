@@ -5,9 +5,9 @@ import type { Tx } from '@/server/shared/db';
 import { DomainError, notFound } from '@/server/shared/errors';
 import { logger } from '@/server/shared/logger';
 import { driverForDestination } from '@/server/storage/for-destination';
-import { manifestKeyForDataKey } from '@/server/storage/layout';
+import { storedKeysAt } from '@/server/recovery-points/readable-objects';
 import { RecoveryPointId } from './ids';
-import { assertNotBeingRead, assertNotHeldOrLocked } from './prune-guards';
+import { STORED_OBJECT_FIELDS, assertNotBeingRead, assertNotHeldOrLocked } from './prune-guards';
 
 export interface DeleteRecoveryPointOptions {
   /** Why the point goes, recorded in the audit event (the planner's reason when retention deletes it). */
@@ -40,7 +40,8 @@ interface PointState {
  * The one way a recovery point is deleted, by hand (`DELETE /recovery-points/{id}`) or by retention. Refuses with
  * INVALID_STATE (409) while the point is under legal hold, locked, the source's newest verified point, read by a
  * queued or running restore/verify, or being copied (a copy job holds a live lease). Otherwise deletes the row with
- * its audit event in one transaction, then, once it has committed (a caller's transaction: at its commit), the objects.
+ * its audit event in one transaction, then, once it has committed (a caller's transaction: at its commit), the stored
+ * objects: every object of the point (`pointObjects`) and its manifest, on the primary and on every copy.
  */
 export async function deleteRecoveryPoint(
   ctx: VerbContext,
@@ -54,9 +55,16 @@ export async function deleteRecoveryPoint(
   const reason = opts.reason ?? `deleted by ${actor.label}`;
 
   // Checked once up front for a clear answer without taking locks, and again below with the row locked.
+  // The objects are read here, before the row (and its object rows, by cascade) goes: they are what is deleted after.
   const before = await readerOf(ctx).recoveryPoint.findUnique({
     where: { id: id.data },
-    select: { id: true, sourceId: true, legalHold: true, lockedUntil: true, destination: { select: { id: true, kind: true, config: true, secrets: true } },
+    select: {
+      ...STORED_OBJECT_FIELDS,
+      id: true,
+      sourceId: true,
+      legalHold: true,
+      lockedUntil: true,
+      destination: { select: { id: true, kind: true, config: true, secrets: true } },
       copies: { select: { location: true, destination: { select: { id: true, kind: true, config: true, secrets: true } } } },
     },
   });
@@ -88,6 +96,8 @@ export async function deleteRecoveryPoint(
         location: row.location,
         sha256: row.sha256,
         sizeBytes: Number(row.sizeBytes),
+        // A point of several objects: every key that goes (location/sha256 above are the first object's).
+        ...(before.objects.length > 1 ? { objects: before.objects.map((o) => ({ role: o.role, key: o.key, sha256: o.sha256 })) } : {}),
         reason,
       },
     });
@@ -99,14 +109,15 @@ export async function deleteRecoveryPoint(
   // nothing, a "recovery point" that cannot recover anything. Deletes are idempotent, so a retry is always safe.
   const result: DeleteRecoveryPointResult = { id: deleted.id, location: deleted.location, objectsDeleted: false };
   await afterCommit(ctx, async () => {
-    const keys = [deleted.location, manifestKeyForDataKey(deleted.location)].filter((k): k is string => k !== null);
+    // Every object of the point and its manifest, on the primary and on every copy (same keys on their destinations;
+    // the copy rows went with the point, by cascade). Pending and failed copies too: they may hold partial objects.
+    const keys = storedKeysAt(before, { role: 'primary' });
     try {
       const driver = driverForDestination(before.destination);
       for (const key of keys) await driver.delete(key);
-      // Copies hold the same keys on their own destinations (their rows went with the point, by cascade).
       for (const copy of before.copies) {
         const copyDriver = driverForDestination(copy.destination);
-        for (const key of [copy.location, manifestKeyForDataKey(copy.location)]) if (key !== null) await copyDriver.delete(key);
+        for (const key of storedKeysAt(before, { role: 'copy', location: copy.location })) await copyDriver.delete(key);
       }
       result.objectsDeleted = true;
     } catch (e) {

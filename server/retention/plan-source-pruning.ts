@@ -11,6 +11,7 @@ import { parseRetentionPolicy, type RetentionPolicy } from './retention-policy';
 interface PlannedPoint {
   id: string;
   createdAt: string;
+  /** Stored bytes of every object of the point (what deleting it frees on each destination holding it). */
   sizeBytes: number;
   verified: boolean;
   legalHold: boolean;
@@ -98,6 +99,7 @@ export async function loadSourcePlan(sourceId: string, now: Date, client: Tx = d
       lockedUntil: true,
       storageClass: true,
       primaryDeletedAt: true,
+      objects: { select: { sizeBytes: true } },
       copies: { select: { destinationId: true, status: true, storageClass: true, destination: { select: { name: true } } } },
     },
   });
@@ -137,7 +139,8 @@ export async function loadSourcePlan(sourceId: string, now: Date, client: Tx = d
     return {
       id: p.id,
       createdAt: p.createdAt.toISOString(),
-      sizeBytes: Number(p.sizeBytes),
+      // A point without object rows is its one object, which the point's own columns describe.
+      sizeBytes: p.objects.length > 0 ? p.objects.reduce((sum, o) => sum + Number(o.sizeBytes), 0) : Number(p.sizeBytes),
       verified: isVerified(p),
       legalHold: p.legalHold,
       lockedUntil: p.lockedUntil?.toISOString() ?? null,

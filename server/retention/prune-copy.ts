@@ -4,7 +4,7 @@ import { recordAudit } from '@/server/audit/record-audit';
 import { withTransaction, type VerbContext } from '@/server/shared/context';
 import { DomainError, notFound } from '@/server/shared/errors';
 import { RecoveryPointId } from './ids';
-import { DRIVER_FIELDS, PRUNE_TRANSACTION, deleteStoredObject, lockPointForPruning, scopedDestinationIds } from './prune-guards';
+import { DRIVER_FIELDS, PRUNE_TRANSACTION, STORED_OBJECT_FIELDS, deleteStoredObjects, lockPointForPruning, scopedDestinationIds } from './prune-guards';
 
 const DestinationId = z.string().uuid();
 
@@ -22,9 +22,10 @@ export interface PruneCopyResult {
 }
 
 /**
- * Deletes one copy of a recovery point (its objects, then its RecoveryPointCopy row) because the retention of the
- * copy's destination says so. When the point's primary was pruned before and this was its last OK copy, the point
- * row goes too, with any pending or failed copies (they had nothing left to copy from).
+ * Deletes one copy of a recovery point (every object of the point on that destination and the manifest, then its
+ * RecoveryPointCopy row) because the retention of the copy's destination says so. When the point's primary was
+ * pruned before and this was its last OK copy, the point row goes too, with any pending or failed copies (they had
+ * nothing left to copy from).
  *
  * Refuses with INVALID_STATE: a held, locked or read point, a copy job in flight, no OK copy on that destination,
  * a destination that no longer has its own retention (its copies follow the point again), or the newest verified
@@ -49,12 +50,10 @@ export async function pruneCopy(ctx: VerbContext, rawPointId: unknown, rawDestin
     const point = await tx.recoveryPoint.findUniqueOrThrow({
       where: { id: locked.id },
       select: {
+        ...STORED_OBJECT_FIELDS,
         id: true,
         sourceId: true,
         runId: true,
-        location: true,
-        sha256: true,
-        sizeBytes: true,
         destinationId: true,
         copies: { select: { id: true, destinationId: true, status: true, location: true, destination: { select: DRIVER_FIELDS } } },
       },
@@ -94,9 +93,9 @@ export async function pruneCopy(ctx: VerbContext, rawPointId: unknown, rawDestin
     }
 
     // Storage first: nothing is recorded as deleted before it is. A failure here rolls the transaction back.
-    await deleteStoredObject(copy.destination, copy.location);
+    await deleteStoredObjects(copy.destination, point, { role: 'copy', location: copy.location });
     // Pending or failed copies of a point that goes may have left partial objects behind.
-    if (lastObject) for (const c of others) await deleteStoredObject(c.destination, c.location);
+    if (lastObject) for (const c of others) await deleteStoredObjects(c.destination, point, { role: 'copy', location: c.location });
 
     await tx.recoveryPointCopy.delete({ where: { id: copy.id } });
     await recordAudit(tx, actor, {

@@ -1,10 +1,22 @@
 import type { Tx } from '@/server/shared/db';
 import { DomainError, notFound } from '@/server/shared/errors';
 import { driverForDestination } from '@/server/storage/for-destination';
-import { manifestKeyForDataKey } from '@/server/storage/layout';
+import { OBJECTS_IN_ORDER, type PointWithObjects } from '@/server/recovery-points/point-objects';
+import { storedKeysAt, type ObjectHolder } from '@/server/recovery-points/readable-objects';
 
 /** What a driver needs from a destination row (secrets are opened only when the driver is built). */
 export const DRIVER_FIELDS = { id: true, name: true, kind: true, config: true, secrets: true } as const;
+
+/** What `pointObjects` needs from a point row: its first object's columns and its object rows, in order. */
+export const STORED_OBJECT_FIELDS = {
+  location: true,
+  sizeBytes: true,
+  sha256: true,
+  codec: true,
+  rawBytes: true,
+  rawSha256: true,
+  objects: OBJECTS_IN_ORDER,
+} as const;
 
 /**
  * Options of the transactions that delete part of a point. The storage deletes run inside them, after the row lock
@@ -81,8 +93,15 @@ export async function scopedDestinationIds(tx: Tx, sourceId: string): Promise<Se
   return new Set((source?.policy?.copies ?? []).filter((c) => c.retention !== null).map((c) => c.destinationId));
 }
 
-/** Deletes one stored object and its manifest on a destination. Deletes are idempotent: an absent key is fine. */
-export async function deleteStoredObject(destination: { id: string; kind: string; config: unknown; secrets: string | null }, location: string): Promise<void> {
+/**
+ * Deletes every object of `point` stored on `holder` (the primary, or a copy) and the manifest beside them, on
+ * `destination`. Deletes are idempotent: an absent key is fine.
+ */
+export async function deleteStoredObjects(
+  destination: { id: string; kind: string; config: unknown; secrets: string | null },
+  point: PointWithObjects,
+  holder: ObjectHolder,
+): Promise<void> {
   const driver = driverForDestination(destination);
-  for (const key of [location, manifestKeyForDataKey(location)]) if (key !== null) await driver.delete(key);
+  for (const key of storedKeysAt(point, holder)) await driver.delete(key);
 }

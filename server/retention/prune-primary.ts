@@ -3,7 +3,7 @@ import { recordAudit } from '@/server/audit/record-audit';
 import { withTransaction, type VerbContext } from '@/server/shared/context';
 import { DomainError, notFound } from '@/server/shared/errors';
 import { RecoveryPointId } from './ids';
-import { DRIVER_FIELDS, PRUNE_TRANSACTION, deleteStoredObject, lockPointForPruning, scopedDestinationIds } from './prune-guards';
+import { DRIVER_FIELDS, PRUNE_TRANSACTION, STORED_OBJECT_FIELDS, deleteStoredObjects, lockPointForPruning, scopedDestinationIds } from './prune-guards';
 
 export interface PrunePrimaryOptions {
   /** Why the primary goes (the planner's reason), recorded in the audit event. */
@@ -20,9 +20,9 @@ export interface PrunePrimaryResult {
 }
 
 /**
- * Deletes a recovery point's primary object (data + manifest) while copies with their own retention keep the
- * point, and with it the copies that have no retention of their own (they follow the primary). Sets
- * `primaryDeletedAt`; from then on the point is read from its OK copies only.
+ * Deletes a recovery point's primary objects (every object of the point, and the manifest) while copies with their
+ * own retention keep the point, and with it the copies that have no retention of their own (they follow the
+ * primary). Sets `primaryDeletedAt`; from then on the point is read from its OK copies only.
  *
  * Refuses with INVALID_STATE: a held, locked or read point, a copy job in flight, the newest verified point among
  * those whose primary still exists (the primary scope's own protection), or when no copy with its own retention
@@ -47,11 +47,9 @@ export async function prunePrimary(ctx: VerbContext, rawPointId: unknown, opts: 
     const point = await tx.recoveryPoint.findUniqueOrThrow({
       where: { id: locked.id },
       select: {
+        ...STORED_OBJECT_FIELDS,
         id: true,
         sourceId: true,
-        location: true,
-        sha256: true,
-        sizeBytes: true,
         destination: { select: DRIVER_FIELDS },
         copies: { select: { id: true, destinationId: true, status: true, location: true, destination: { select: DRIVER_FIELDS } } },
       },
@@ -79,8 +77,8 @@ export async function prunePrimary(ctx: VerbContext, rawPointId: unknown, opts: 
     // deleted before it stay deleted (a delete cannot be undone) and the next prune deletes the rest. The primary
     // goes first: it is the object a refusing backend (an Object Lock still running) protects, so such a refusal
     // leaves the point untouched.
-    await deleteStoredObject(point.destination, point.location);
-    for (const f of followers) await deleteStoredObject(f.destination, f.location);
+    await deleteStoredObjects(point.destination, point, { role: 'primary' });
+    for (const f of followers) await deleteStoredObjects(f.destination, point, { role: 'copy', location: f.location });
 
     await tx.recoveryPoint.update({ where: { id: point.id }, data: { primaryDeletedAt: new Date() } });
     if (followers.length > 0) await tx.recoveryPointCopy.deleteMany({ where: { id: { in: followers.map((f) => f.id) } } });

@@ -7,8 +7,9 @@ import { env } from '@/server/shared/env';
 import { DomainError, notFound } from '@/server/shared/errors';
 import { logger } from '@/server/shared/logger';
 import { driverForDestination, objectLockModeOf } from '@/server/storage/for-destination';
-import { manifestKeyForDataKey } from '@/server/storage/layout';
+import { storedKeysAt, type ObjectHolder } from '@/server/recovery-points/readable-objects';
 import { Reason, RecoveryPointId } from './ids';
+import { STORED_OBJECT_FIELDS } from './prune-guards';
 
 export const LockRecoveryPointInput = z.strictObject({
   until: z.iso.datetime({ offset: true, error: 'until must be an ISO 8601 date-time, e.g. 2030-01-01T00:00:00Z' }).transform((s) => new Date(s)),
@@ -32,9 +33,9 @@ export interface ObjectLockResult {
  * Locks a recovery point against deletion until `until` (WORM semantics in the catalog). A lock can only ever be
  * extended: shortening it would make the lock worthless, since whoever may lock could then unlock.
  *
- * After the commit, the same retention is set on the stored objects (data and manifest) of the primary and of every
- * OK copy whose destination has `objectLock` configured. The catalog lock stands whatever the storage answers: a
- * failure is logged, audited and returned in `objectLocks`, so an operator can fix the bucket and lock again.
+ * After the commit, the same retention is set on the stored objects (every object of the point, `pointObjects`, and
+ * the manifest) of the primary and of every OK copy whose destination has `objectLock` configured. The catalog lock
+ * stands whatever the storage answers: a failure is logged, audited and returned in `objectLocks`, so an operator can fix the bucket and lock again.
  * In a caller's transaction (`ctx.tx`, opened by `withTransaction`), the object locks wait for its commit (an S3
  * lock cannot be undone if it rolled back) and `objectLocks` is filled then.
  */
@@ -111,20 +112,22 @@ async function applyObjectLocks(pointId: string, until: Date): Promise<ObjectLoc
   const destination = { select: { id: true, kind: true, config: true, secrets: true } } as const;
   const point = await db().recoveryPoint.findUnique({
     where: { id: pointId },
-    select: { location: true, primaryDeletedAt: true, destination, copies: { where: { status: 'COPY_OK' }, select: { location: true, destination } } },
+    select: { ...STORED_OBJECT_FIELDS, primaryDeletedAt: true, destination, copies: { where: { status: 'COPY_OK' }, select: { location: true, destination } } },
   });
   if (!point) return [];
   // A primary object pruned by retention is gone: only the copies are left to lock.
-  const primary = point.primaryDeletedAt === null ? [{ location: point.location, destination: point.destination }] : [];
-  const targets = [...primary, ...point.copies];
+  const primary: Array<{ holder: ObjectHolder; destination: typeof point.destination }> =
+    point.primaryDeletedAt === null ? [{ holder: { role: 'primary' }, destination: point.destination }] : [];
+  const targets = [...primary, ...point.copies.map((c) => ({ holder: { role: 'copy' as const, location: c.location }, destination: c.destination }))];
   const results: ObjectLockResult[] = [];
-  for (const { location, destination: dest } of targets) {
+  for (const { holder, destination: dest } of targets) {
     const mode = objectLockModeOf(dest);
     if (mode === null) continue;
     try {
       const driver = driverForDestination(dest);
       if (!driver.setRetention) throw new Error(`${driver.kind} storage does not support object lock`);
-      for (const key of [location, manifestKeyForDataKey(location)]) if (key !== null) await driver.setRetention(key, until, mode);
+      // Every object, then the manifest; the first refusal stops this destination (reported, and retried by locking again).
+      for (const key of storedKeysAt(point, holder)) await driver.setRetention(key, until, mode);
       results.push({ destinationId: dest.id, ok: true });
     } catch (e) {
       const error = e instanceof Error ? e.message : String(e);

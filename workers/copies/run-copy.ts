@@ -6,7 +6,8 @@ import { recordAudit } from '@/server/audit/record-audit';
 import { SYSTEM_ACTOR, type Actor } from '@/server/auth/permissions';
 import { COPY_MAX_ATTEMPTS } from '@/server/copies/enqueue-copy';
 import { faultWords } from '@/server/recovery-points/object-fault';
-import { nothingReadableMessage, readableObjects } from '@/server/recovery-points/readable-objects';
+import { OBJECTS_IN_ORDER } from '@/server/recovery-points/point-objects';
+import { nothingReadableMessage, objectName, objectsAt, readableObjects, type ReadableObject } from '@/server/recovery-points/readable-objects';
 import { manifestKeyForDataKey } from '@/server/storage/layout';
 import { driverForDestination } from '@/server/storage/for-destination';
 import { isStorageError, type StorageDriver } from '@/server/storage/driver';
@@ -26,9 +27,11 @@ export type CopyOutcome = 'ok' | 'failed' | 'skipped' | 'discarded';
 
 /**
  * Handles `copy.run { copyId }`: claims the copy (COPY_PENDING|COPY_FAILED, attempts left, no live lease), streams
- * a readable object of the point (`readableObjects`: the primary, else OK copies in order) as it is (already
- * compressed and encrypted) to the copy destination under the same key, checks size and sha256 against the recovery
- * point, copies the manifest, and marks COPY_OK (clearing the verify columns: they described the bytes it replaced).
+ * EVERY object of the point (`pointObjects`, in order), each from the first place that holds it intact
+ * (`readableObjects`: the primary, else OK copies in order), as it is (already compressed and encrypted) to the copy
+ * destination under the same key, checking each one's size and sha256 against the point's record on the way, then
+ * copies the manifest, and marks COPY_OK only once every object matched (clearing the verify columns: they described
+ * the bytes it replaced). The row's `sizeBytes`/`sha256` are the first object's, as when a point held one.
  * A copy that verify found damaged (`verifyFault` set, COPY_FAILED by `markCopiesDamaged`) is re-made the same way,
  * its audit saying so (`remade`). On failure the row is COPY_FAILED with the error and the error is
  * rethrown so BullMQ retries with backoff. Never touches the source. When the row vanished while the copy ran (the
@@ -46,7 +49,11 @@ export async function handleCopyJob(data: unknown, workerId: string): Promise<Co
     include: {
       destination: true,
       recoveryPoint: {
-        include: { destination: true, copies: { where: { status: 'COPY_OK', id: { not: copyId } }, include: { destination: true } } },
+        include: {
+          destination: true,
+          objects: OBJECTS_IN_ORDER,
+          copies: { where: { status: 'COPY_OK', id: { not: copyId } }, include: { destination: true } },
+        },
       },
     },
   });
@@ -58,39 +65,61 @@ export async function handleCopyJob(data: unknown, workerId: string): Promise<Co
   try {
     const candidates = readableObjects(point);
     if (candidates.length === 0) throw new UnrecoverableError(nothingReadableMessage(point, 'copy from'));
+    const targets = objectsAt(point, { role: 'copy', location: copy.location });
+    const several = targets.length > 1;
     const unusable: string[] = [];
-    let stored: { size: number; sha256: string } | undefined;
-    let used: (typeof candidates)[number] | undefined;
-    for (const candidate of candidates) {
-      const from = driverForDestination(candidate.destination);
-      try {
-        // Same key on both sides: a copy is a byte-for-byte twin, restorable by the same manifest.
-        written.push(copy.location);
-        stored = await to.put(copy.location, expectBytes(maybeThrottle(await from.get(candidate.location)), Number(point.sizeBytes), point.sha256), {
-          overwrite: true,
-        });
-        used = candidate;
-        break;
-      } catch (err) {
-        // Missing, or not the point's bytes: the put failed before the object became final (nothing stored),
-        // so the next candidate is safe. Anything else (the destination failing) is retried as a whole.
-        if (!(isStorageError(err, 'NOT_FOUND') || err instanceof SourceMismatch)) throw err;
-        unusable.push(`${candidate.label}: ${errorMessage(err)}`);
-        logger.warn({ copyId, candidate: candidate.label, err }, 'copy source unusable; trying the next object of the point');
+    // Where each object was read from (the first intact place that holds it), and what was stored for each.
+    const used: Array<(typeof candidates)[number]> = [];
+    const results: Array<{ size: number; sha256: string }> = [];
+    for (const [i, target] of targets.entries()) {
+      const expected = { size: Number(target.sizeBytes), sha256: target.sha256 };
+      const tried: string[] = [];
+      let stored: { size: number; sha256: string } | undefined;
+      for (const candidate of candidates) {
+        const from = driverForDestination(candidate.destination);
+        const source = objectsAt(point, candidate)[i]!;
+        try {
+          // Same key on both sides: a copy is a byte-for-byte twin, restorable by the same manifest.
+          written.push(target.location);
+          stored = await to.put(target.location, expectBytes(maybeThrottle(await from.get(source.location)), expected.size, expected.sha256), {
+            overwrite: true,
+          });
+          used.push(candidate);
+          break;
+        } catch (err) {
+          // Missing, or not the point's bytes: the put failed before the object became final (nothing stored),
+          // so the next candidate is safe. Anything else (the destination failing) is retried as a whole.
+          if (!(isStorageError(err, 'NOT_FOUND') || err instanceof SourceMismatch)) throw err;
+          const problem = `${candidate.label}${several ? `, ${objectName(target)}` : ''}: ${errorMessage(err)}`;
+          unusable.push(problem);
+          tried.push(problem);
+          logger.warn({ copyId, candidate: candidate.label, object: target.role, err }, 'copy source unusable; trying the next place that holds the object');
+        }
       }
+      // One object no place holds intact fails the whole copy: a copy missing an object restores nothing.
+      if (!stored) {
+        throw new Error(several ? `no readable source for ${objectName(target)} (${tried.join('; ')})` : `no readable object to copy from (${tried.join('; ')})`);
+      }
+      if (stored.size !== expected.size || stored.sha256 !== expected.sha256) {
+        await to.delete(target.location).catch(() => undefined);
+        throw new Error(
+          `copy${several ? ` of ${objectName(target)}` : ''} holds ${stored.size} bytes (sha256 ${stored.sha256}) but the recovery point has ${expected.size} (${expected.sha256})`,
+        );
+      }
+      results.push(stored);
     }
-    if (!stored || !used) throw new Error(`no readable object to copy from (${unusable.join('; ')})`);
-    if (stored.size !== Number(point.sizeBytes) || stored.sha256 !== point.sha256) {
-      await to.delete(copy.location).catch(() => undefined);
-      throw new Error(`copy holds ${stored.size} bytes (sha256 ${stored.sha256}) but the recovery point has ${point.sizeBytes} (${point.sha256})`);
-    }
-    await copyManifest(driverForDestination(used.destination), to, used.location, written);
+    await copyManifest(candidates, to, targets[0]!.location, written, copyId);
+    const readFrom = [...new Set(used.map((u) => u.label))].join('; ');
+    const fromCopy = used.some((u) => u.role === 'copy');
+    // The row describes the first object, as it did when a point held one (pointObjects always yields one at least).
+    const stored = results[0]!;
     const finished = await finishCopy(copyId, mine.attempts, workerId, {
       status: 'COPY_OK',
       sizeBytes: stored.size,
       sha256: stored.sha256,
       durationMs: Date.now() - started,
-      ...(used.role === 'copy' || unusable.length > 0 ? { readFrom: used.label, unusable } : {}),
+      ...(several ? { objects: targets.map((t) => t.role) } : {}),
+      ...(fromCopy || unusable.length > 0 ? { readFrom, unusable } : {}),
       ...(mine.verifyFault !== null ? { remade: `damaged at verification: ${faultWords(mine.verifyFault)}` } : {}),
     });
     if (finished === 'gone') {
@@ -98,7 +127,7 @@ export async function handleCopyJob(data: unknown, workerId: string): Promise<Co
       return 'discarded';
     }
     if (finished === 'superseded') return 'skipped';
-    logger.info({ copyId, destination: copy.destination.name, bytes: stored.size, from: used.label }, 'copy finished');
+    logger.info({ copyId, destination: copy.destination.name, objects: targets.length, bytes: stored.size, from: readFrom }, 'copy finished');
     return 'ok';
   } catch (err) {
     const message = errorMessage(err);
@@ -177,15 +206,31 @@ function expectBytes(stream: Readable, size: number, sha256: string): Readable {
   return stream.pipe(check);
 }
 
-async function copyManifest(from: StorageDriver, to: StorageDriver, dataKey: string, written: string[]): Promise<void> {
+/**
+ * Copies the manifest beside the objects from the first place that has it (the catalog holds it too, so a missing
+ * file copy only costs the tool-only restore path and is not an error).
+ */
+async function copyManifest(
+  candidates: ReadonlyArray<ReadableObject<{ kind: string; config: unknown; secrets?: string | null }>>,
+  to: StorageDriver,
+  dataKey: string,
+  written: string[],
+  copyId: string,
+): Promise<void> {
   const manifestKey = manifestKeyForDataKey(dataKey);
   if (manifestKey === null) return;
-  try {
-    written.push(manifestKey);
-    await to.put(manifestKey, await from.get(manifestKey), { overwrite: true });
-  } catch (e) {
-    // The catalog holds the manifest too; a missing file copy only costs the tool-only restore path.
-    if (!isStorageError(e, 'NOT_FOUND')) throw e;
+  for (const candidate of candidates) {
+    const from = driverForDestination(candidate.destination);
+    // The manifest sits beside the candidate's first object: the same file name in its run folder.
+    const fromKey = manifestKeyForDataKey(candidate.location) ?? manifestKey;
+    try {
+      written.push(manifestKey);
+      await to.put(manifestKey, await from.get(fromKey), { overwrite: true });
+      return;
+    } catch (e) {
+      if (!isStorageError(e, 'NOT_FOUND')) throw e;
+      logger.warn({ copyId, candidate: candidate.label }, 'manifest missing beside the objects; trying the next place that holds the point');
+    }
   }
 }
 
@@ -221,6 +266,8 @@ async function finishCopy(
     durationMs: number;
     readFrom?: string;
     unusable?: string[];
+    /** The roles of the objects copied, for a point holding several. */
+    objects?: string[];
     /** Set when this making replaces an object that verify found damaged. */
     remade?: string;
   },
@@ -258,6 +305,7 @@ async function finishCopy(
         durationMs: outcome.durationMs,
         ...(outcome.sha256 ? { sha256: outcome.sha256, sizeBytes: outcome.sizeBytes } : {}),
         ...(outcome.error ? { error: outcome.error } : {}),
+        ...(outcome.objects ? { objects: outcome.objects } : {}),
         ...(outcome.readFrom ? { readFrom: outcome.readFrom, unusable: outcome.unusable } : {}),
         ...(outcome.remade ? { remade: outcome.remade } : {}),
       },
