@@ -16,7 +16,7 @@ import { isUniqueViolation } from '@/server/shared/prisma-errors';
  * creator's choosing on every worker, so only an admin may create or edit them. Called after `inventory:write` is
  * checked; the rule is the engine's, read generically.
  */
-export function assertMayManageSourcesOf(actor: Actor, engine: AnyEngine, verb: 'create' | 'edit'): void {
+export function assertMayManageSourcesOf(actor: Actor, engine: AnyEngine, verb: 'create' | 'edit' | 'test' | 'delete'): void {
   if (engine.creatorRole !== 'ADMIN' || actor.role === 'ADMIN') return;
   throw new DomainError(
     'FORBIDDEN',

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { authorize } from '@/server/auth/permissions';
+import { getEngine, isEngineKind } from '@/server/engines/registry';
+import { assertMayManageSourcesOf } from './create-source';
 import { recordAudit } from '@/server/audit/record-audit';
 import { deleteRecoveryPoint } from '@/server/retention/delete-recovery-point';
 import { withTransaction, type VerbContext } from '@/server/shared/context';
@@ -54,6 +56,7 @@ export async function deleteSource(ctx: VerbContext, rawId: unknown, rawOptions:
         SELECT id, name, kind FROM "Source" WHERE id = ${id.data}::uuid FOR UPDATE`;
       const source = rows[0];
       if (!source) throw notFound('source', id.data);
+      if (isEngineKind(source.kind)) assertMayManageSourcesOf(actor, getEngine(source.kind), 'delete');
 
       const active = await tx.run.findFirst({
         where: { sourceId: source.id, status: { in: ['QUEUED', 'RUNNING'] } },

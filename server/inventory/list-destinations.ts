@@ -25,12 +25,19 @@ export async function listDestinations(ctx: VerbContext) {
       },
     }),
     // A pruned primary (`primaryDeletedAt`) is read from its copies only: its bytes are no longer on the destination.
+    // A point's size is the sum of its objects (one per database, per output file …); a point without object rows
+    // is its own columns' one object.
     reader.$queryRaw<Usage[]>`
       SELECT "destinationId", SUM("sizeBytes")::bigint AS "usedBytes", COUNT(*)::int AS "pointCount"
       FROM (
-        SELECT "destinationId", "sizeBytes" FROM "RecoveryPoint" WHERE "primaryDeletedAt" IS NULL
+        SELECT p."destinationId", COALESCE(o.total, p."sizeBytes") AS "sizeBytes" FROM "RecoveryPoint" p
+        LEFT JOIN (SELECT "recoveryPointId", SUM("sizeBytes") AS total FROM "RecoveryPointObject" GROUP BY "recoveryPointId") o ON o."recoveryPointId" = p.id
+        WHERE p."primaryDeletedAt" IS NULL
         UNION ALL
-        SELECT "destinationId", COALESCE("sizeBytes", 0) FROM "RecoveryPointCopy" WHERE status = 'COPY_OK'
+        SELECT c."destinationId", COALESCE(o.total, c."sizeBytes", 0) FROM "RecoveryPointCopy" c
+        JOIN "RecoveryPoint" p ON p.id = c."recoveryPointId"
+        LEFT JOIN (SELECT "recoveryPointId", SUM("sizeBytes") AS total FROM "RecoveryPointObject" GROUP BY "recoveryPointId") o ON o."recoveryPointId" = p.id
+        WHERE c.status = 'COPY_OK'
       ) stored
       GROUP BY "destinationId"`,
   ]);

@@ -65,7 +65,7 @@ export async function getBackupReport(ctx: VerbContext, raw: unknown, now = new 
         startedAt: true,
         finishedAt: true,
         source: { select: { name: true } },
-        output: { select: { id: true, sizeBytes: true, verifiedAt: true, verifyError: true } },
+        output: { select: { id: true, sizeBytes: true, verifiedAt: true, verifyError: true, objects: { select: { sizeBytes: true } } } },
       },
     }),
     outcomesSince(reader, new Date(now.getTime() - 7 * DAY_MS)),
@@ -85,7 +85,8 @@ export async function getBackupReport(ctx: VerbContext, raw: unknown, now = new 
         at: at.toISOString(),
         finishedAt: finishedAt.toISOString(),
         durationSeconds: Math.max(0, (finishedAt.getTime() - at.getTime()) / 1000),
-        storedBytes: r.output ? Number(r.output.sizeBytes) : null,
+        // Every object of the point (one per database, per output file …); older rows hold one, in the point's columns.
+        storedBytes: r.output ? (r.output.objects.length > 0 ? r.output.objects.reduce((sum, o) => sum + Number(o.sizeBytes), 0) : Number(r.output.sizeBytes)) : null,
         pointId: r.output?.id ?? null,
         verifyFailed: !!r.output && r.output.verifiedAt === null && r.output.verifyError !== null,
       };
