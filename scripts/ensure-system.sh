@@ -6,7 +6,9 @@
 # Needed by the app and worker: PostgreSQL server binaries (initdb, pg_ctl, postgres: the private instance under
 # .data/), the client tools pg_dump/pg_restore/psql/pg_isready (the postgres engine), redis-server/redis-cli
 # (private instance, redis engine), zstd and age (artifact compression and encryption), and awscli (`aws`: only
-# `npm run bench` uses it, as the `aws s3 cp` baseline the S3 destination is measured against).
+# `npm run bench` uses it, as the `aws s3 cp` baseline the S3 destination is measured against), and prometheus with
+# promtool (tests only: `promtool check/test rules` on deploy/prometheus/, and e2e/metrics.spec.ts scrapes /metrics
+# with a real Prometheus server).
 # --with-browser also requires Debian's /usr/bin/chromium for the Playwright e2e suite; Playwright's own browser
 # download (`npx playwright install`) is never used, so CI needs no access beyond the Debian mirror.
 #
@@ -17,7 +19,7 @@ with_browser=0
 for arg in "$@"; do
   case "$arg" in
     --with-browser) with_browser=1 ;;
-    -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "ensure-system: unknown option $arg (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -59,6 +61,8 @@ check_all() {
   need zstd "zstd" have zstd
   need age "age" have age
   need awscli "aws (npm run bench's S3 baseline)" have aws
+  need prometheus "prometheus (the metrics acceptance test)" have prometheus
+  need prometheus "promtool (the alert rule tests)" have promtool
   if [[ $with_browser -eq 1 ]]; then need chromium "/usr/bin/chromium" test -x /usr/bin/chromium; fi
 }
 

@@ -15,16 +15,24 @@ export type Permission =
   | 'audit:read'
   | 'token:manage'
   | 'key:manage'
-  | 'user:manage';
+  | 'user:manage'
+  | 'metrics:read'
+  | 'notification:read'
+  | 'notification:write';
 
-const VIEWER: Permission[] = ['inventory:read', 'run:read'];
-const OPERATOR: Permission[] = [...VIEWER, 'inventory:write', 'backup:run', 'restore:request', 'run:cancel'];
+// metrics:read is every role's (all roles build on VIEWER): a Prometheus server scrapes with a viewer token, which
+// reads aggregate figures only and can change nothing.
+const VIEWER: Permission[] = ['inventory:read', 'run:read', 'metrics:read'];
+// Operators and approvers see the notification channels (what is told to whom), so they know who hears of a failure.
+const OPERATOR: Permission[] = [...VIEWER, 'inventory:write', 'backup:run', 'restore:request', 'run:cancel', 'notification:read'];
 // An approver reviews what operators ask for; approving is a separate duty, not a superset of operating.
-const APPROVER: Permission[] = [...VIEWER, 'restore:approve', 'audit:read'];
+const APPROVER: Permission[] = [...VIEWER, 'restore:approve', 'audit:read', 'notification:read'];
 // Destinations are an admin's alone: a destination decides where workers write and prune on their machines, so
 // an operator keeps sources and policies (inventory:write) but cannot aim a worker at a directory of its choosing.
+// Notification channels likewise (notification:write): a channel makes workers and the web app send requests and
+// mail to an address of its choosing, with what happens in the catalog.
 const ADMIN: Permission[] = [
-  ...new Set<Permission>([...OPERATOR, ...APPROVER, 'destination:write', 'token:manage', 'key:manage', 'user:manage']),
+  ...new Set<Permission>([...OPERATOR, ...APPROVER, 'destination:write', 'token:manage', 'key:manage', 'user:manage', 'notification:write']),
 ];
 
 const BY_ROLE: Record<Role, ReadonlySet<Permission>> = {
@@ -70,6 +78,9 @@ const DOES: Record<Permission, string> = {
   'token:manage': 'manage API tokens',
   'key:manage': 'manage encryption keys',
   'user:manage': 'manage users',
+  'metrics:read': 'read the metrics',
+  'notification:read': 'see notification channels',
+  'notification:write': 'change notification channels',
 };
 
 const A_ROLE: Record<Role, string> = { VIEWER: 'A viewer', OPERATOR: 'An operator', APPROVER: 'An approver', ADMIN: 'An admin' };
