@@ -365,7 +365,10 @@ describe('layout', () => {
     expect(await driver.list('sources/src_1/')).toEqual([keys.data, keys.manifest]);
     expect(manifestKeyForDataKey(keys.data)).toBe(keys.manifest);
     expect(manifestKeyForDataKey(keys.manifest)).toBeNull();
-    expect(manifestKeyForDataKey('sources/src_1/2024/03/05/run-abc/other.txt')).toBeNull();
+    // Any object of a multi-object point (`<role>.<ext>`) sits beside the same manifest; a name of another shape does not.
+    expect(manifestKeyForDataKey('sources/src_1/2024/03/05/run-abc/db.orders.pgdump.zst.age')).toBe(keys.manifest);
+    expect(manifestKeyForDataKey('sources/src_1/2024/03/05/run-abc/README')).toBeNull();
+    expect(manifestKeyForDataKey('sources/src_1/2024/03/05/run-abc/Notes.TXT')).toBeNull();
     expect(manifestKeyForDataKey('sources/../2024/03/05/run-abc/data.pgdump')).toBeNull();
   });
 
