@@ -18,6 +18,10 @@ import { submitFire } from './scheduler/fire-batcher';
 import { schedulerSweep } from './scheduler/scheduler-sweep';
 import { beat } from './scheduler/worker-heartbeat';
 import { runAuditCheck } from '@/server/audit/daily-audit-check';
+import { deliverNotification } from '@/server/notifications/deliver';
+import { notifyEnv } from '@/server/notifications/notify-env';
+import { retryLostDeliveries } from '@/server/notifications/retry-deliveries';
+import { scanNotifications, scanRpo } from '@/server/notifications/scan';
 import type { RecurringTask } from './maintenance/recurring';
 import { executeRun, type HandlerResult } from './runner/execute-run';
 import type { RunContext } from './runner/run-context';
@@ -97,6 +101,11 @@ export const JOBS: ReadonlyMap<JobName, JobDefinition> = new Map<JobName, JobDef
       retry: 'bullmq',
     }),
   ].map((d): [JobName, JobDefinition] => [d.name, d]),
+  // A notification delivery attempt is not a run either: the delivery row is claimed per attempt, and the handler
+  // enqueues the next attempt with its backoff (server/notifications/deliver.ts); the sweep re-enqueues lost ones.
+  ...[task({ name: 'notify.deliver', handler: (payload) => deliverNotification(payload.deliveryId, payload.attempt), retry: 'sweep' })].map(
+    (d): [JobName, JobDefinition] => [d.name, d],
+  ),
 ]);
 
 /**
@@ -122,6 +131,8 @@ function parsePayload<T>(schema: z.ZodType<T>, job: { name: string; data: unknow
 /** Everything a worker repeats on its own, in one place. */
 export function recurringTasks(env: WorkerEnv, workerId: string): RecurringTask[] {
   const sweepSeconds = env.LIFEBOAT_SWEEP_MS / 1000;
+  // Parsed here, at start: a bad LIFEBOAT_NOTIFY_* value stops the worker with a message.
+  const notify = notifyEnv();
   return [
     // Re-queue or fail runs whose worker died; re-enqueue queued runs whose job vanished.
     { name: 'runs.sweep', everySeconds: sweepSeconds, run: () => sweepRuns(env.LIFEBOAT_RUN_STALE_SECONDS, env.LIFEBOAT_ORPHAN_QUEUED_SECONDS) },
@@ -138,5 +149,11 @@ export function recurringTasks(env: WorkerEnv, workerId: string): RecurringTask[
     { name: 'restore-requests.expire', everySeconds: sweepSeconds, run: (now) => expireRestoreRequests(now) },
     // Verify the audit chain against its newest anchor, then anchor the head on every destination (or report loudly).
     { name: 'audit.check', everySeconds: env.LIFEBOAT_AUDIT_CHECK_INTERVAL_SECONDS, run: (now) => runAuditCheck(now, env.LIFEBOAT_AUDIT_CHECK_INTERVAL_SECONDS) },
+    // Notifications: the audit trail and missed slots projected into deliveries (single-flight across workers).
+    { name: 'notify.scan', everySeconds: notify.LIFEBOAT_NOTIFY_SCAN_MS / 1000, run: (now) => scanNotifications(now) },
+    // RPO at risk / breached, from the SLO figures, told on a transition.
+    { name: 'notify.rpo', everySeconds: notify.LIFEBOAT_NOTIFY_RPO_SECONDS, run: (now) => scanRpo(now) },
+    // Deliveries whose job Redis lost.
+    { name: 'notify.sweep', everySeconds: sweepSeconds, run: (now) => retryLostDeliveries(now) },
   ];
 }

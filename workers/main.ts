@@ -3,8 +3,9 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import { Worker, type Job } from 'bullmq';
 import { engineRegistry, type EngineRegistry } from '@/server/engines/registry';
-import { RUNS_QUEUE, SCHEDULES_QUEUE } from '@/server/jobs/contracts';
+import { NOTIFICATIONS_QUEUE, RUNS_QUEUE, SCHEDULES_QUEUE } from '@/server/jobs/contracts';
 import { closeProducer } from '@/server/jobs/producer';
+import { notifyEnv } from '@/server/notifications/notify-env';
 import { subscribeCancels } from '@/server/runs/cancel-channel';
 import { disconnectDb } from '@/server/shared/db';
 import { env } from '@/server/shared/env';
@@ -12,6 +13,7 @@ import { logger } from '@/server/shared/logger';
 import { redisConnection } from '@/server/shared/redis';
 import { dispatchJob, recurringTasks } from './jobs';
 import { startRecurring } from './maintenance/recurring';
+import { startInstanceStopper } from './restore/stop-instances';
 import { activeRuns, HEARTBEAT_MS, stopRun } from './runner/execute-run';
 import { catchUp } from './scheduler/catch-up';
 import { FIRE_CONCURRENCY } from './scheduler/fire-batcher';
@@ -43,6 +45,9 @@ export async function startWorker(engines: EngineRegistry = engineRegistry): Pro
   await subscribeCancels(cancels, (runId) => {
     if (stopRun(runId, 'cancelled')) logger.info({ runId }, 'cancel request received; stopping the run');
   });
+  // Stop requests for what a finished restore left running (a scratch Redis: POST /runs/{id}/stop) ride the same
+  // subscriber: only this process holds the instances its restores started.
+  const stopInstanceSweep = await startInstanceStopper({ workerId, engines, subscriber: cancels });
 
   const worker = new Worker(RUNS_QUEUE, (job: Job) => dispatchJob(job, { workerId, publisher, engines }), {
     connection: redisConnection('worker'),
@@ -74,9 +79,20 @@ export async function startWorker(engines: EngineRegistry = engineRegistry): Pro
   });
   fires.on('failed', (job, err) => logger.warn({ jobId: job?.id, err: err.message }, 'schedule fire failed'));
   fires.on('error', (err) => logger.error({ err }, 'schedules worker error'));
+  // Notification deliveries on their own Worker too, so a message never waits behind a backup. Eight at once: each
+  // is a short wait on a receiver (at most LIFEBOAT_NOTIFY_TIMEOUT_MS), and a burst of events fans out to channels.
+  const notifications = new Worker(NOTIFICATIONS_QUEUE, (job: Job) => dispatchJob(job, { workerId, publisher, engines }), {
+    connection: redisConnection('worker'),
+    prefix: env().LIFEBOAT_QUEUE_PREFIX,
+    concurrency: 8,
+  });
+  notifications.on('failed', (job, err) => logger.warn({ jobId: job?.id, err: err.message }, 'notification job failed'));
+  notifications.on('error', (err) => logger.error({ err }, 'notifications worker error'));
 
-  // Ticks at half the sweep period, so a task due every sweep period never skips a wall-clock bucket.
-  const stopRecurring = startRecurring(recurringTasks(WORKER_ENV, workerId), Math.max(50, SWEEP_MS / 2));
+  // Ticks at half the shortest period (the sweep's, or the notification scan's), so a task due every period never
+  // skips a wall-clock bucket.
+  const tickMs = Math.max(50, Math.min(SWEEP_MS, notifyEnv().LIFEBOAT_NOTIFY_SCAN_MS) / 2);
+  const stopRecurring = startRecurring(recurringTasks(WORKER_ENV, workerId), tickMs);
 
   logger.info({ workerId, concurrency: CONCURRENCY, queue: RUNS_QUEUE }, 'worker ready');
 
@@ -86,6 +102,7 @@ export async function startWorker(engines: EngineRegistry = engineRegistry): Pro
     stopping = true;
     logger.info({ signal, active: activeRuns.size }, 'shutting down: no new jobs; waiting for running ones');
     stopRecurring();
+    stopInstanceSweep();
     const grace = setTimeout(() => {
       for (const runId of activeRuns.keys()) {
         logger.warn({ runId }, 'grace period over; handing the run back to the queue');
@@ -93,7 +110,7 @@ export async function startWorker(engines: EngineRegistry = engineRegistry): Pro
       }
     }, SHUTDOWN_GRACE_MS);
     try {
-      await Promise.all([worker.close(), fires.close()]);
+      await Promise.all([worker.close(), fires.close(), notifications.close()]);
     } finally {
       clearTimeout(grace);
       // The last beat says until when this worker ran, so slots after it read "no worker was running".

@@ -26,6 +26,8 @@ export default async function ConsoleLayout({ children }: { children: React.Reac
       readAudit: can(actor, 'audit:read'),
       manageUsers: can(actor, 'user:manage'),
       manageDestinations: can(actor, 'destination:write'),
+      readNotifications: can(actor, 'notification:read'),
+      manageNotifications: can(actor, 'notification:write'),
     },
   };
   return (

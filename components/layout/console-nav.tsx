@@ -24,6 +24,7 @@ export function ConsoleNav() {
     { href: '/runs', label: 'Runs' },
     ...(viewer.can.requestRestore || viewer.can.governPoints ? [{ href: '/approvals', label: 'Approvals' }] : []),
     ...(viewer.can.readAudit ? [{ href: '/audit', label: 'Audit' }] : []),
+    ...(viewer.can.readNotifications ? [{ href: '/notifications', label: 'Notifications' }] : []),
     ...(viewer.can.manageTokens ? [{ href: '/tokens', label: 'Tokens' }] : []),
     ...(viewer.can.manageKeys ? [{ href: '/keys', label: 'Keys' }] : []),
     ...(viewer.can.manageUsers ? [{ href: '/users', label: 'Users' }] : []),

@@ -23,6 +23,10 @@ export interface Viewer {
     manageUsers: boolean;
     /** Create and edit destinations (`destination:write`: admins only, a destination decides where workers write). */
     manageDestinations: boolean;
+    /** See notification channels and their delivery logs (`notification:read`: operators, approvers, admins). */
+    readNotifications: boolean;
+    /** Create, test and delete notification channels (`notification:write`: admins only). */
+    manageNotifications: boolean;
   };
 }
 

@@ -2,7 +2,7 @@
 
 import Link from 'next/link';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api } from '@/components/api/client';
 import { keys } from '@/components/api/queries';
 import { isActive, type RunDetail as RunDetailDto, type RunLog } from '@/components/api/types';
@@ -15,6 +15,7 @@ import { progressView } from '@/components/ui/progress';
 import { ProgressBar } from '@/components/ui/progress-bar';
 import { StatusBadge } from '@/components/ui/status-badge';
 import { useNow } from '@/components/ui/use-now';
+import { restoreResultView, type RestoreResultView } from './restore-result';
 import { restoreTarget } from './runs-table';
 import { useLiveRun, type Transport } from './use-live-run';
 
@@ -31,6 +32,11 @@ export function RunDetail({ id }: { id: string }) {
       queryClient.setQueryData(keys.run(id), updated);
       void queryClient.invalidateQueries({ queryKey: ['runs', 'list'] });
     },
+  });
+
+  const stop = useMutation({
+    mutationFn: () => api<RunDetailDto>(`/runs/${encodeURIComponent(id)}/stop`, { method: 'POST' }),
+    onSuccess: (updated) => queryClient.setQueryData(keys.run(id), updated),
   });
 
   if (run.isPending) return <p className="muted">Loading…</p>;
@@ -56,6 +62,7 @@ export function RunDetail({ id }: { id: string }) {
     // A backup's total is pg_database_size-like guesswork; a restore or verify knows the stored size.
     estimated: r.kind === 'BACKUP',
   });
+  const restored = restoreResultView(r.result, now);
   const title = r.kind === 'RESTORE' ? `Restore of ${r.sourceName ?? 'a source'}` : `${capitalize(r.kind.toLowerCase())} of ${r.sourceName ?? 'a source'}`;
 
   return (
@@ -125,11 +132,29 @@ export function RunDetail({ id }: { id: string }) {
         )}
         {r.status === 'SUCCEEDED' && r.kind === 'RESTORE' && (
           <Alert tone="success" title="Restore complete">
-            Restored into database <strong className="mono">{target ?? 'the target'}</strong>.{' '}
+            {target !== null || !restored?.address ? (
+              <>
+                Restored into database <strong className="mono">{target ?? 'the target'}</strong>.{' '}
+              </>
+            ) : (
+              <>
+                Restored; the data is at <strong className="mono">{restored.address}</strong>.{' '}
+              </>
+            )}
             {r.sourceId && <Link href={`/sources/${r.sourceId}`}>Back to {r.sourceName ?? 'the source'}</Link>}
           </Alert>
         )}
       </section>
+
+      {r.status === 'SUCCEEDED' && r.kind === 'RESTORE' && restored?.address && (
+        <RestoredInstance
+          view={restored}
+          canStop={viewer.can.requestRestore}
+          stopping={stop.isPending}
+          onStop={() => stop.mutate()}
+          error={stop.error}
+        />
+      )}
 
       <section className="card" aria-labelledby="log-heading">
         <div className="section-head">
@@ -139,6 +164,70 @@ export function RunDetail({ id }: { id: string }) {
         <LogView lines={mergedLogs} follow={active} />
       </section>
     </>
+  );
+}
+
+/**
+ * Where a restore put the data (the run's `result`): the address, a scratch instance's password behind a reveal, until
+ * when it runs, the keys per database, and "Stop instance" while it runs.
+ */
+function RestoredInstance({
+  view,
+  canStop,
+  stopping,
+  onStop,
+  error,
+}: {
+  view: RestoreResultView;
+  canStop: boolean;
+  stopping: boolean;
+  onStop: () => void;
+  error: Error | null;
+}) {
+  const [revealed, setRevealed] = useState(false);
+  const running = view.state === 'running';
+  return (
+    <section className="card" aria-labelledby="restored-heading" data-testid="restored-instance">
+      <div className="section-head">
+        <h2 id="restored-heading">{view.state === 'none' ? 'Restored into' : 'Restored instance'}</h2>
+        {canStop && running && (
+          <button type="button" className="btn btn-danger" onClick={onStop} disabled={stopping}>
+            {stopping ? 'Stopping…' : 'Stop instance'}
+          </button>
+        )}
+      </div>
+      {error && <ErrorAlert title="The instance was not stopped" error={error} />}
+      <div className="stats">
+        <Stat label="Address" testId="result-address">
+          <span className="mono">{view.address}</span>
+        </Stat>
+        {view.password !== null && (
+          <Stat label="Password">
+            <span className="mono" data-testid="result-password">
+              {revealed ? view.password : '••••••••'}
+            </span>{' '}
+            <button type="button" className="btn btn-sm" onClick={() => setRevealed((v) => !v)} aria-pressed={revealed}>
+              {revealed ? 'Hide' : 'Reveal'}
+            </button>
+          </Stat>
+        )}
+        {view.state !== 'none' && (
+          <Stat label={view.state === 'stopped' ? 'Stopped' : view.state === 'expired' ? 'Expired' : 'Runs until'} testId="result-state">
+            <span data-state={view.state}>{formatDateTime(view.state === 'stopped' ? view.stoppedAt : view.expiresAt)}</span>
+          </Stat>
+        )}
+        {view.counts.length > 0 && (
+          <Stat label="Keys" testId="result-keys">
+            {view.counts.map(([db, n]) => `${db}: ${n.toLocaleString('en-US')}`).join(', ')}
+          </Stat>
+        )}
+      </div>
+      {running && (
+        <p className="muted small">
+          Reachable from the worker&apos;s host only; it is stopped and its files removed at {formatDateTime(view.expiresAt)}, or when you stop it.
+        </p>
+      )}
+    </section>
   );
 }
 

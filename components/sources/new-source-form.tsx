@@ -89,8 +89,11 @@ function NewSourceFormFor({ engines }: { engines: EngineInfo[] }) {
   const saveError = save.error;
   const fieldErrors: Record<string, string> = {};
   const otherIssues: string[] = [];
-  if (saveError instanceof ApiError) {
-    for (const issue of saveError.issues) {
+  // The server's zod issues go under the field they name: a refused save's, else a refused connection test's (the
+  // probe parses the same settings first).
+  const issuesFrom = saveError instanceof ApiError ? saveError : probe.error instanceof ApiError ? probe.error : null;
+  if (issuesFrom) {
+    for (const issue of issuesFrom.issues) {
       const key = fieldOf(issue.path, fields);
       if (key && !fieldErrors[key]) fieldErrors[key] = issue.message;
       else otherIssues.push(issue.message);
@@ -271,7 +274,7 @@ function NewSourceFormFor({ engines }: { engines: EngineInfo[] }) {
           ))}
         {probe.isError && (
           <Alert title="Cannot test the connection" testId="test-connection-result">
-            {errorText(probe.error)}
+            {issuesFrom === probe.error && hasFieldErrors ? (otherIssues.length ? otherIssues.join('; ') : 'Fix the highlighted fields.') : errorText(probe.error)}
           </Alert>
         )}
         {saveError && (

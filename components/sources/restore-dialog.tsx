@@ -11,6 +11,7 @@ import { ErrorAlert } from '@/components/ui/alert';
 import { formatBytes, formatDateTime } from '@/components/ui/format';
 import { Modal } from '@/components/ui/modal';
 import { FormActions } from '@/components/ui/form-actions';
+import { fillConfirmationTemplate } from '@/lib/confirmation-template';
 import { fillTemplate, valuesToJson, type FormValues } from './engine-form';
 
 /** The dialog's first values: each field's default, a template filled from the source's config (see `EngineFormField`). */
@@ -33,10 +34,15 @@ function targetDefaults(fields: readonly EngineFormField[], sourceConfig: Record
 
 /**
  * What a person types to confirm a destructive restore: the value of the target field the mode names
- * (`confirmationField`; PostgreSQL in-place: the database), or '' when it names none. The server decides with the
- * engine's own `confirmationName` and says what to type if the confirmation differs.
+ * (`confirmationField`; PostgreSQL in-place: the database), or its `confirmationTemplate` filled from the fields
+ * (Redis' destructive replay: `host:port`), or '' when it names neither. The server decides with the engine's own
+ * `confirmationName` and says what to type if the confirmation differs.
  */
 function confirmationOf(mode: EngineRestoreModeInfo | undefined, values: FormValues): string {
+  if (mode?.confirmationTemplate !== undefined) {
+    // Only the fields the template names are filled in: text, so all of them (a template never names a checkbox).
+    return fillConfirmationTemplate(mode.confirmationTemplate, values);
+  }
   const name = mode?.confirmationField;
   return name === undefined ? '' : String(values[name] ?? '').trim();
 }
@@ -228,7 +234,9 @@ export function RestoreDialog({ point, sourceConfig, onClose }: { point: Recover
               <small className="muted" id="restore-confirm-note" data-testid="restore-confirm-note">
                 {confirmField
                   ? `Type the ${labelIn(chosen, confirmField).toLowerCase()} again${expected ? ` (${expected})` : ''}, exactly, to confirm.`
-                  : 'Type the name of what will be replaced, exactly, to confirm.'}
+                  : chosen?.confirmationTemplate !== undefined && expected
+                    ? `Type ${expected}, exactly, to confirm.`
+                    : 'Type the name of what will be replaced, exactly, to confirm.'}
               </small>
             </div>
           )}

@@ -1,6 +1,8 @@
+import crypto from 'node:crypto';
 import { authorize, type Actor } from '@/server/auth/permissions';
 import { recordAudit } from '@/server/audit/record-audit';
 import { checkRestoreTargetOf, prepareRestore } from '@/server/restores';
+import { requestSecretsContext, sealTargetSecrets } from '@/server/restores/target-secrets';
 import { toRunDto } from '@/server/runs/run-dto';
 import { readerOf, withTransaction, type VerbContext } from '@/server/shared/context';
 import { env } from '@/server/shared/env';
@@ -32,14 +34,18 @@ async function openRequest(ctx: VerbContext, actor: Actor, input: OpenInput) {
   const rule = approvalRuleFor(prepared.source.tier, prepared.modeSpec.destructive);
   await checkRestoreTargetOf(prepared);
   const expiresAt = new Date(Date.now() + env().LIFEBOAT_RESTORE_REQUEST_TTL_HOURS * 3_600_000);
+  // The id is made here: the target's secrets are sealed bound to it, in the same insert.
+  const id = crypto.randomUUID();
   return withTransaction(
     ctx,
     async (tx, inner) => {
       const created = await tx.restoreRequest.create({
         data: {
+          id,
           recoveryPointId: prepared.point.id,
           sourceId: prepared.point.sourceId,
           target: prepared.target,
+          targetSecrets: sealTargetSecrets(prepared.secrets, requestSecretsContext(id)),
           mode: prepared.mode,
           destructive: prepared.modeSpec.destructive,
           reason: input.reason,
@@ -47,7 +53,7 @@ async function openRequest(ctx: VerbContext, actor: Actor, input: OpenInput) {
           requesterTokenId: actor.type === 'token' ? actor.id : null,
           requiredApprovals: rule.requiredApprovals,
           requiresAdminApproval: rule.requiresAdminApproval,
-          paramsHash: paramsHash({ recoveryPointId: prepared.point.id, target: prepared.target, mode: prepared.mode }),
+          paramsHash: paramsHash({ recoveryPointId: prepared.point.id, target: prepared.target, mode: prepared.mode, secretsDigest: prepared.secretsDigest }),
           expiresAt,
         },
       });

@@ -1,6 +1,7 @@
 import { getEngine, isEngineKind } from '@/server/engines/registry';
 import type { Prisma, Tx } from '@/server/shared/db';
 import { notFound } from '@/server/shared/errors';
+import { restoreSecretFields, SEALED } from '@/server/restores/target-secrets';
 import { approvalRuleFor, countingApprovers, voidReason, type PersonNow } from './rules';
 
 /** What every read of a request loads: requester, source, point, and the whole chain of decisions with their people. */
@@ -52,7 +53,10 @@ export function toRestoreRequestDto(row: LoadedRequest, users: ReadonlyMap<strin
     recoveryPointId: row.recoveryPointId,
     sourceId: row.sourceId,
     sourceName: row.source.name,
+    /** As stored: a secret field given holds `"(sealed)"` (its value is sealed with the request, never shown). */
     target: row.target,
+    /** The target's fields whose values are sealed (e.g. `["password"]`). */
+    sealedFields: sealedFieldsOf(row.source.kind, row.target),
     mode: row.mode,
     destructive: row.destructive,
     reason: row.reason,
@@ -103,6 +107,12 @@ export function toRestoreRequestDto(row: LoadedRequest, users: ReadonlyMap<strin
   };
 }
 export type RestoreRequestDto = ReturnType<typeof toRestoreRequestDto>;
+
+/** The engine's secret fields that the stored target marks as sealed. */
+function sealedFieldsOf(kind: string, target: unknown): string[] {
+  if (!isEngineKind(kind) || target === null || typeof target !== 'object' || Array.isArray(target)) return [];
+  return restoreSecretFields(getEngine(kind)).filter((f) => (target as Record<string, unknown>)[f] === SEALED);
+}
 
 /**
  * The rule in words. The request keeps the numbers it was made (or last edited) under; the words come from the

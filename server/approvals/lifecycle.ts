@@ -2,6 +2,7 @@ import type { Actor } from '@/server/auth/permissions';
 import { recordAudit } from '@/server/audit/record-audit';
 import { enqueueRun } from '@/server/runs/create-run';
 import { checkRestoreTargetOf, createRestoreRun, prepareRestore, type PreparedRestore } from '@/server/restores';
+import { openTargetSecrets, requestSecretsContext } from '@/server/restores/target-secrets';
 import { afterCommit, type TransactionOptions, type VerbContext } from '@/server/shared/context';
 import type { Tx } from '@/server/shared/db';
 import { DomainError } from '@/server/shared/errors';
@@ -84,11 +85,13 @@ export interface ExecuteOptions {
 
 /**
  * The checks of an execution, before anything is written (so a refusal here never dooms the transaction): the point
- * still exists, its engine re-parses the stored target, and the engine's target check passes.
+ * still exists, its engine re-parses the stored target (with its sealed secrets opened back in), and the engine's
+ * target check passes.
  */
 export async function prepareExecution(tx: Tx, row: LoadedRequest): Promise<PreparedRestore> {
   if (row.recoveryPointId === null) throw new DomainError('INVALID_STATE', `restore request ${row.id}: its recovery point was deleted`);
-  const prepared = await prepareRestore(tx, row.recoveryPointId, { target: row.target as Record<string, unknown>, mode: row.mode });
+  const sealed = openTargetSecrets(row.targetSecrets, requestSecretsContext(row.id));
+  const prepared = await prepareRestore(tx, row.recoveryPointId, { target: row.target as Record<string, unknown>, mode: row.mode, sealed });
   await checkRestoreTargetOf(prepared);
   return prepared;
 }
@@ -111,6 +114,8 @@ export async function executePrepared(ctx: VerbContext & { tx: Tx }, actor: Acto
     pointId: prepared.point.id,
     target: prepared.target,
     mode: prepared.mode,
+    // Re-sealed to the run: only the restoring worker opens them, as `run-target:<run id>`.
+    secrets: prepared.secrets,
     breakGlass: row.breakGlass,
     details: { restoreRequestId: row.id, requester: row.requester.email, trigger: opts.trigger },
   });

@@ -25,16 +25,29 @@ export interface RestoreParams {
   recoveryPointId: string;
   target: unknown;
   mode: string;
+  /**
+   * A keyed digest of the target's sealed secret values (server/restores/target-secrets.ts `secretsDigest`), when it
+   * has any: a changed password changes the hash (and voids the approvals) without the hash revealing it.
+   */
+  secretsDigest?: string;
 }
 
 /**
- * sha256 of the canonical (point, target, mode): what an approval is bound to. Canonical JSON (sorted keys), so
- * `{ a, b }` and `{ b, a }` hash alike and an edit that changes nothing keeps the approvals.
+ * sha256 of the canonical (point, target, mode, secrets digest): what an approval is bound to. Canonical JSON (sorted
+ * keys), so `{ a, b }` and `{ b, a }` hash alike and an edit that changes nothing keeps the approvals. Without
+ * secrets the hash is what it always was.
  */
 export function paramsHash(p: RestoreParams): string {
   return crypto
     .createHash('sha256')
-    .update(canonicalJson({ recoveryPointId: p.recoveryPointId, target: p.target ?? null, mode: p.mode }))
+    .update(
+      canonicalJson({
+        recoveryPointId: p.recoveryPointId,
+        target: p.target ?? null,
+        mode: p.mode,
+        ...(p.secretsDigest !== undefined && { sealedSecrets: p.secretsDigest }),
+      }),
+    )
     .digest('hex');
 }
 

@@ -1,6 +1,7 @@
 import { authorize } from '@/server/auth/permissions';
 import { recordAudit } from '@/server/audit/record-audit';
 import { checkRestoreTargetOf, prepareRestore } from '@/server/restores';
+import { openTargetSecrets, requestSecretsContext, sealTargetSecrets, secretsDigest } from '@/server/restores/target-secrets';
 import { readerOf, withTransaction, type VerbContext } from '@/server/shared/context';
 import type { Prisma } from '@/server/shared/db';
 import { DomainError, notFound } from '@/server/shared/errors';
@@ -27,16 +28,22 @@ export async function updateRestoreRequest(ctx: VerbContext, rawId: unknown, raw
   if (before.requesterId !== userId) throw new DomainError('FORBIDDEN', 'only the requester may edit a restore request');
   const pointId = input.recoveryPointId ?? before.recoveryPointId;
   if (pointId === null) throw new DomainError('INVALID_STATE', `restore request ${before.id}: its recovery point was deleted; give recoveryPointId`);
+  // A secret field left as the request shows it ("(sealed)") keeps its sealed value; one typed again replaces it; one
+  // left out of a new target is gone.
+  const sealed = openTargetSecrets(before.targetSecrets, requestSecretsContext(before.id));
   const prepared = await prepareRestore(readerOf(ctx), pointId, {
     target: input.target ?? (before.target as Record<string, unknown>),
     mode: input.mode ?? before.mode,
+    sealed,
   });
   if (prepared.point.sourceId !== before.sourceId) {
     const message = 'must be a recovery point of the same source (the rule is the source’s)';
     throw new DomainError('VALIDATION', `recoveryPointId: ${message}`, { issues: [{ path: ['recoveryPointId'], message }] });
   }
-  const hash = paramsHash({ recoveryPointId: prepared.point.id, target: prepared.target, mode: prepared.mode });
+  const hash = paramsHash({ recoveryPointId: prepared.point.id, target: prepared.target, mode: prepared.mode, secretsDigest: prepared.secretsDigest });
   const paramsChanged = hash !== before.paramsHash;
+  // Whether a sealed value changed, for the audit trail (which never holds the values, nor their digests).
+  const secretsChanged = secretsDigest(sealed) !== prepared.secretsDigest;
   if (paramsChanged) {
     assertConfirmation(prepared, input.confirm);
     await checkRestoreTargetOf(prepared);
@@ -66,6 +73,7 @@ export async function updateRestoreRequest(ctx: VerbContext, rawId: unknown, raw
         data: {
           recoveryPointId: prepared.point.id,
           target: prepared.target,
+          targetSecrets: sealTargetSecrets(prepared.secrets, requestSecretsContext(row.id)),
           mode: prepared.mode,
           destructive: prepared.modeSpec.destructive,
           reason: input.reason ?? row.reason,
@@ -87,7 +95,14 @@ export async function updateRestoreRequest(ctx: VerbContext, rawId: unknown, raw
         action: 'restore-request.update',
         targetType: 'restore_request',
         targetId: row.id,
-        details: { version: row.version + 1, changes: changed, paramsChanged, voidsApprovals: paramsChanged, requiredApprovals: rule.requiredApprovals },
+        details: {
+          version: row.version + 1,
+          changes: changed,
+          ...(secretsChanged && { sealedSecretsChanged: true }),
+          paramsChanged,
+          voidsApprovals: paramsChanged,
+          requiredApprovals: rule.requiredApprovals,
+        },
       });
       const edited = await loadRequest(tx, row.id);
       // A rule that now needs nothing (a mode no longer destructive, a source without a tier) runs at once, as a new

@@ -39,6 +39,7 @@ export const AUDIT_ACTIONS = [
   'run.cancel',
   'run.retry',
   'run.finish',
+  'run.stop',
   'copy.finish',
   'copy.damaged',
   'slot.missed',
@@ -64,6 +65,10 @@ export const AUDIT_ACTIONS = [
   'audit.chain-start',
   'audit.anchor',
   'audit.verify-failed',
+  'notification-channel.create',
+  'notification-channel.update',
+  'notification-channel.delete',
+  'notification-channel.test',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

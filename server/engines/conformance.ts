@@ -20,6 +20,7 @@ import {
   type EngineStoredObject,
 } from './engine';
 import { engineInfo } from './engine-info';
+import { fillConfirmationTemplate, templateFields } from '@/lib/confirmation-template';
 import { spawnProcess } from '@/server/process';
 
 /**
@@ -144,7 +145,26 @@ export function describeEngineConformance(name: string, engine: AnyEngine, setup
         const fields = engine.restoreForm.map((f) => f.name);
         for (const m of engine.restoreModes) {
           // The dashboard asks a person to type this field's value again; without it, it could only guess.
-          if (m.destructive) expect(m.confirmationField, `destructive mode ${m.mode} names its confirmationField`).toBeDefined();
+          if (m.destructive) {
+            expect(m.confirmationField ?? m.confirmationTemplate, `destructive mode ${m.mode} names its confirmationField or confirmationTemplate`).toBeDefined();
+          }
+          if (m.confirmationTemplate !== undefined) {
+            // Several fields typed as one text (a server as host:port): each a text-like restore form field, and the
+            // server's rule is the template filled with the target's values.
+            const used = templateFields(m.confirmationTemplate);
+            expect(used.length, `mode ${m.mode}: confirmationTemplate names fields`).toBeGreaterThan(0);
+            for (const name of used) {
+              const field = engine.restoreForm.find((f) => f.name === name);
+              expect(field, `mode ${m.mode}: confirmationTemplate field ${name} is a restore form field`).toBeDefined();
+              expect(field!.type === 'text' || field!.type === 'number', `mode ${m.mode}: confirmationTemplate field ${name} is typed text`).toBe(true);
+            }
+            if (m.confirmationName) {
+              const example = engine.examples.restoreTarget as Record<string, unknown>;
+              expect(m.confirmationName(engine.examples.config, example), `mode ${m.mode}: confirmationName is the filled template`).toBe(
+                fillConfirmationTemplate(m.confirmationTemplate, example),
+              );
+            }
+          }
           if (m.confirmationField !== undefined) {
             expect(fields, `mode ${m.mode}: confirmationField is a restore form field`).toContain(m.confirmationField);
             const field = engine.restoreForm.find((f) => f.name === m.confirmationField)!;
@@ -177,6 +197,7 @@ export function describeEngineConformance(name: string, engine: AnyEngine, setup
             destructive: m.destructive,
             help: m.help,
             ...(m.confirmationField === undefined ? {} : { confirmationField: m.confirmationField }),
+            ...(m.confirmationTemplate === undefined ? {} : { confirmationTemplate: m.confirmationTemplate }),
             ...(m.fieldLabels === undefined ? {} : { fieldLabels: m.fieldLabels }),
           })),
         );

@@ -3,6 +3,7 @@ import type { AnyEngine, EngineBackupType, EngineFormField, EngineRestoreMode } 
 /** A restore mode as the dashboard sees it. */
 export type EngineRestoreModeInfo = Pick<EngineRestoreMode, 'mode' | 'label' | 'destructive' | 'help'> & {
   confirmationField?: string;
+  confirmationTemplate?: string;
   fieldLabels?: Record<string, string>;
 };
 
@@ -56,7 +57,7 @@ export interface EngineInfo {
   backupTypes: EngineBackupType[];
   /**
    * Restore modes without their functions (`confirmationName`, `replaces` stay on the server): mode, label,
-   * destructive, help, and `confirmationField` / `fieldLabels` where the engine sets them.
+   * destructive, help, and `confirmationField` / `confirmationTemplate` / `fieldLabels` where the engine sets them.
    */
   restoreModes: EngineRestoreModeInfo[];
   /** File extension of the raw artifact (before `.zst`/`.age`). */
@@ -86,6 +87,7 @@ export function engineInfo(engine: AnyEngine): EngineInfo {
           destructive: m.destructive,
           help: m.help,
           ...(m.confirmationField === undefined ? {} : { confirmationField: m.confirmationField }),
+          ...(m.confirmationTemplate === undefined ? {} : { confirmationTemplate: m.confirmationTemplate }),
           ...(m.fieldLabels === undefined ? {} : { fieldLabels: { ...m.fieldLabels } }),
         }),
       ),

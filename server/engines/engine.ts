@@ -231,6 +231,13 @@ export interface EngineRestoreMode {
   readonly confirmationName?: (config: unknown, target: unknown) => string;
   /** Destructive modes: what will be replaced, in words, for the request's risk panel ("database orders on db1:5432"). */
   readonly replaces?: (config: unknown, target: unknown) => string;
+  /**
+   * Destructive modes whose confirmation is made of several restore target fields, instead of `confirmationField`:
+   * a template of `restoreForm` fields, `{name}` for a field's value and `{name|fallback}` for it or, when empty, what
+   * the engine takes instead (lib/confirmation-template.ts), e.g. `{host}:{port|6379}`. Serialisable, for the
+   * dashboard; `confirmationName` must return the filled template.
+   */
+  readonly confirmationTemplate?: string;
 }
 
 export interface EngineArtifact {

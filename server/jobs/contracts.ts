@@ -7,6 +7,11 @@ export const RUNS_QUEUE = 'runs';
  * grace, never wait behind hours-long backups holding every slot of the runs queue.
  */
 export const SCHEDULES_QUEUE = 'schedules';
+/**
+ * Notification deliveries have their own queue (and Worker): a message about a failed backup must not wait behind
+ * the hours-long backups holding every slot of the runs queue.
+ */
+export const NOTIFICATIONS_QUEUE = 'notifications';
 
 export const JobPayloads = {
   'backup.run': z.object({ runId: z.string().uuid() }),
@@ -21,6 +26,11 @@ export const JobPayloads = {
    * the handler records the slot and, unless skipped, creates the run (workers/scheduler/fire-slot.ts).
    */
   'schedule.fire': z.object({ sourceId: z.string().uuid(), scheduleId: z.string().min(1).max(200) }),
+  /**
+   * One attempt at sending a notification delivery row (server/notifications/deliver.ts). Not a run: the delivery row
+   * is the truth; `attempt` is the row's `attempts` the job was enqueued for, so a stale or duplicate job claims nothing.
+   */
+  'notify.deliver': z.object({ deliveryId: z.string().uuid(), attempt: z.number().int().min(0).max(1000) }),
 } as const;
 
 export type JobName = keyof typeof JobPayloads;
@@ -39,6 +49,9 @@ export const runJobId = (runId: string, generation: number): string => `${runId}
 /** The id of the BullMQ job scheduler that fires one (source, schedule); the sync removes `sched:` ids it does not expect. */
 export const schedulerId = (sourceId: string, scheduleId: string): string => `${SCHEDULER_ID_PREFIX}${sourceId}:${scheduleId}`;
 export const SCHEDULER_ID_PREFIX = 'sched:';
+
+/** The BullMQ job id of one attempt at a notification delivery: the delivery id and the attempt it is for. */
+export const notificationJobId = (deliveryId: string, attempt: number): string => `notify-${deliveryId}-a${attempt}`;
 
 /** Parses a payload received by a worker; a malformed payload is a programming error, never retried. */
 export function parseJob<N extends JobName>(name: N, data: unknown): JobPayload<N> {

@@ -2,9 +2,19 @@ import { Queue } from 'bullmq';
 import { env } from '@/server/shared/env';
 import { redisConnection } from '@/server/shared/redis';
 import { logger } from '@/server/shared/logger';
-import { JobPayloads, RUNS_QUEUE, SCHEDULES_QUEUE, runJobId, type JobName, type JobPayload, type RunJobName } from './contracts';
+import {
+  JobPayloads,
+  NOTIFICATIONS_QUEUE,
+  RUNS_QUEUE,
+  SCHEDULES_QUEUE,
+  notificationJobId,
+  runJobId,
+  type JobName,
+  type JobPayload,
+  type RunJobName,
+} from './contracts';
 
-const globalForQueue = globalThis as unknown as { lifeboatQueue?: Queue; lifeboatSchedules?: Queue };
+const globalForQueue = globalThis as unknown as { lifeboatQueue?: Queue; lifeboatSchedules?: Queue; lifeboatNotifications?: Queue };
 
 /** The only place that creates a BullMQ Queue. */
 function runsQueue(): Queue {
@@ -94,9 +104,52 @@ export function jobSchedulers(): Pick<Queue, 'upsertJobScheduler' | 'getJobSched
   return globalForQueue.lifeboatSchedules;
 }
 
+function notificationsQueue(): Queue {
+  globalForQueue.lifeboatNotifications ??= new Queue(NOTIFICATIONS_QUEUE, {
+    connection: redisConnection('producer'),
+    prefix: env().LIFEBOAT_QUEUE_PREFIX,
+    defaultJobOptions: {
+      // One job per attempt: the delivery row counts attempts and the handler enqueues the next one with its backoff.
+      attempts: 1,
+      // As the runs queue: a day of finished jobs for debugging; the delivery row keeps the history.
+      removeOnComplete: { age: 86_400, count: 1000 },
+      removeOnFail: { age: 86_400, count: 1000 },
+    },
+  });
+  return globalForQueue.lifeboatNotifications;
+}
+
+/**
+ * Enqueues one attempt at a committed notification delivery, under `notificationJobId` (so duplicate enqueues of
+ * one attempt stay one job), after `delayMs` (the retry backoff).
+ */
+export async function enqueueNotification(deliveryId: string, attempt: number, delayMs = 0): Promise<void> {
+  const data = JobPayloads['notify.deliver'].parse({ deliveryId, attempt });
+  await notificationsQueue().add('notify.deliver', data, { jobId: notificationJobId(deliveryId, attempt), ...(delayMs > 0 ? { delay: delayMs } : {}) });
+}
+
+/** The BullMQ state of one attempt's job ('missing' when Redis does not hold it), for the delivery sweep. */
+export async function notificationJobState(deliveryId: string, attempt: number): Promise<string> {
+  const job = await notificationsQueue().getJob(notificationJobId(deliveryId, attempt));
+  return job ? await job.getState() : 'missing';
+}
+
+/**
+ * Removes a finished (completed or failed) job of one attempt, so the sweep can enqueue that attempt again under its
+ * id: BullMQ silently ignores an add whose id it still holds (finished jobs for a day).
+ */
+export async function removeFinishedNotificationJob(deliveryId: string, attempt: number): Promise<void> {
+  const job = await notificationsQueue().getJob(notificationJobId(deliveryId, attempt));
+  if (!job) return;
+  const state = await job.getState();
+  if (state === 'completed' || state === 'failed') await job.remove();
+}
+
 export async function closeProducer(): Promise<void> {
   await globalForQueue.lifeboatQueue?.close();
   globalForQueue.lifeboatQueue = undefined;
   await globalForQueue.lifeboatSchedules?.close();
   globalForQueue.lifeboatSchedules = undefined;
+  await globalForQueue.lifeboatNotifications?.close();
+  globalForQueue.lifeboatNotifications = undefined;
 }

@@ -9,6 +9,16 @@ import { approvalRuleFor } from '@/server/approvals/rules';
 import { DomainError, notFound } from '@/server/shared/errors';
 import { openSecret } from '@/server/shared/secrets';
 import { toRunDto } from '@/server/runs/run-dto';
+import {
+  mergedTarget,
+  restoreSecretFields,
+  runSecretsContext,
+  sealTargetSecrets,
+  secretsDigest,
+  splitTarget,
+  unsealTarget,
+  type TargetSecrets,
+} from './target-secrets';
 
 // The check is one connection and one catalog query; a server slower than this would hold the request for nothing.
 const CHECK_TARGET_TIMEOUT_MS = 15_000;
@@ -36,17 +46,28 @@ export interface PreparedRestore {
     tier: { id: string; name: string; restoreApprovals: number } | null;
   };
   engine: AnyEngine;
+  /** The target as stored (run params, request, audit): secret fields given hold the marker `"(sealed)"`. */
   target: Prisma.InputJsonObject;
+  /** The values of the target's secret fields (see target-secrets.ts): in memory only, sealed when stored. */
+  secrets: TargetSecrets;
+  /** Keyed digest of `secrets` for the approvals' `paramsHash`; undefined without secrets. */
+  secretsDigest?: string;
   mode: string;
   modeSpec: EngineRestoreMode;
 }
 
 /**
  * Loads the point and its source (with the source's tier, whose rule applies), parses `target` with the point's
- * engine (issues under `target.…`) and checks `mode` is one of its modes (default the first). Reads through `reader`
- * (the pool, or a caller's transaction). Does not contact the target: see `checkRestoreTargetOf`.
+ * engine (issues under `target.…`) and checks `mode` is one of its modes (default: the one the target names through the
+ * engine's `restoreModeOf`, else the first). The target's secret fields are split off (`secrets`; the target keeps the
+ * marker); `sealed` are the values already sealed for it (a stored request's), which its markers stand for. Reads
+ * through `reader` (the pool, or a caller's transaction). Does not contact the target: see `checkRestoreTargetOf`.
  */
-export async function prepareRestore(reader: Tx, rawPointId: unknown, input: { target: Record<string, unknown>; mode?: string }): Promise<PreparedRestore> {
+export async function prepareRestore(
+  reader: Tx,
+  rawPointId: unknown,
+  input: { target: Record<string, unknown>; mode?: string; sealed?: TargetSecrets },
+): Promise<PreparedRestore> {
   const pointId = RecoveryPointId.safeParse(rawPointId);
   if (!pointId.success) throw notFound('recovery point', String(rawPointId));
   const found = await reader.recoveryPoint.findUnique({
@@ -72,8 +93,9 @@ export async function prepareRestore(reader: Tx, rawPointId: unknown, input: { t
   if (!found) throw notFound('recovery point', pointId.data);
   if (!isEngineKind(found.engine)) throw new DomainError('VALIDATION', `restoring ${found.engine} points is not supported by this server`);
   const engine = getEngine(found.engine);
-  const target = parseRestoreTarget(engine, input.target);
-  const mode = input.mode ?? engine.restoreModes[0]?.mode;
+  const secretFields = restoreSecretFields(engine);
+  const parsed = parseRestoreTarget(engine, unsealTarget(input.target, input.sealed ?? {}, secretFields));
+  const mode = input.mode ?? engine.restoreModeOf?.(parsed) ?? engine.restoreModes[0]?.mode;
   const modeSpec = engine.restoreModes.find((m) => m.mode === mode);
   if (mode === undefined || modeSpec === undefined) {
     const known = engine.restoreModes.map((m) => m.mode).join(', ');
@@ -84,16 +106,20 @@ export async function prepareRestore(reader: Tx, rawPointId: unknown, input: { t
   // A target that asks to replace data (`destructive: true`, e.g. a Redis replay over existing keys) is only taken
   // with a mode the engine marks destructive, so the destructive rule (one approval more, an admin's, a typed
   // confirmation) can never be skipped through a field of the target.
-  if (!modeSpec.destructive && (target as Record<string, unknown>).destructive === true) {
+  if (!modeSpec.destructive && parsed.destructive === true) {
     const issues = [{ path: ['target', 'destructive'], message: `replaces existing data, which the ${modeSpec.label.toLowerCase()} mode never does: choose a destructive restore mode` }];
     throw new DomainError('VALIDATION', `target.destructive: ${issues[0]!.message}`, { issues });
   }
   const { source } = found;
+  const { target, secrets } = splitTarget(secretFields, parsed);
+  const digest = secretsDigest(secrets);
   return {
     point: { id: found.id, sourceId: found.sourceId, destinationId: found.destinationId, createdAt: found.createdAt, sizeBytes: found.sizeBytes },
     source: { id: source.id, name: source.name, config: source.config, secrets: source.secrets, tier: source.service?.tier ?? null },
     engine,
-    target,
+    target: target as Prisma.InputJsonObject,
+    secrets,
+    ...(digest !== undefined && { secretsDigest: digest }),
     mode,
     modeSpec,
   };
@@ -101,13 +127,15 @@ export async function prepareRestore(reader: Tx, rawPointId: unknown, input: { t
 
 /** The engine's request-time check of the target (e.g. the database must not exist yet), with the source's credentials. */
 export function checkRestoreTargetOf(prepared: PreparedRestore): Promise<void> {
-  return checkTarget(prepared.engine, prepared.source, prepared.target, prepared.mode);
+  return checkTarget(prepared.engine, prepared.source, mergedTarget(prepared.target, prepared.secrets), prepared.mode);
 }
 
 export interface CreateRestoreRunInput {
   pointId: string;
   target: Prisma.InputJsonValue;
   mode: string;
+  /** The target's secret values (`PreparedRestore.secrets`): sealed to the run (`run-target:<id>`), never in params. */
+  secrets?: TargetSecrets;
   /** Executed by an admin's break-glass: the run is marked so. */
   breakGlass?: boolean;
   /** Extra audit details of the run's `restore.request` event (the restore request it executes …). */
@@ -132,8 +160,14 @@ export async function createRestoreRun(tx: Tx, actor: Actor, input: CreateRestor
     params: { target: input.target, mode: input.mode },
     details: { recoveryPointId: point.id, sourceId: point.sourceId, target: input.target, mode: input.mode, ...input.details, ...(input.breakGlass ? { breakGlass: true } : {}) },
   });
-  if (!input.breakGlass) return run;
-  return tx.run.update({ where: { id: run.id }, data: { breakGlass: true }, include: { source: { select: { name: true } } } });
+  // Sealed to this run's id, so the blob opens only as this run's (the worker opens it with the same context).
+  const sealed = sealTargetSecrets(input.secrets ?? {}, runSecretsContext(run.id));
+  if (!input.breakGlass && sealed === null) return run;
+  return tx.run.update({
+    where: { id: run.id },
+    data: { ...(sealed !== null && { targetSecrets: sealed }), ...(input.breakGlass && { breakGlass: true }) },
+    include: { source: { select: { name: true } } },
+  });
 }
 
 /**
@@ -155,27 +189,20 @@ export async function requestRestore(ctx: VerbContext, rawPointId: unknown, raw:
     throw new DomainError('FORBIDDEN', `restores of ${prepared.source.name} need approval (${rule.rule}): ask through a restore request`);
   }
   await checkRestoreTargetOf(prepared);
-  const run = await withTransaction(ctx, (tx) => createRestoreRun(tx, actor, { pointId: prepared.point.id, target: prepared.target, mode: prepared.mode }));
+  const run = await withTransaction(ctx, (tx) =>
+    createRestoreRun(tx, actor, { pointId: prepared.point.id, target: prepared.target, mode: prepared.mode, secrets: prepared.secrets }),
+  );
   await afterCommit(ctx, () => enqueueRun(run));
   return toRunDto(run);
 }
 
-/** The engine's restore target, parsed; issues point into `target` so forms can show them under the field. */
-function parseRestoreTarget(engine: AnyEngine, raw: Record<string, unknown>): Prisma.InputJsonObject {
+/**
+ * The engine's restore target, parsed (secret fields still in it: the caller splits them off); issues point into
+ * `target` so forms can show them under the field.
+ */
+function parseRestoreTarget(engine: AnyEngine, raw: Record<string, unknown>): Record<string, unknown> {
   const parsed = engine.restoreTargetSchema.safeParse(raw);
-  if (parsed.success) {
-    // A restore target is stored with the run and the request and recorded in the audit trail: a secret in it would
-    // sit there unsealed. Until targets can carry sealed secrets, a password field of the target is refused.
-    const secretFields = engine.restoreForm.filter((f) => f.type === 'password' && (parsed.data as Record<string, unknown>)[f.name] !== undefined);
-    if (secretFields.length > 0) {
-      const issues = secretFields.map((f) => ({
-        path: ['target', f.name],
-        message: 'is not accepted: Lifeboat does not yet seal passwords given in a restore target (they would be stored and audited in clear); restore to a scratch instance, or into a server that needs no password',
-      }));
-      throw new DomainError('VALIDATION', issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), { issues });
-    }
-    return parsed.data as Prisma.InputJsonObject;
-  }
+  if (parsed.success) return parsed.data as Record<string, unknown>;
   const issues = parsed.error.issues.map((i) => ({ path: ['target', ...i.path.map(String)], message: i.message }));
   throw new DomainError('VALIDATION', issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), { issues });
 }

@@ -6,3 +6,4 @@ export { cancelRun } from './cancel-run';
 export { progressChannel, parseProgress, type RunProgressEvent } from './progress';
 export type { RunDto } from './run-dto';
 export { watchRun } from './watch-run';
+export { stopRunInstance } from './stop-run-instance';

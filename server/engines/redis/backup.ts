@@ -5,7 +5,7 @@ import { EngineError, isEngineError, type EngineBackup, type EngineBackupResult,
 import { describeExit, type ProcessExit, type SpawnedProcess } from '@/server/process';
 
 import { classifyRedisFailure, rdbArgs, spawnFailure, spawnRedisTool, summarizeStderr, toolEnv, type RedisToolOptions } from './cli';
-import { parseInfo, redisError, withRedis, type RedisEndpoint } from './client';
+import { keyspace, parseInfo, redisError, withRedis, type RedisEndpoint } from './client';
 import { describeServer, type RedisConfig, type RedisSecrets } from './config';
 import { createProgressReporter } from './progress';
 
@@ -23,6 +23,8 @@ const BGSAVE_POLL_MS = 200;
 interface SourceMetadata {
   serverVersion?: string;
   sizeBytes?: number;
+  /** `EngineBackupResult.details`: keys per database (`INFO keyspace`) and `used_memory`, read as the snapshot starts. */
+  details?: { keys: Record<string, number>; usedMemory?: number };
 }
 
 const endpointOf = (config: RedisConfig, secrets: RedisSecrets): RedisEndpoint => ({
@@ -87,6 +89,7 @@ export function backupRedis(config: RedisConfig, secrets: RedisSecrets, options:
           ...(metadata?.serverVersion !== undefined && { serverVersion: metadata.serverVersion }),
           ...(metadata?.sizeBytes !== undefined && { sourceSizeBytes: metadata.sizeBytes }),
           ...(toolVersion !== undefined && { toolVersion }),
+          ...(metadata?.details !== undefined && { details: metadata.details }),
         });
         callback();
       });
@@ -191,6 +194,7 @@ export function backupRedisTo(config: RedisConfig, secrets: RedisSecrets, sink: 
         ...(metadata?.serverVersion !== undefined && { serverVersion: metadata.serverVersion }),
         ...(metadata?.sizeBytes !== undefined && { sourceSizeBytes: metadata.sizeBytes }),
         ...((await toolVersionPromise) !== undefined && { toolVersion: await toolVersionPromise }),
+        ...(metadata?.details !== undefined && { details: metadata.details }),
       };
     } finally {
       await toolVersionPromise;
@@ -268,12 +272,17 @@ export async function bgsaveAndWait(config: RedisConfig, secrets: RedisSecrets, 
 async function readSourceMetadata(config: RedisConfig, secrets: RedisSecrets): Promise<SourceMetadata | undefined> {
   try {
     return await withRedis(endpointOf(config, secrets), async (client) => {
-      const info = parseInfo(await client.info());
+      const text = await client.info();
+      const info = parseInfo(text);
       const version = info.get('redis_version');
       const used = Number(info.get('used_memory'));
+      const usedMemory = Number.isFinite(used) && used > 0 ? used : undefined;
+      // Read beside the snapshot, not from it: writes between this INFO and the fork may move the counts a little.
+      const keys = Object.fromEntries([...keyspace(text)].sort(([a], [b]) => a - b).map(([db, n]) => [`db${db}`, n]));
       return {
         ...(version !== undefined && { serverVersion: version }),
-        ...(Number.isFinite(used) && used > 0 && { sizeBytes: used }),
+        ...(usedMemory !== undefined && { sizeBytes: usedMemory }),
+        details: { keys, ...(usedMemory !== undefined && { usedMemory }) },
       };
     });
   } catch {

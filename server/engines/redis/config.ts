@@ -58,15 +58,24 @@ export type RedisConfig = z.infer<typeof RedisConfig>;
 export const RedisSecrets = z.object({ password: password.optional() }).strict();
 export type RedisSecrets = z.infer<typeof RedisSecrets>;
 
+/** The modes a target may name itself (`target.mode`, the API's shape). */
 export const RedisRestoreMode = z.enum(['scratch', 'replay']);
 export type RedisRestoreMode = z.infer<typeof RedisRestoreMode>;
+
+/**
+ * The engine's restore modes (`restoreModes`): `replay-replace` is the destructive replay (RESTORE … REPLACE into
+ * databases that may hold keys), the mode a target `{ "mode": "replay", "destructive": true }` stands for.
+ */
+export const REDIS_RUN_MODES = ['scratch', 'replay', 'replay-replace'] as const;
+export type RedisRunMode = (typeof REDIS_RUN_MODES)[number];
 
 /**
  * Where a restore goes. `scratch` (the default): a new `redis-server` on a loopback port of the worker, loaded with the
  * snapshot and stopped after `ttlSeconds`; `port` picks the port (default: a free one). `replay`: the keys are copied
  * into the server at `host`/`port` (DUMP/RESTORE with their TTLs); a database of that server that already holds keys
- * is refused unless `destructive`, which replaces the keys the snapshot holds (RESTORE … REPLACE).
- * The mode may be given here (`{ "mode": "replay", … }`, the API's shape) or as the request's `mode`.
+ * is refused unless `destructive` (the destructive mode `replay-replace`), which replaces the keys the snapshot holds
+ * (RESTORE … REPLACE). The mode may be given here (`{ "mode": "replay", … }`, the API's shape) or as the request's `mode`.
+ * `password` is a secret field (`restoreSecretFields`): sealed by the restore verbs, never stored in the target.
  */
 export const RedisRestoreTarget = z
   .object({
@@ -100,4 +109,21 @@ export type RedisRestoreTarget = z.infer<typeof RedisRestoreTarget>;
 /** `host:port`, as every message about a server names it. */
 export function describeServer(config: { host: string; port: number }): string {
   return config.host.includes(':') ? `[${config.host}]:${config.port}` : `${config.host}:${config.port}`;
+}
+
+/**
+ * The mode a target names itself: `scratch`, `replay`, or `replay-replace` for `{ mode: "replay", destructive: true }`
+ * (the engine definition's `restoreModeOf`); undefined when it names none.
+ */
+export function modeOfTarget(target: Pick<RedisRestoreTarget, 'mode' | 'destructive'>): RedisRunMode | undefined {
+  if (target.mode === 'scratch') return 'scratch';
+  if (target.mode === 'replay') return target.destructive ? 'replay-replace' : 'replay';
+  return undefined;
+}
+
+/** `host:port` of a replay target, as its typed confirmation and every message name it. */
+export function replayAddress(target: { host?: unknown; port?: unknown }): string {
+  const host = typeof target.host === 'string' ? target.host : '';
+  const port = typeof target.port === 'number' ? target.port : typeof target.port === 'string' && /^\d+$/.test(target.port.trim()) ? Number(target.port.trim()) : 6379;
+  return describeServer({ host, port });
 }

@@ -1,7 +1,12 @@
 import type { z } from 'zod';
 
+import { fillConfirmationTemplate } from '@/lib/confirmation-template';
+
 import type { EngineDefinition } from '../engine';
-import { DEFAULT_SCRATCH_TTL_SECONDS, MAX_SCRATCH_TTL_SECONDS, RedisConfig, RedisRestoreTarget, RedisSecrets } from './config';
+import { DEFAULT_SCRATCH_TTL_SECONDS, MAX_SCRATCH_TTL_SECONDS, modeOfTarget, RedisConfig, RedisRestoreTarget, RedisSecrets, replayAddress } from './config';
+
+/** What a person types to confirm a destructive replay: the target server as `host:port`, 6379 when no port is given. */
+const REPLACE_CONFIRMATION = '{host}:{port|6379}';
 
 /** Everything about the `redis` kind that is not moving bytes (see `EngineDefinition`). */
 export const redisDefinition = {
@@ -41,9 +46,15 @@ export const redisDefinition = {
     { name: 'port', label: 'Target port', type: 'number', row: 'server', narrow: true },
     { name: 'tls', label: 'Target uses TLS', type: 'checkbox', default: false },
     { name: 'username', label: 'Target user', type: 'text', maxLength: 128, row: 'login' },
-    { name: 'password', label: 'Target password', type: 'password', row: 'login' },
-    { name: 'destructive', label: 'Replace keys in a non-empty database', type: 'checkbox', default: false, help: 'Without it, a replay refuses a target database that already holds keys.' },
+    { name: 'password', label: 'Target password', type: 'password', row: 'login', help: 'Sealed with the restore request and handed only to the worker that replays.' },
+    // No `destructive` field: replacing keys is the destructive mode "replay-replace", with its approvals and typed
+    // confirmation; the API's `{ "mode": "replay", "destructive": true }` stands for that mode (`restoreModeOf`).
   ],
+  restoreSecretFields: ['password'],
+  restoreModeOf: (target) => {
+    const parsed = RedisRestoreTarget.safeParse(target);
+    return parsed.success ? modeOfTarget(parsed.data) : undefined;
+  },
   // An RDB snapshot is the whole dataset: there is nothing an incremental could be relative to.
   backupTypes: ['full'],
   restoreModes: [
@@ -57,7 +68,18 @@ export const redisDefinition = {
       mode: 'replay',
       label: 'Replay into a server',
       destructive: false,
-      help: 'Copies every key with its TTL (DUMP/RESTORE) into the target server; refuses a database there that already holds keys unless "replace" is ticked.',
+      help: 'Copies every key with its TTL (DUMP/RESTORE) into the target server, then compares key counts and sampled values; refuses a database there that already holds keys.',
+    },
+    {
+      mode: 'replay-replace',
+      label: 'Replay into a server, replacing keys',
+      destructive: true,
+      help: 'Copies every key with its TTL into the target server even where its databases hold keys: keys of the same name are replaced (RESTORE … REPLACE), other keys stay.',
+      fieldLabels: { host: 'Host of the server whose keys are replaced' },
+      // Typed as host:port: the server whose keys are replaced (the dashboard fills the same template).
+      confirmationTemplate: REPLACE_CONFIRMATION,
+      confirmationName: (_config, target) => fillConfirmationTemplate(REPLACE_CONFIRMATION, target as Record<string, unknown>),
+      replaces: (_config, target) => `the snapshot's keys on Redis at ${replayAddress(target as { host?: unknown; port?: unknown })}`,
     },
   ],
 } as const satisfies EngineDefinition<z.input<typeof RedisConfig>, z.input<typeof RedisSecrets>, z.input<typeof RedisRestoreTarget>>;

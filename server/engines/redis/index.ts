@@ -7,6 +7,7 @@ import { RedisConfig, RedisRestoreTarget, RedisSecrets } from './config';
 import { redisDefinition } from './definition';
 import { probeRedis } from './probe';
 import { checkRedisRestoreTarget, resolveMode, restoreReplay, restoreScratch } from './restore';
+import { stopScratch } from './scratch';
 import { verifyRedis } from './verify';
 
 export { RedisConfig, RedisRestoreMode, RedisRestoreTarget, RedisSecrets } from './config';
@@ -20,7 +21,8 @@ export type RedisEngine = Engine<z.input<typeof RedisConfig>, z.input<typeof Red
 /**
  * The Redis engine: an RDB snapshot over the network (`redis-cli --rdb -`, the replication protocol; optionally BGSAVE
  * first), `redis-check-rdb` as the structural check, restores into a scratch `redis-server` on the worker's loopback
- * (mode `scratch`) or key by key into a server (mode `replay`, DUMP/RESTORE with TTLs), probes with ioredis.
+ * (mode `scratch`, stopped early by `stopRestored`) or key by key into a server (mode `replay`, DUMP/RESTORE with
+ * TTLs, into empty databases; `replay-replace`, the destructive one, RESTORE … REPLACE), probes with ioredis.
  */
 export function createRedisEngine(tools: RedisToolOptions = {}): RedisEngine {
   const parse = (config: unknown, secrets: unknown) => ({
@@ -63,7 +65,15 @@ export function createRedisEngine(tools: RedisToolOptions = {}): RedisEngine {
         input.destroy();
         throw err;
       }
-      return mode === 'replay' ? restoreReplay(input, parsedTarget, options, tools) : restoreScratch(input, parsedTarget, options, tools);
+      return mode === 'scratch' ? restoreScratch(input, parsedTarget, options, tools) : restoreReplay(input, parsedTarget, mode === 'replay-replace', options, tools);
+    },
+
+    async stopRestored(result) {
+      // A scratch restore's result: its address and the instance's own password, which no later instance on a reused
+      // port shares (a replay's result has no password: its scratch instance is gone with the replay).
+      const { address, password } = result;
+      if (typeof address !== 'string' || typeof password !== 'string') return false;
+      return stopScratch(address, { password });
     },
 
     async verify(input, options) {

@@ -1,8 +1,10 @@
 /**
  * The Redis engine against real servers this file starts: what the conformance suite does not cover. The password
  * only ever in redis-cli's environment (checked in /proc during a snapshot), readable failures for a server that is
- * down or refuses the password, BGSAVE first, backupTo, verify, replay (into an empty server, refusing a non-empty
- * one, replacing when destructive), the scratch instance's password, TTL and its end with the worker process.
+ * down or refuses the password, BGSAVE first, backupTo, verify, the keys and memory recorded with a backup, replay
+ * (into an empty server, refusing a non-empty one, replacing in the destructive mode, the comparison of counts and
+ * sampled values after it, failing against a server that evicts keys), the scratch instance's password, TTL, its end
+ * with the worker process and `stopRestored`.
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
@@ -40,6 +42,12 @@ async function snapshot(cfg: unknown = config(), sec: unknown = secrets()): Prom
   const { stream, done } = getEngine('redis').backup(cfg, sec, {});
   const [bytes] = await Promise.all([buffer(stream), done]);
   return bytes;
+}
+
+async function fresh(port: number, password: string, db = 0): Promise<Redis> {
+  const c = new Redis({ host: '127.0.0.1', port, password, db, lazyConnect: false });
+  c.on('error', () => undefined);
+  return c;
 }
 
 async function readAll(port: number, password: string, dbs: number[]) {
@@ -146,6 +154,13 @@ describe('redis backup', () => {
     }
   });
 
+  it('records the keys per database and the memory in use with the backup', async () => {
+    const { stream, done } = redisEngine.backup(config(), secrets(), {});
+    const [, result] = await Promise.all([buffer(stream), done]);
+    expect(result.details).toEqual({ keys: { db0: 1050, db2: 1050 }, usedMemory: expect.any(Number) });
+    expect(result.details!.usedMemory as number).toBeGreaterThan(0);
+  });
+
   it('verify rejects a truncated snapshot with the checker\'s reason', async () => {
     const err = await failure(redisEngine.verify!(Readable.from([artifact.subarray(0, artifact.length - 100)])));
     expect(err.code).toBe('TOOL_FAILED');
@@ -168,6 +183,20 @@ describe('redis restore: scratch', () => {
     authed.disconnect();
     expect(await stopScratch(answer.address)).toBe(true);
     expect(await portInUse(port)).toBe(false);
+  });
+
+  it('stopRestored stops exactly the instance a result names, once', async () => {
+    const result = await redisEngine.restore(config(), secrets(), Readable.from([artifact]), { mode: 'scratch' }, {});
+    const answer = result.result as { address: string; password: string };
+    const port = Number(answer.address.split(':')[1]);
+    // Another instance's password (a port reused since): left alone.
+    expect(await redisEngine.stopRestored!({ ...answer, password: 'someone-elses-password' })).toBe(false);
+    expect(await redisEngine.stopRestored!({ address: answer.address })).toBe(false);
+    expect(await portInUse(port)).toBe(true);
+    expect(await redisEngine.stopRestored!(answer)).toBe(true);
+    expect(await portInUse(port)).toBe(false);
+    expect(scratchInstances().some((i) => i.port === port)).toBe(false);
+    expect(await redisEngine.stopRestored!(answer)).toBe(false);
   });
 
   it('stops the instance once its TTL is over and removes its directory', async () => {
@@ -228,10 +257,15 @@ describe('redis restore: replay', () => {
   });
   const replayTarget = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({ mode: 'replay', host: '127.0.0.1', port: target.port, password: target.password, ...extra });
 
-  it('copies every key with its TTL into an empty server', async () => {
+  it('copies every key with its TTL into an empty server, and compares counts and sampled values', async () => {
     const scratchBefore = scratchInstances().length;
     const result = await redisEngine.restore(config(), secrets(), Readable.from([artifact]), replayTarget(), {});
-    expect(result.result).toEqual({ address: `127.0.0.1:${target.port}`, keys: { db0: 1050, db2: 1050 } });
+    const compared = { copied: 1050, present: 1050, targetKeys: 1050, sampled: 100, equal: 100 };
+    expect(result.result).toEqual({ address: `127.0.0.1:${target.port}`, keys: { db0: 1050, db2: 1050 }, comparison: { db0: compared, db2: compared } });
+    // The run log's line (the worker logs `target`) says what was compared.
+    expect(result.target).toBe(
+      `2100 keys replayed into 127.0.0.1:${target.port}; compared: db0 1050/1050 keys there (1050 in all), 100/100 sampled values equal; db2 1050/1050 keys there (1050 in all), 100/100 sampled values equal`,
+    );
     const [src, dst] = await Promise.all([readAll(source.port, source.password, [0, 2]), readAll(target.port, target.password, [0, 2])]);
     for (const db of [0, 2]) expect(snapTtls(src[db]!, dst[db]!)).toEqual(asRecord(src[db]!));
     // The replay's own scratch instance is gone.
@@ -246,9 +280,40 @@ describe('redis restore: replay', () => {
     expect(await readAll(target.port, target.password, [0, 2])).toEqual(before);
   });
 
-  it('replaces the keys when destructive', async () => {
-    await redisEngine.restore(config(), secrets(), Readable.from([artifact]), replayTarget({ destructive: true }), {});
+  it('replaces the keys in the destructive mode, keeping other keys, and compares what it replaced', async () => {
+    await target.client(0).set('only-on-target', 'stays');
+    // `{ mode: "replay", destructive: true }` is the mode replay-replace.
+    const result = await redisEngine.restore(config(), secrets(), Readable.from([artifact]), replayTarget({ destructive: true }), {});
     expect(await target.client(0).get('a:str:1')).toBe(await source.client(0).get('a:str:1'));
+    expect(await target.client(0).get('only-on-target')).toBe('stays');
+    expect(result.result).toMatchObject({ comparison: { db0: { copied: 1050, present: 1050, targetKeys: 1051, sampled: 100, equal: 100 } } });
+    expect(result.target).toContain('(replacing keys)');
+    // The same through the request's mode, the target not saying destructive.
+    await target.client(0).set('a:str:2', 'changed again');
+    await redisEngine.restore(config(), secrets(), Readable.from([artifact]), replayTarget(), { mode: 'replay-replace' });
+    expect(await target.client(0).get('a:str:2')).toBe(await source.client(0).get('a:str:2'));
+    // destructive: true with the non-destructive mode: refused, nothing read.
+    const input = Readable.from([artifact]);
+    expect(await failure(redisEngine.restore(config(), secrets(), input, replayTarget({ destructive: true }), { mode: 'replay' }))).toMatchObject({ code: 'INVALID_CONFIG' });
+    expect(input.destroyed).toBe(true);
+  });
+
+  it('fails the replay when the target does not keep every key (an evicting server), and removes what it wrote', async () => {
+    const small = await startTestRedis();
+    try {
+      const admin = await fresh(small.port, small.password);
+      // Room for a fraction of the snapshot: the server evicts keys as the replay writes them.
+      const used = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))?.[1]);
+      await admin.config('SET', 'maxmemory', String(used + 300_000));
+      await admin.config('SET', 'maxmemory-policy', 'allkeys-random');
+      const target = { mode: 'replay' as const, host: '127.0.0.1', port: small.port, password: small.password };
+      const err = await failure(redisEngine.restore(config(), secrets(), Readable.from([artifact]), target, {}));
+      expect(err).toEqual({ code: 'TOOL_FAILED', message: expect.stringMatching(new RegExp(`^database 0 on 127\\.0\\.0\\.1:${small.port} holds \\d+ of the 1050 keys replayed into it$`)) });
+      expect(await admin.dbsize()).toBe(0);
+      admin.disconnect();
+    } finally {
+      await small.stop();
+    }
   });
 
   it('fails readably for a wrong target password, before reading the snapshot', async () => {

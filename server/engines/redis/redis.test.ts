@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { classifyRedisFailure, connectionArgs, rdbArgs, summarizeStderr, toolEnv } from './cli';
 import { RedisConfig, RedisRestoreTarget } from './config';
+import { redisDefinition } from './definition';
 import { resolveMode } from './restore';
 
 describe('redis-cli argv and environment', () => {
@@ -57,6 +58,24 @@ describe('redis restore targets', () => {
     expect(resolveMode(parse({ host: 'cache2' }), 'replay')).toBe('replay');
     expect(() => resolveMode(parse({ host: 'cache2' }), 'scratch')).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));
     expect(() => resolveMode(parse({}), 'replay')).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));
+  });
+
+  it('makes { mode: "replay", destructive: true } the destructive mode replay-replace, confirmed by host:port', () => {
+    const destructive = { mode: 'replay', host: 'cache2', port: 6380, destructive: true };
+    expect(resolveMode(parse(destructive), undefined)).toBe('replay-replace');
+    expect(resolveMode(parse(destructive), 'replay-replace')).toBe('replay-replace');
+    // The mode replaces whatever the target's flag says; the non-destructive mode never takes the flag.
+    expect(resolveMode(parse({ mode: 'replay', host: 'cache2' }), 'replay-replace')).toBe('replay-replace');
+    expect(() => resolveMode(parse(destructive), 'replay')).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));
+    expect(() => resolveMode(parse(destructive), 'scratch')).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));
+    expect(redisDefinition.restoreModeOf(destructive)).toBe('replay-replace');
+    expect(redisDefinition.restoreModeOf({ mode: 'replay', host: 'cache2' })).toBe('replay');
+    expect(redisDefinition.restoreModeOf({})).toBeUndefined();
+    const mode = redisDefinition.restoreModes.find((m) => m.mode === 'replay-replace')!;
+    expect(mode.destructive).toBe(true);
+    expect(mode.confirmationName({}, parse(destructive))).toBe('cache2:6380');
+    expect(mode.confirmationName({}, parse({ mode: 'replay', host: 'cache2' }))).toBe('cache2:6379');
+    expect(redisDefinition.restoreSecretFields).toEqual(['password']);
   });
 
   it('refuses replay fields in a scratch target, a replay without host, and lifetimes out of range', () => {

@@ -3,7 +3,7 @@
  * TTL, on request (`stopScratch`) or when the worker process exits. Each has a private directory (0700) holding
  * dump.rdb, its config (0600, with a random `requirepass`, so nothing of it is in argv) and its log.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
@@ -65,13 +65,24 @@ export function scratchInstances(): ScratchInstance[] {
   return [...running.values()].map((r) => r.instance);
 }
 
-/** Stops the scratch instance on `port` (an address `127.0.0.1:PORT` works too); false if this process runs none there. */
-export async function stopScratch(portOrAddress: number | string): Promise<boolean> {
+/**
+ * Stops the scratch instance on `port` (an address `127.0.0.1:PORT` works too); false if this process runs none there.
+ * With `password`, only the instance with that password: a port freed by an instance that ended is soon reused by
+ * another, which a late stop request for the first must not touch.
+ */
+export async function stopScratch(portOrAddress: number | string, options: { password?: string } = {}): Promise<boolean> {
   const port = typeof portOrAddress === 'number' ? portOrAddress : Number(/(\d+)$/.exec(portOrAddress)?.[1]);
   const r = running.get(port);
   if (r === undefined) return false;
+  if (options.password !== undefined && !samePassword(r.instance.password, options.password)) return false;
   await r.instance.stop();
   return true;
+}
+
+function samePassword(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 export async function stopAllScratch(): Promise<void> {

@@ -1,0 +1,14 @@
+export { NOTIFICATION_EVENTS, NotificationEventName, TEST_EVENT, type NotificationPayload } from './events';
+export { CHANNEL_KINDS, type ChannelKindName } from './kinds';
+export { createChannel } from './create-channel';
+export { updateChannel } from './update-channel';
+export { deleteChannel } from './delete-channel';
+export { listChannels, getChannel, type ChannelListItem } from './list-channels';
+export { listDeliveries, type DeliveryDto } from './list-deliveries';
+export { testChannel, type TestOutcome } from './test-channel';
+export type { ChannelDto } from './channel-dto';
+export { scanNotifications, scanRpo } from './scan';
+export { deliverNotification } from './deliver';
+export { retryLostDeliveries } from './retry-deliveries';
+export { notifyEnv } from './notify-env';
+export { SIGNATURE_HEADER, verifySignature } from './signature';
