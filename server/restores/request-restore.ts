@@ -1,3 +1,5 @@
+import { chooseRestoreObjects } from '@/server/recovery-points/choose-restore-objects';
+import { OBJECTS_IN_ORDER, pointObjects } from '@/server/recovery-points/point-objects';
 import { z } from 'zod';
 import { createRun, enqueueRun } from '@/server/runs/create-run';
 import { afterCommit, readerOf, withTransaction, type VerbContext } from '@/server/shared/context';
@@ -79,6 +81,12 @@ export async function prepareRestore(
       createdAt: true,
       sizeBytes: true,
       engine: true,
+      location: true,
+      sha256: true,
+      codec: true,
+      rawBytes: true,
+      rawSha256: true,
+      objects: OBJECTS_IN_ORDER,
       source: {
         select: {
           id: true,
@@ -111,6 +119,14 @@ export async function prepareRestore(
     throw new DomainError('VALIDATION', `target.destructive: ${issues[0]!.message}`, { issues });
   }
   const { source } = found;
+  // Which objects the restore would read (e.g. the database `from` names in a multi-database point): refused now,
+  // naming what the point holds, rather than by the worker later.
+  try {
+    chooseRestoreObjects(engine, source.config, parsed, pointObjects(found));
+  } catch (err) {
+    if (isEngineError(err, 'INVALID_CONFIG')) throw new DomainError('VALIDATION', `target: ${err.message}`, { issues: [{ path: ['target'], message: err.message }] });
+    throw err;
+  }
   const { target, secrets } = splitTarget(secretFields, parsed);
   const digest = secretsDigest(secrets);
   return {
