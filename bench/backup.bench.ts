@@ -26,6 +26,10 @@
  *
  * A fourth leg, `scheduler` in BENCH_MODES (in the default; alone: `BENCH_MODES=scheduler npm run bench`), runs no
  * case: 1,000 sources on a one-minute schedule served by two workers for five minutes (bench/scheduler.bench.ts).
+ * A fifth, `redis` (in the default; alone: `BENCH_MODES=redis npm run bench`), runs no case either: a Redis snapshot
+ * of 2,000,000 keys against `redis-cli --rdb - | zstd | age` (bench/redis.bench.ts).
+ *
+ * Legs may also be named as arguments, which then replace BENCH_MODES: `npm run bench -- redis scheduler`.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -44,12 +48,13 @@ import { startApiStack } from './api-stack';
 import { startS3Server as startVerifyingS3Server } from './s3-server';
 import { alternate, median, peakRssBytes, processCpuSeconds, rssSampler, sample, shell, type Comparison, type Sample } from './measure';
 import { ensurePgbenchDatabase, ensureRealisticDatabase, sql, type PgConn } from './realistic-data';
+import { runRedisBench } from './redis.bench';
 import { runSchedulerBench } from './scheduler.bench';
 
 const Mode = z.enum(['pipeline', 'api', 's3']);
 type Mode = z.infer<typeof Mode>;
-// Legs BENCH_MODES selects: the case modes, plus the scheduler leg, which runs on its own catalog and no case.
-const Leg = z.enum([...Mode.options, 'scheduler']);
+// Legs BENCH_MODES selects: the case modes, plus the scheduler and Redis legs, which run on their own and no case.
+const Leg = z.enum([...Mode.options, 'scheduler', 'redis']);
 const Case = z.enum(['realistic', 'pgbench']);
 type Case = z.infer<typeof Case>;
 const split = (s: string) => s.split(',').map((v) => v.trim()).filter(Boolean);
@@ -58,7 +63,7 @@ const ModeList = z.string().transform(split).pipe(z.array(Mode).min(1));
 const LegList = z.string().transform(split).pipe(z.array(Leg).min(1));
 const Knobs = z.object({
   BENCH_CASES: CaseList.default(['realistic', 'pgbench']),
-  BENCH_MODES: LegList.default(['pipeline', 'api', 's3', 'scheduler']),
+  BENCH_MODES: LegList.default(['pipeline', 'api', 's3', 'scheduler', 'redis']),
   BENCH_PGBENCH_MODES: ModeList.default(['pipeline']),
   // Three rounds: the median of three already ignores one disturbed run; more only lengthens the bench.
   BENCH_RUNS: z.coerce.number().int().min(1).max(20).default(3),
@@ -67,7 +72,9 @@ const Knobs = z.object({
   // Scale 100: the ~1 GB pgbench dump earlier figures were taken on.
   BENCH_SCALE: z.coerce.number().int().min(1).max(10_000).default(100),
 });
-const knobs = Knobs.parse(process.env);
+// `npm run bench -- redis`: legs named as arguments replace BENCH_MODES.
+const legArgs = process.argv.slice(2).filter((a) => a !== '--');
+const knobs = Knobs.parse({ ...process.env, ...(legArgs.length > 0 && { BENCH_MODES: legArgs.join(',') }) });
 
 // zstd level 3 on both sides: the CLI default, and what Lifeboat uses without a policy.
 const LEVEL = 3;
@@ -396,16 +403,18 @@ function printReport(reports: CaseReport[]): void {
 
 async function main() {
   const reports: CaseReport[] = [];
-  const caseModes = knobs.BENCH_MODES.filter((m): m is Mode => m !== 'scheduler');
-  // `BENCH_MODES=scheduler` alone runs no case (and builds no case database).
+  const caseModes = knobs.BENCH_MODES.filter((m): m is Mode => Mode.safeParse(m).success);
+  // `BENCH_MODES=scheduler` (or `redis`) alone runs no case (and builds no case database).
   for (const name of caseModes.length > 0 ? knobs.BENCH_CASES : []) {
     const database = name === 'realistic' ? await ensureRealisticDatabase(conn, knobs.BENCH_REALISTIC_MB) : await ensurePgbenchDatabase(conn, knobs.BENCH_SCALE);
     reports.push(await runCase(name, database, name === 'pgbench' ? knobs.BENCH_PGBENCH_MODES : caseModes));
     for (const file of fs.readdirSync(work)) if (file !== 'stack.log') fs.rmSync(path.join(work, file), { recursive: true, force: true });
   }
   const scheduler = knobs.BENCH_MODES.includes('scheduler') ? await runSchedulerBench(conn, work) : undefined;
+  const redis = knobs.BENCH_MODES.includes('redis') ? await runRedisBench(work) : undefined;
   if (reports.length > 0) printReport(reports);
   if (scheduler) console.log(['', ...scheduler.lines].join('\n'));
+  if (redis) console.log(['', ...redis.lines].join('\n'));
   fs.rmSync(work, { recursive: true, force: true });
 }
 

@@ -15,6 +15,7 @@ import { PageHeader } from '@/components/ui/page-header';
 import { TableStatus } from '@/components/ui/query-state';
 import { KindLabel } from './sources-table';
 import { PointActionDialog, RetentionBadges, type PointAction } from './point-actions';
+import { PointObjects } from './point-objects';
 import { PruningPlanCard } from './pruning-plan';
 import { RestoreDialog } from './restore-dialog';
 import { RetentionPanel } from './retention-panel';
@@ -159,6 +160,7 @@ export function SourceDetail({ id }: { id: string }) {
               <th>Point</th>
               <th>Time</th>
               <th className="num">Size</th>
+              <th>Contents</th>
               <th>SHA-256</th>
               <th>Destination</th>
               <th>Copies</th>
@@ -170,14 +172,19 @@ export function SourceDetail({ id }: { id: string }) {
             </tr>
           </thead>
           <tbody>
-            <TableStatus colSpan={9} loading={points.isPending} error={points.error} empty={pointRows.length === 0 && 'No recovery points yet. Run a backup to create one.'} />
+            <TableStatus colSpan={10} loading={points.isPending} error={points.error} empty={pointRows.length === 0 && 'No recovery points yet. Run a backup to create one.'} />
             {pointRows.map((p) => (
               <tr key={p.id} data-testid="recovery-point-row">
                 <td className="mono" title={p.id}>
                   {p.id.slice(0, 8)}
                 </td>
-                <td>{formatDateTime(p.createdAt)}</td>
+                <td>
+                  {formatDateTime(p.createdAt)}
+                </td>
                 <td className="num">{formatBytes(p.sizeBytes)}</td>
+                <td>
+                  <PointObjects point={p} canDownload={viewer.can.requestRestore} />
+                </td>
                 <td className="mono" title={p.sha256}>
                   {shortHash(p.sha256)}
                 </td>

@@ -44,6 +44,7 @@ export const AUDIT_ACTIONS = [
   'copy.damaged',
   'slot.missed',
   'recovery-point.verify-failed',
+  'recovery-point.download',
   'recovery-point.hold',
   'recovery-point.release',
   'recovery-point.lock',
