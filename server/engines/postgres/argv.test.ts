@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { isEngineError } from '../engine';
-import { buildConninfo, pgDumpArgs, pgRestoreArgs, pgRestoreListArgs, pgRestoreScriptArgs, psqlRestoreArgs, quoteConninfoValue, toolCommand, toolEnv } from './argv';
+import { buildConninfo, pgDumpallGlobalsArgs, pgDumpArgs, pgRestoreArgs, pgRestoreListArgs, pgRestoreScriptArgs, psqlRestoreArgs, quoteConninfoValue, toolCommand, toolEnv } from './argv';
 import { PostgresConfig, PostgresRestoreTarget } from './config';
 import { endsWithCommit } from './in-place';
 import { postgresEngine } from './index';
@@ -196,5 +196,67 @@ describe('PostgresConfig port', () => {
     expect(bad.success).toBe(false);
     expect(bad.error?.issues[0]?.message).toMatch(/port must be a number/);
     expect(PostgresConfig.safeParse({ host: 'h', database: 'd', user: 'u', port: 70000 }).success).toBe(false);
+  });
+});
+
+describe('what a postgres backup captures (config → pg_dump argv)', () => {
+  const parse = (extra: Record<string, unknown>) => PostgresConfig.parse({ host: 'db.internal', database: 'orders', user: 'backup', ...extra });
+
+  it('passes schema-only, data-only and table patterns as single argv elements after "=", never as options', () => {
+    const args = pgDumpArgs(parse({ schemaOnly: true, tables: ['-lead; rm -rf /', '"Weird Table; drop"', 'public.audit_*'], excludeTables: ['--help'] }));
+    expect(args).toContain('--schema-only');
+    expect(args).not.toContain('--data-only');
+    expect(args).toContain('--strict-names');
+    expect(args).toEqual(
+      expect.arrayContaining(['--table=-lead; rm -rf /', '--table="Weird Table; drop"', '--table=public.audit_*', '--exclude-table=--help']),
+    );
+    // Every element is an option with its value attached: nothing a pattern holds can become an option of its own.
+    expect(args.every((a) => /^--[a-z-]+(=|$)/.test(a))).toBe(true);
+    expect(pgDumpArgs(parse({ dataOnly: true }))).toContain('--data-only');
+    expect(pgDumpArgs(parse({}))).not.toContain('--strict-names');
+  });
+
+  it('dumps another database of the server, in an exported snapshot', () => {
+    const args = pgDumpArgs(parse({}), { database: '-other db', snapshot: '00000003-0000001B-1' });
+    expect(args).toContain('--snapshot=00000003-0000001B-1');
+    expect(parseConninfo(dbnameArg(args)).dbname).toBe('-other db');
+  });
+
+  it('captures the globals with pg_dumpall, without password hashes when the role may not read them', () => {
+    const config = parse({ globals: true });
+    const args = pgDumpallGlobalsArgs(config, { noRolePasswords: true });
+    expect(args).toEqual(expect.arrayContaining(['--globals-only', '--no-password', '--no-role-passwords', '--database=orders']));
+    expect(pgDumpallGlobalsArgs(config, { noRolePasswords: false })).not.toContain('--no-role-passwords');
+    expect(parseConninfo(dbnameArg(args))).toMatchObject({ host: 'db.internal', user: 'backup' });
+  });
+
+  it('refuses schemaOnly with dataOnly, readably', () => {
+    const result = PostgresConfig.safeParse({ host: 'h', database: 'd', user: 'u', schemaOnly: true, dataOnly: true });
+    expect(result.success).toBe(false);
+    expect(result.error!.issues[0]).toMatchObject({ path: ['dataOnly'], message: expect.stringMatching(/^schemaOnly and dataOnly cannot both be set/) });
+    expect(PostgresConfig.safeParse({ host: 'h', database: 'd', user: 'u', schemaOnly: true, dataOnly: false }).success).toBe(true);
+  });
+
+  it('takes lists as arrays (the API) or comma-separated text (the form), and * for every database', () => {
+    expect(parse({ databases: 'a, b ,c' }).databases).toEqual(['a', 'b', 'c']);
+    expect(parse({ databases: ' * ' }).databases).toBe('*');
+    expect(parse({ databases: ['x y', '-z'] }).databases).toEqual(['x y', '-z']);
+    expect(parse({ tables: 'users,\npublic.orders' }).tables).toEqual(['users', 'public.orders']);
+    const bad = (extra: Record<string, unknown>) => PostgresConfig.safeParse({ host: 'h', database: 'd', user: 'u', ...extra }).error?.issues.map((i) => i.message);
+    expect(bad({ databases: [] })).toEqual([expect.stringMatching(/at least one database/)]);
+    expect(bad({ databases: ['a', 'a'] })).toEqual(['databases must not name a database twice']);
+    expect(bad({ databases: 5 })).toEqual(['databases must be "*" or a list of database names']);
+    expect(bad({ tables: ['ok', 'tab\there'] })).toEqual(['table pattern must not contain control characters']);
+    expect(bad({ globals: 'yes' })).toEqual(['globals must be true or false']);
+  });
+
+  it('parses restore targets naming a database of the point and some tables', () => {
+    expect(PostgresRestoreTarget.parse({ database: 'copy', from: 'orders', tables: 'users, public.orders' })).toEqual({
+      database: 'copy',
+      noPrivileges: false,
+      from: 'orders',
+      tables: ['users', 'public.orders'],
+    });
+    expect(PostgresRestoreTarget.safeParse({ database: 'copy', tables: [] }).success).toBe(false);
   });
 });

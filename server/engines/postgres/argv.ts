@@ -12,7 +12,7 @@ import path from 'node:path';
 
 import type { PostgresConfig, PostgresRestoreTarget, PostgresSecrets } from './config';
 
-export type PostgresTool = 'pg_dump' | 'pg_restore' | 'psql';
+export type PostgresTool = 'pg_dump' | 'pg_dumpall' | 'pg_restore' | 'psql';
 
 /** Shown in pg_stat_activity so a DBA can tell who is holding that snapshot. */
 export const APPLICATION_NAME = 'lifeboat';
@@ -41,8 +41,22 @@ export function buildConninfo(config: PostgresConfig, database: string = config.
   return pairs.map(([key, value]) => `${key}=${quoteConninfoValue(value)}`).join(' ');
 }
 
-/** `pg_dump` arguments: custom format (what pg_restore needs for selective, reordered restores) to stdout. */
-export function pgDumpArgs(config: PostgresConfig, opts: { compress?: boolean } = {}): string[] {
+export interface PgDumpArgsOptions {
+  compress?: boolean;
+  /** The database to dump (default `config.database`): one of `config.databases`. */
+  database?: string;
+  /** An exported snapshot (`pg_export_snapshot()`) to dump in, so row counts taken in it match the archive. */
+  snapshot?: string;
+}
+
+/**
+ * `pg_dump` arguments: custom format (what pg_restore needs for selective, reordered restores) to stdout, with what
+ * the config asks for: `--schema-only`/`--data-only`, and `--table`/`--exclude-table` patterns, each one argv element
+ * with the pattern attached after "=" (a pattern starting with "-" is a value, never an option; no shell ever sees
+ * it). `--strict-names` with `tables`: a pattern that matches nothing fails the dump instead of silently shrinking it.
+ */
+export function pgDumpArgs(config: PostgresConfig, opts: PgDumpArgsOptions = {}): string[] {
+  const tables = config.tables ?? [];
   return [
     '--format=custom',
     // When the artifact pipeline compresses with zstd, pg_dump's own zlib pass would only burn CPU.
@@ -50,6 +64,27 @@ export function pgDumpArgs(config: PostgresConfig, opts: { compress?: boolean } 
     // Never prompt: there is no terminal, and a prompt would hang the run.
     '--no-password',
     `--lock-wait-timeout=${LOCK_WAIT_TIMEOUT_MS}`,
+    ...(config.schemaOnly === true ? ['--schema-only'] : []),
+    ...(config.dataOnly === true ? ['--data-only'] : []),
+    ...(tables.length > 0 ? ['--strict-names'] : []),
+    ...tables.map((pattern) => `--table=${pattern}`),
+    ...(config.excludeTables ?? []).map((pattern) => `--exclude-table=${pattern}`),
+    ...(opts.snapshot === undefined ? [] : [`--snapshot=${opts.snapshot}`]),
+    `--dbname=${buildConninfo(config, opts.database ?? config.database)}`,
+  ];
+}
+
+/**
+ * `pg_dumpall --globals-only` arguments: roles (with their memberships and settings) and tablespaces as SQL on stdout.
+ * `--database` is where it connects (the conninfo's dbname is ignored by pg_dumpall). `noRolePasswords` when the role
+ * may not read `pg_authid` (not a superuser): pg_dumpall then reads `pg_roles` and leaves the password hashes out.
+ */
+export function pgDumpallGlobalsArgs(config: PostgresConfig, opts: { noRolePasswords: boolean }): string[] {
+  return [
+    '--globals-only',
+    '--no-password',
+    ...(opts.noRolePasswords ? ['--no-role-passwords'] : []),
+    `--database=${config.database}`,
     `--dbname=${buildConninfo(config)}`,
   ];
 }
@@ -59,12 +94,14 @@ export function pgDumpArgs(config: PostgresConfig, opts: { compress?: boolean } 
  * `--no-owner` because the restoring role rarely matches the source's owners; `--exit-on-error` so a
  * partial restore is reported as a failure instead of exit code 0 with warnings.
  */
-export function pgRestoreArgs(config: PostgresConfig, target: PostgresRestoreTarget): string[] {
+export function pgRestoreArgs(config: PostgresConfig, target: PostgresRestoreTarget, opts: { useList?: string } = {}): string[] {
   return [
     '--no-owner',
     '--exit-on-error',
     '--no-password',
     ...(target.noPrivileges ? ['--no-privileges'] : []),
+    // A restore of some tables: only the TOC entries the list file names (see restore-tables.ts).
+    ...(opts.useList === undefined ? [] : [`--use-list=${opts.useList}`]),
     `--dbname=${buildConninfo(config, target.database)}`,
     // No file argument: pg_restore reads the archive from stdin.
   ];
@@ -101,8 +138,9 @@ export function psqlRestoreArgs(config: PostgresConfig, target: PostgresRestoreT
  * `pg_restore --list` arguments: print the archive's table of contents, reading the archive from stdin. No
  * connection and no user-supplied value: it checks that the bytes are a readable pg_dump archive, nothing more.
  */
-export function pgRestoreListArgs(): string[] {
-  return ['--list'];
+export function pgRestoreListArgs(opts: { dependencies?: boolean } = {}): string[] {
+  // --verbose adds a "depends on: <ids>" line under each entry, which a restore of some tables needs.
+  return ['--list', ...(opts.dependencies === true ? ['--verbose'] : [])];
 }
 
 /** `pg_dump --version` / `pg_restore --version`. */

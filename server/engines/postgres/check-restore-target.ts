@@ -17,6 +17,9 @@ export async function checkPostgresRestoreTarget(
   options: EngineRestoreCheckOptions = {},
 ): Promise<void> {
   const mode = parseRestoreMode(options.mode);
+  if (target.tables !== undefined && mode === 'in-place') {
+    throw new EngineError('INVALID_CONFIG', 'tables can only be restored into a new database: an in-place restore replaces the whole database');
+  }
   const exists = await databaseExists(config, secrets, target.database, options.signal);
   if (mode === 'in-place') {
     if (!exists) throw missingTarget(config, target.database);

@@ -63,18 +63,38 @@ export async function withClient<T>(
   const onAbort = () => void client.end().catch(() => undefined);
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    try {
-      await client.connect();
-    } catch (err) {
-      // Unrecognised connect failures stay CONNECTION_FAILED (retried), as a network problem is their likeliest cause.
-      throw new EngineError(classifyClientError(err) ?? 'CONNECTION_FAILED', `could not connect to ${describeServer(config)} (database "${database}", user "${config.user}"): ${pgErrorMessage(err)}`, {
-        cause: err,
-      });
-    }
+    await connectOrThrow(client, config, database);
     return await fn(client);
   } finally {
     signal?.removeEventListener('abort', onAbort);
     await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * A connected client for a session that outlives one function (the snapshot a dump runs in); the caller ends it.
+ * Rejects as `withClient` does when the connection fails.
+ */
+export async function connectClient(config: PostgresConfig, secrets: PostgresSecrets, database: string): Promise<pg.Client> {
+  const client = new pg.Client(clientConfig(config, secrets, database));
+  client.on('error', () => undefined);
+  try {
+    await connectOrThrow(client, config, database);
+  } catch (err) {
+    await client.end().catch(() => undefined);
+    throw err;
+  }
+  return client;
+}
+
+async function connectOrThrow(client: pg.Client, config: PostgresConfig, database: string): Promise<void> {
+  try {
+    await client.connect();
+  } catch (err) {
+    // Unrecognised connect failures stay CONNECTION_FAILED (retried), as a network problem is their likeliest cause.
+    throw new EngineError(classifyClientError(err) ?? 'CONNECTION_FAILED', `could not connect to ${describeServer(config)} (database "${database}", user "${config.user}"): ${pgErrorMessage(err)}`, {
+      cause: err,
+    });
   }
 }
 

@@ -22,7 +22,61 @@ const identifier = (what: string) =>
 export const PostgresSslMode = z.enum(['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full']);
 export type PostgresSslMode = z.infer<typeof PostgresSslMode>;
 
-/** Non-secret connection settings of a PostgreSQL source. */
+// C0 controls and DEL: legal in a quoted identifier, but a name nobody can type, read in a log or pass safely.
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+// A cluster with more databases than this is better split into several sources (one run per point stays readable).
+const MAX_DATABASES = 500;
+// Table patterns: plenty for a list of critical tables; a longer list is better written as a pattern (`audit_*`).
+const MAX_TABLE_PATTERNS = 200;
+// A schema-qualified, double-quoted pair of 63-byte names with doubled quotes fits easily.
+const MAX_TABLE_PATTERN_LENGTH = 300;
+
+/**
+ * The dashboard's text inputs send lists as one string: `a, b` (commas or new lines between items) becomes
+ * `["a", "b"]`; `*` stays `*` where `allowAll`. Arrays (the API's shape) are taken as they are, item for item.
+ */
+const listInput = (allowAll: boolean) => (value: unknown) => {
+  if (typeof value !== 'string') return value;
+  if (allowAll && value.trim() === '*') return '*';
+  return value
+    .split(/[,\n]/)
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+};
+
+const unique = (items: readonly string[]) => new Set(items).size === items.length;
+
+/**
+ * A pg_dump `-t`/`-T` pattern, passed to pg_dump as one argv element (`--table=<pattern>`), never through a shell.
+ * pg_dump's rules apply: unquoted letters are folded to lower case, `*` and `?` are wildcards, `.` separates the
+ * schema, and a part in double quotes is taken literally (`"Weird Table; drop"`).
+ */
+const tablePattern = (what: string) =>
+  z
+    .string()
+    .min(1, `${what} must not be empty`)
+    .max(MAX_TABLE_PATTERN_LENGTH, `${what} must be at most ${MAX_TABLE_PATTERN_LENGTH} characters`)
+    .refine((v) => !CONTROL_CHARACTER.test(v), `${what} must not contain control characters`);
+
+const tablePatterns = (what: string) =>
+  z.preprocess(
+    listInput(false),
+    z
+      .array(tablePattern(what), { error: `${what}s must be a list of table patterns` })
+      .min(1, `${what}s must name at least one table (leave it out to dump every table)`)
+      .max(MAX_TABLE_PATTERNS, `at most ${MAX_TABLE_PATTERNS} ${what}s`)
+      .refine(unique, `${what}s must not repeat a pattern`),
+  );
+
+/**
+ * Non-secret connection settings of a PostgreSQL source, and what a backup of it captures.
+ *
+ * Without `databases` and `globals` a backup is one `pg_dump -Fc` archive of `database` (one object, role `data`).
+ * With either, it is several objects (`backupObjects`): one archive per database of `databases` (`*`: every database
+ * of the server that is not a template and accepts connections), plus `globals` (roles and tablespaces,
+ * `pg_dumpall --globals-only`); `database` is then where Lifeboat connects to list databases and check versions.
+ */
 export const PostgresConfig = z
   .object({
     /** Host name, IP address, or a unix-socket directory (starting with "/"). */
@@ -35,9 +89,54 @@ export const PostgresConfig = z
     database: identifier('database'),
     user: identifier('user'),
     sslmode: PostgresSslMode.optional(),
+    /** Several databases, one archive each: a list of names, or `*` for every database that is not a template. */
+    databases: z
+      .preprocess(
+        listInput(true),
+        z.union(
+          [
+            z.literal('*'),
+            z
+              .array(identifier('each of databases'))
+              .min(1, 'databases must name at least one database (or be "*"; leave it out to back up only database)')
+              .max(MAX_DATABASES, `databases may name at most ${MAX_DATABASES} databases`)
+              .refine(unique, 'databases must not name a database twice'),
+          ],
+          { error: 'databases must be "*" or a list of database names' },
+        ),
+      )
+      .optional(),
+    /** Also capture roles and tablespaces (`pg_dumpall --globals-only`), as their own object `globals`. */
+    globals: z.boolean({ error: 'globals must be true or false' }).optional(),
+    /** Table definitions only, no rows (`pg_dump --schema-only`). */
+    schemaOnly: z.boolean({ error: 'schemaOnly must be true or false' }).optional(),
+    /** Rows only, no definitions (`pg_dump --data-only`); restored by hand into a database that has the schema. */
+    dataOnly: z.boolean({ error: 'dataOnly must be true or false' }).optional(),
+    /** Only the tables matching these pg_dump patterns (`--table`, with `--strict-names`: each must match). */
+    tables: tablePatterns('table pattern').optional(),
+    /** Never the tables matching these pg_dump patterns (`--exclude-table`). */
+    excludeTables: tablePatterns('excluded table pattern').optional(),
   })
-  .strict();
+  .strict()
+  .refine((c) => !(c.schemaOnly === true && c.dataOnly === true), {
+    message: 'schemaOnly and dataOnly cannot both be set: a schema-only backup holds no rows and a data-only one no table definitions; leave both off for a full backup',
+    path: ['dataOnly'],
+  });
 export type PostgresConfig = z.infer<typeof PostgresConfig>;
+
+/** Whether a backup of `config` is several objects (`backupObjects`) rather than one archive of `database`. */
+export function isMultiObject(config: Pick<PostgresConfig, 'databases' | 'globals'>): boolean {
+  return config.databases !== undefined || config.globals === true;
+}
+
+/** What a dump holds, as recorded in an object's details: `full`, `schema-only` or `data-only`. */
+export type DumpContents = 'full' | 'schema-only' | 'data-only';
+
+export function dumpContents(config: Pick<PostgresConfig, 'schemaOnly' | 'dataOnly'>): DumpContents {
+  if (config.schemaOnly === true) return 'schema-only';
+  if (config.dataOnly === true) return 'data-only';
+  return 'full';
+}
 
 /** Credentials of a PostgreSQL source. No password means trust/peer/cert auth or the worker's ~/.pgpass. */
 export const PostgresSecrets = z
@@ -50,9 +149,8 @@ export type PostgresSecrets = z.infer<typeof PostgresSecrets>;
 // Databases every cluster has and a restore must never be aimed at: `postgres` is where tools and
 // Lifeboat connect by default, template0/template1 are what every CREATE DATABASE copies.
 export const RESERVED_DATABASES: readonly string[] = ['postgres', 'template0', 'template1'];
-// C0 controls and DEL: legal in a quoted identifier, but a name nobody can type, read in a log or pass safely.
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+// Tables named in one restore: a longer list is a whole-database restore.
+const MAX_RESTORE_TABLES = 200;
 
 /**
  * Where a restore goes, on the server given by the config. One shape for every restore mode: in `new` (the default)
@@ -70,6 +168,32 @@ export const PostgresRestoreTarget = z
      * `--exit-on-error` would otherwise stop at the first GRANT to a missing role.
      */
     noPrivileges: z.boolean().default(false),
+    /**
+     * Which database of a point that holds several (`databases` backups): its name as backed up. Required when the
+     * point holds more than one; optional (and checked) when it holds one.
+     */
+    from: identifier('from').optional(),
+    /**
+     * Restore only these tables (with their indexes, constraints, defaults, triggers, sequences and what they need),
+     * each `name` or `schema.name` exactly as in the database (no patterns). Mode `new` only.
+     */
+    tables: z
+      .preprocess(
+        listInput(false),
+        z
+          .array(
+            z
+              .string()
+              .min(1, 'each of tables must not be empty')
+              .max(2 * MAX_IDENTIFIER_BYTES + 1, `each of tables must be at most ${2 * MAX_IDENTIFIER_BYTES + 1} characters`)
+              .refine((v) => !CONTROL_CHARACTER.test(v), 'each of tables must not contain control characters'),
+            { error: 'tables must be a list of table names' },
+          )
+          .min(1, 'tables must name at least one table (leave it out to restore every table)')
+          .max(MAX_RESTORE_TABLES, `tables may name at most ${MAX_RESTORE_TABLES} tables`)
+          .refine(unique, 'tables must not name a table twice'),
+      )
+      .optional(),
   })
   .strict();
 export type PostgresRestoreTarget = z.infer<typeof PostgresRestoreTarget>;

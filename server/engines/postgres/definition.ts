@@ -21,7 +21,12 @@ export const postgresDefinition = {
   },
   artifact: {
     extension: 'pgdump',
-    restoreHint: ({ decode }) => `createdb NEW_DB && ${decode} | pg_restore --no-owner --exit-on-error -d NEW_DB`,
+    // A pg_dump archive (role `data`, `db.<name>`, `db-<n>`), or the `globals` object's SQL script (`globals.sql…`),
+    // which is applied with psql, by hand and after reading it (docs/ENGINES.md).
+    restoreHint: ({ file, decode }) =>
+      /^globals\.sql(\.|$)/.test(file)
+        ? `${decode} > globals.sql && psql -X -d postgres -f globals.sql`
+        : `createdb NEW_DB && ${decode} | pg_restore --no-owner --exit-on-error -d NEW_DB`,
   },
   form: [
     { name: 'host', label: 'Host', type: 'text', required: true, placeholder: 'db.internal or 10.0.0.5', row: 'server' },
@@ -36,6 +41,24 @@ export const postgresDefinition = {
       placeholder: 'libpq default (prefer)',
       options: PostgresSslMode.options.map((mode) => ({ value: mode, label: mode })),
     },
+    {
+      name: 'databases',
+      label: 'Databases to back up',
+      type: 'text',
+      placeholder: 'only the database above',
+      help: 'Back up several databases, one archive each: names separated by commas, or * for every database of the server except templates. The database above is then where Lifeboat connects.',
+    },
+    { name: 'globals', label: 'Roles and tablespaces', type: 'checkbox', help: 'Also capture pg_dumpall --globals-only (password hashes only when the user is a superuser).' },
+    { name: 'schemaOnly', label: 'Schema only', type: 'checkbox', help: 'Table definitions without rows (pg_dump --schema-only).', row: 'contents' },
+    { name: 'dataOnly', label: 'Data only', type: 'checkbox', help: 'Rows without definitions (pg_dump --data-only); restored by hand into an existing schema.', row: 'contents' },
+    {
+      name: 'tables',
+      label: 'Only these tables',
+      type: 'text',
+      placeholder: 'every table',
+      help: 'pg_dump --table patterns separated by commas, e.g. public.users, audit_*; quote mixed-case names: "Orders". Each must match.',
+    },
+    { name: 'excludeTables', label: 'Skip these tables', type: 'text', placeholder: 'none', help: 'pg_dump --exclude-table patterns separated by commas.' },
   ],
   restoreForm: [
     {
@@ -46,6 +69,21 @@ export const postgresDefinition = {
       maxLength: MAX_IDENTIFIER_CHARS,
       // Unique enough per minute, and obviously a copy.
       default: '{config.database}_restore_{now}',
+    },
+    {
+      name: 'from',
+      label: 'Database of the backup',
+      type: 'text',
+      maxLength: MAX_IDENTIFIER_CHARS,
+      placeholder: 'its only database',
+      help: 'For a backup of several databases: which one to restore.',
+    },
+    {
+      name: 'tables',
+      label: 'Only these tables',
+      type: 'text',
+      placeholder: 'every table',
+      help: 'Names (or schema.name) separated by commas, with their indexes, constraints and sequences; into a new database only.',
     },
   ],
   // pg_dump is logical and whole: there is nothing an incremental could be relative to.

@@ -5,12 +5,15 @@ import { backupPostgres, backupPostgresTo, type PostgresToolOptions } from './ba
 import { checkPostgresRestoreTarget } from './check-restore-target';
 import { PostgresConfig, PostgresRestoreTarget, PostgresSecrets } from './config';
 import { postgresDefinition } from './definition';
+import { backupPostgresObjects, choosePostgresObjects } from './objects';
 import { probePostgres } from './probe';
 import { restorePostgres, restorePostgresFrom } from './restore';
 import { verifyPostgres } from './verify';
 
 export { PostgresConfig, PostgresRestoreMode, PostgresRestoreTarget, PostgresSecrets, PostgresSslMode } from './config';
-export { POSTGRES_DUMP_FORMAT, type PostgresToolOptions } from './backup';
+export { POSTGRES_DUMP_FORMAT, POSTGRES_GLOBALS_FORMAT, type PostgresToolOptions } from './backup';
+export { databaseRole, GLOBALS_ROLE } from './objects';
+export { EXACT_COUNT_MAX_BYTES, type RowCountDetails, type TableRowCount } from './row-counts';
 export { postgresDefinition } from './definition';
 
 export type PostgresEngine = Engine<z.input<typeof PostgresConfig>, z.input<typeof PostgresSecrets>, z.input<typeof PostgresRestoreTarget>>;
@@ -18,7 +21,8 @@ export type PostgresEngine = Engine<z.input<typeof PostgresConfig>, z.input<type
 /**
  * The PostgreSQL engine: `pg_dump -Fc` backups, `pg_restore` into a new database (mode `new`) or over an existing
  * one in a single transaction (mode `in-place`, through psql), `pg_restore --list` as the structural check of an
- * archive, probes with node-postgres.
+ * archive, probes with node-postgres. Sources with `databases` or `globals` are backed up as several objects
+ * (`backupObjects`, objects.ts): one archive per database plus a `pg_dumpall --globals-only` script.
  * `tools.binDir` picks a specific client version (pg_dump must be at least the server's major version).
  */
 export function createPostgresEngine(tools: PostgresToolOptions = {}): PostgresEngine {
@@ -49,6 +53,17 @@ export function createPostgresEngine(tools: PostgresToolOptions = {}): PostgresE
     backupTo(config, secrets, sink, options) {
       const parsed = parse(config, secrets);
       return backupPostgresTo(parsed.config, parsed.secrets, sink, options, tools);
+    },
+
+    backupObjects(config, secrets, options) {
+      const parsed = parse(config, secrets);
+      return backupPostgresObjects(parsed.config, parsed.secrets, options, tools);
+    },
+
+    restoreObjects(config, target, objects) {
+      const parsedConfig = parseEngineInput(PostgresConfig, config, 'postgres config');
+      const parsedTarget = parseEngineInput(PostgresRestoreTarget, target, 'postgres restore target');
+      return choosePostgresObjects(parsedConfig, parsedTarget, objects);
     },
 
     async restore(config, secrets, input, target, options) {

@@ -299,8 +299,13 @@ describe('postgres engine (integration)', () => {
     const target = `lb_it_${suffix}_badinput`;
     createdDatabases.add(target);
     const storageFailure = new Error('storage read failed');
+    // The header once, then the download breaks: pg_restore is still waiting for the rest when it does. (Pushing the
+    // header on every read made a garbage archive that pg_restore could reject before the failure, on a fast machine.)
+    let sent = false;
     const input = new Readable({
       read() {
+        if (sent) return;
+        sent = true;
         this.push(Buffer.from('PGDMP'));
         setTimeout(() => this.destroy(storageFailure), 50);
       },

@@ -1,5 +1,6 @@
 import { EngineError, type EngineProbeOptions, type EngineProbeResult } from '../engine';
-import { readToolVersion, type PostgresToolOptions } from './backup';
+import type { PostgresToolOptions } from './run-tool';
+import { readToolVersion } from './tool-version';
 import { pgErrorMessage, withClient } from './client';
 import type { PostgresConfig, PostgresSecrets } from './config';
 
@@ -14,7 +15,7 @@ export async function probePostgres(
   options: EngineProbeOptions = {},
   tools: PostgresToolOptions = {},
 ): Promise<EngineProbeResult> {
-  let server: { version: string; major: number };
+  let server: { version: string; major: number; missing: string[] };
   try {
     server = await withClient(
       config,
@@ -26,14 +27,21 @@ export async function probePostgres(
         );
         const row = rows[0];
         if (row === undefined) throw new Error('select version() returned no row');
+        // A listed database that is not there (or cannot be dumped) would fail every backup: say so now.
+        const wanted = Array.isArray(config.databases) ? config.databases : [];
+        const found = wanted.length === 0 ? [] : (await client.query<{ name: string }>('select datname as name from pg_catalog.pg_database where not datistemplate and datallowconn and datname = any($1)', [wanted])).rows.map((r) => r.name);
         // server_version_num is e.g. 150020 for 15.20 (and 90624 for 9.6.24, whose "major" we treat as 9).
-        return { version: row.version, major: Math.floor(Number(row.num) / 10_000) };
+        return { version: row.version, major: Math.floor(Number(row.num) / 10_000), missing: wanted.filter((name) => !found.includes(name)) };
       },
       options.signal,
     );
   } catch (err) {
     if (options.signal?.aborted) return { ok: false, message: 'probe cancelled' };
     return { ok: false, message: err instanceof EngineError ? err.message : `probe query failed: ${pgErrorMessage(err)}` };
+  }
+
+  if (server.missing.length > 0) {
+    return { ok: false, version: server.version, message: `not on this server (or templates, or not accepting connections): ${server.missing.map((n) => `database "${n}"`).join(', ')}` };
   }
 
   const toolVersion = await readToolVersion('pg_dump', tools);

@@ -1,15 +1,18 @@
-import { Transform, type Readable } from 'node:stream';
+import net from 'node:net';
+import { PassThrough, Transform, type Readable } from 'node:stream';
 
-import { EngineError, type EngineRestoreOptions, type EngineRestoreResult, type EngineRestoreSource } from '../engine';
+import { EngineError, type EngineRestoreOptions, type EngineRestoreResult, type EngineRestoreSource, type EngineStoredObject } from '../engine';
 import { describeExit, openPipes, type ProcessExit } from '@/server/process';
 
 import { pgRestoreArgs } from './argv';
 import { parseRestoreMode } from './check-restore-target';
 import { classifyClientError, toolFailureCode } from './classify-error';
 import { describeServer, pgErrorMessage, sqlState, withClient } from './client';
-import type { PostgresConfig, PostgresRestoreTarget, PostgresSecrets } from './config';
+import type { PostgresConfig, PostgresRestoreMode, PostgresRestoreTarget, PostgresSecrets } from './config';
 import { restorePostgresInPlace, restorePostgresInPlaceFrom } from './in-place';
+import { assertRestorable, objectDatabase } from './objects';
 import { createProgressReporter } from './progress';
+import { peekToc, writeUseList } from './restore-tables';
 import { spawnFailure, spawnPgTool, summarizeStderr, type PostgresToolOptions } from './run-tool';
 
 // SQLSTATEs we act on (https://www.postgresql.org/docs/current/errcodes-appendix.html).
@@ -41,11 +44,75 @@ export async function restorePostgres(
   let mode;
   try {
     mode = parseRestoreMode(options.mode);
+    checkRestoreChoice(config, target, mode, options.object);
   } catch (err) {
     input.destroy();
     throw err;
   }
   if (mode === 'in-place') return restorePostgresInPlace(config, secrets, input, target, options, tools);
+  if (target.tables !== undefined) return restoreSomeTables(config, secrets, input, target, options, tools);
+  return restoreInto(config, secrets, input, target, options, tools);
+}
+
+/**
+ * What the target asks of the object being restored (`options.object`, one of the point's), checked before anything
+ * is created: `from` must be its database, a globals or data-only object is never restored here, and `tables` only
+ * into a new database (an in-place restore replaces the whole database).
+ */
+export function checkRestoreChoice(config: PostgresConfig, target: PostgresRestoreTarget, mode: PostgresRestoreMode, object: EngineStoredObject | undefined): void {
+  if (object !== undefined) {
+    assertRestorable(object);
+    const database = objectDatabase(object, config);
+    if (target.from !== undefined && database !== undefined && database !== target.from) {
+      throw new EngineError('INVALID_CONFIG', `the object being restored holds database "${database}", not "${target.from}"`);
+    }
+  }
+  if (target.tables !== undefined && mode === 'in-place') {
+    throw new EngineError('INVALID_CONFIG', 'tables can only be restored into a new database: an in-place restore replaces the whole database');
+  }
+}
+
+/**
+ * Mode `new` with `target.tables`: the archive's TOC is read first (restore-tables.ts), names that are not in it are
+ * refused before any database is created, and pg_restore restores only the chosen entries (`--use-list`).
+ */
+async function restoreSomeTables(
+  config: PostgresConfig,
+  secrets: PostgresSecrets,
+  input: Readable,
+  target: PostgresRestoreTarget,
+  options: EngineRestoreOptions,
+  tools: PostgresToolOptions,
+): Promise<EngineRestoreResult> {
+  if (options.signal?.aborted) {
+    input.destroy();
+    throw new EngineError('CANCELLED', 'restore cancelled before it started');
+  }
+  const peeked = await peekToc(input, tools, options.signal);
+  let list;
+  try {
+    list = await writeUseList(peeked.entries, target.tables ?? []);
+  } catch (err) {
+    peeked.replay.destroy();
+    throw err;
+  }
+  try {
+    return await restoreInto(config, secrets, peeked.replay, target, options, tools, list.file);
+  } finally {
+    await list.cleanup();
+  }
+}
+
+/** `restorePostgres` in mode `new`: create the database, pg_restore into it (only `useList`'s entries when given). */
+async function restoreInto(
+  config: PostgresConfig,
+  secrets: PostgresSecrets,
+  input: Readable,
+  target: PostgresRestoreTarget,
+  options: EngineRestoreOptions,
+  tools: PostgresToolOptions,
+  useList?: string,
+): Promise<EngineRestoreResult> {
   const startedAt = Date.now();
   const { signal } = options;
   const progress = createProgressReporter('restore', options.onProgress);
@@ -80,7 +147,10 @@ export async function restorePostgres(
     },
   });
 
-  const tool = spawnPgTool('pg_restore', pgRestoreArgs(config, target), tools, secrets, { stdin: 'pipe', stdout: 'ignore' });
+  const tool = spawnPgTool('pg_restore', pgRestoreArgs(config, target, useList === undefined ? {} : { useList }), tools, secrets, {
+    stdin: 'pipe',
+    stdout: 'ignore',
+  });
   const onAbort = () => {
     tool.kill();
     input.destroy();
@@ -145,7 +215,10 @@ export async function restorePostgresFrom(
   options: EngineRestoreOptions = {},
   tools: PostgresToolOptions = {},
 ): Promise<EngineRestoreResult> {
-  if (parseRestoreMode(options.mode) === 'in-place') return restorePostgresInPlaceFrom(config, secrets, target, source, options, tools);
+  const mode = parseRestoreMode(options.mode);
+  checkRestoreChoice(config, target, mode, options.object);
+  if (mode === 'in-place') return restorePostgresInPlaceFrom(config, secrets, target, source, options, tools);
+  if (target.tables !== undefined) return restoreSomeTablesFrom(config, secrets, target, source, options, tools);
   const startedAt = Date.now();
   const { signal } = options;
   try {
@@ -199,6 +272,52 @@ export async function restorePostgresFrom(
   if (failure !== undefined) await dropAndThrow(config, secrets, target, failure);
 
   return { bytes: fed?.bytes ?? 0, durationMs: Date.now() - startedAt, target: target.database };
+}
+
+/**
+ * `restoreFrom` with `target.tables`: the TOC must be read before pg_restore starts, so the decoded archive comes
+ * through this process after all: the caller's last tool writes into a kernel pipe whose other end is read here, and
+ * the bytes go on as in `restorePostgres`. The stream read here ends only once the caller's verdict resolved (the
+ * stored object's sha256, known at its end), so pg_restore never sees the end of an archive that failed its checks;
+ * a rejected verdict is the restore's error (and the new database is dropped).
+ */
+async function restoreSomeTablesFrom(
+  config: PostgresConfig,
+  secrets: PostgresSecrets,
+  target: PostgresRestoreTarget,
+  source: EngineRestoreSource,
+  options: EngineRestoreOptions,
+  tools: PostgresToolOptions,
+): Promise<EngineRestoreResult> {
+  if (options.signal?.aborted) throw new EngineError('CANCELLED', 'restore cancelled before it started');
+  const [pipe] = (await openPipes(1)) ?? [];
+  if (pipe === undefined) throw new EngineError('TOOL_FAILED', 'a restore of some tables needs a kernel pipe (mkfifo), which cannot be made on this worker');
+  // Ours alone (the writer has its own open file description), so the non-blocking mode libuv sets is harmless.
+  const reader = new net.Socket({ fd: pipe.readFd, readable: true, writable: false });
+  let verdict: Promise<{ bytes?: number }>;
+  try {
+    verdict = source.connect(pipe.write);
+  } catch (err) {
+    verdict = Promise.reject(err);
+  }
+  const gated = new PassThrough();
+  reader.pipe(gated, { end: false });
+  reader.once('end', () => {
+    verdict.then(
+      () => gated.end(),
+      () => undefined,
+    );
+  });
+  reader.once('error', (err) => gated.destroy(err));
+  verdict.catch((err: unknown) => {
+    // A cancellation only says the pipeline lost its reader (pg_restore stopped): its exit says why.
+    if (isCancellationError(err)) gated.destroy();
+    else gated.destroy(err instanceof Error ? err : new Error(String(err)));
+  });
+  gated.once('close', () => reader.destroy());
+  const result = await restoreSomeTables(config, secrets, gated, target, options, tools);
+  const fed = await verdict;
+  return { ...result, ...(fed.bytes !== undefined && { bytes: fed.bytes }) };
 }
 
 /** pg_restore's own failure from its exit, or undefined if it exited 0. */

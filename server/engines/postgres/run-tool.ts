@@ -19,6 +19,11 @@ export interface PostgresToolOptions {
    * mode from one). The worker's own environment is never passed on.
    */
   env?: Readonly<Record<string, string>>;
+  /**
+   * Tables below this size get an exact `count(*)` in a backup's row counts (default `EXACT_COUNT_MAX_BYTES`, 64 MiB);
+   * tests set it low to see the planner's estimates.
+   */
+  exactCountMaxBytes?: number;
 }
 
 export function spawnPgTool(

@@ -1,11 +1,11 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 
 import { EngineError, type EngineRunOptions, type EngineVerifyResult } from '../engine';
 import { describeExit } from '@/server/process';
 
 import { pgRestoreListArgs } from './argv';
 import { toolFailureCode } from './classify-error';
-import { createProgressReporter } from './progress';
+import { createProgressReporter, type ProgressReporter } from './progress';
 import { spawnFailure, spawnPgTool, summarizeStderr, type PostgresToolOptions } from './run-tool';
 
 /** What `pg_restore --list` said about the archive, read line by line from its stdout. */
@@ -23,7 +23,7 @@ interface TocSummary {
  * `input` is still read (and discarded) so that checksums computed over it upstream see every byte.
  */
 export async function verifyPostgres(
-  input: Readable,
+  original: Readable,
   options: EngineRunOptions = {},
   tools: PostgresToolOptions = {},
 ): Promise<EngineVerifyResult> {
@@ -31,12 +31,28 @@ export async function verifyPostgres(
   const { signal } = options;
   const progress = createProgressReporter('verify', options.onProgress);
   if (signal?.aborted) {
-    input.destroy();
+    original.destroy();
     throw new EngineError('CANCELLED', 'verification cancelled before it started');
   }
-
-  // No credentials: --list never connects.
+  // No credentials: --list never connects. Started at once, before the first bytes are in (a slow download).
   const tool = spawnPgTool('pg_restore', pgRestoreListArgs(), tools, {}, { stdin: 'pipe', stdout: 'pipe' });
+
+  // A point's `globals` object is a pg_dumpall script, not an archive: it gets a check of its own.
+  let sniffed;
+  try {
+    sniffed = await sniff(original, SCRIPT_MAGIC.length, signal);
+  } catch (err) {
+    tool.kill();
+    await tool.exited;
+    if (signal?.aborted) throw new EngineError('CANCELLED', 'verification cancelled');
+    throw err;
+  }
+  const { head, input } = sniffed;
+  if (head.subarray(0, SCRIPT_MAGIC.length).equals(SCRIPT_MAGIC)) {
+    tool.kill();
+    await tool.exited;
+    return verifyGlobalsScript(input, startedAt, progress, signal);
+  }
 
   const toc: TocSummary = { declared: null, listed: 0 };
   let partial = '';
@@ -128,5 +144,117 @@ export async function verifyPostgres(
     durationMs: Date.now() - startedAt,
     entries,
     summary: `${entries} TOC entries (${toc.listed} listed)${toc.dumpedFrom ? `, dumped from PostgreSQL ${toc.dumpedFrom}` : ''}`,
+  };
+}
+
+/** The first bytes of every `pg_dumpall` script (see backup.ts), and the line it ends with when it is complete. */
+const SCRIPT_MAGIC = Buffer.from('--\n-- PostgreSQL database cluster dump', 'ascii');
+const SCRIPT_COMPLETE = '-- PostgreSQL database cluster dump complete';
+// Enough of the end to hold the completion line and the blank lines after it.
+const SCRIPT_TAIL_BYTES = 4096;
+
+/**
+ * Reads at least `bytes` bytes (or to the end) of `input`: the returned stream yields every byte again from the first
+ * (the head, then the rest of `input`), and errors with `input`'s own error, or `TOOL_FAILED` if `input` was closed
+ * before its end. Destroying it destroys `input`. Rejects with `input`'s own error if that came first.
+ */
+async function sniff(input: Readable, bytes: number, signal?: AbortSignal): Promise<{ head: Buffer; input: Readable }> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  let closedEarly = false;
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      length += chunk.length;
+      if (length >= bytes) finish();
+    };
+    const onEnd = () => finish();
+    const onError = (err: unknown) => {
+      cleanup();
+      reject(err);
+    };
+    const onClose = () => {
+      closedEarly = !input.readableEnded;
+      finish();
+    };
+    const onAbort = () => onError(new EngineError('CANCELLED', 'verification cancelled'));
+    function cleanup() {
+      signal?.removeEventListener('abort', onAbort);
+      input.pause();
+      input.off('data', onData);
+      input.off('end', onEnd);
+      input.off('error', onError);
+      input.off('close', onClose);
+    }
+    function finish() {
+      cleanup();
+      resolve();
+    }
+    input.on('data', onData);
+    input.once('end', onEnd);
+    input.once('error', onError);
+    input.once('close', onClose);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  }).catch((err: unknown) => {
+    input.destroy();
+    throw err;
+  });
+  const head = Buffer.concat(chunks);
+  return { head, input: Readable.from(replay(head, input, closedEarly)) };
+}
+
+async function* replay(head: Buffer, rest: Readable, closedEarly: boolean): AsyncGenerator<Buffer> {
+  if (head.length > 0) yield head;
+  const premature = () => new EngineError('TOOL_FAILED', 'the archive stream closed before it ended');
+  if (closedEarly) throw premature();
+  try {
+    yield* rest as AsyncIterable<Buffer>;
+  } catch (err) {
+    if ((err as { code?: unknown } | null)?.code === 'ERR_STREAM_PREMATURE_CLOSE') throw premature();
+    throw err;
+  }
+}
+
+/**
+ * The structural check of a `globals` object: it starts as a pg_dumpall script does and ends with its completion
+ * line (a script cut short, or a dump that failed half-way, does not), and holds at least one statement. Read to the
+ * end; nothing runs it.
+ */
+async function verifyGlobalsScript(input: Readable, startedAt: number, progress: ProgressReporter, signal?: AbortSignal): Promise<EngineVerifyResult> {
+  let bytes = 0;
+  let statements = 0;
+  let roles = 0;
+  let partial = '';
+  let tail = '';
+  const onAbort = () => input.destroy(new EngineError('CANCELLED', 'verification cancelled'));
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    input.setEncoding('utf8');
+    for await (const chunk of input as AsyncIterable<string>) {
+      bytes += Buffer.byteLength(chunk);
+      progress.update(bytes);
+      tail = (tail + chunk).slice(-SCRIPT_TAIL_BYTES);
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line.startsWith('--') || !line.trimEnd().endsWith(';')) continue;
+        statements += 1;
+        if (line.startsWith('CREATE ROLE ')) roles += 1;
+      }
+    }
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+  if (signal?.aborted) throw new EngineError('CANCELLED', 'verification cancelled');
+  if (!tail.includes(SCRIPT_COMPLETE)) {
+    throw new EngineError('TOOL_FAILED', `the globals script is incomplete: it does not end with "${SCRIPT_COMPLETE}"`);
+  }
+  if (statements === 0) throw new EngineError('EMPTY_OUTPUT', 'the globals script holds no SQL statement');
+  progress.flush();
+  return {
+    bytes,
+    durationMs: Date.now() - startedAt,
+    entries: statements,
+    summary: `pg_dumpall globals script: ${statements} statements, ${roles} roles`,
   };
 }
