@@ -274,18 +274,25 @@ describe('scheduler: BullMQ job schedulers, catalog slots, reconciler, catch-up'
     await startWorkers(2);
     const back = (await db().workerHeartbeat.aggregate({ where: { queuePrefix: PREFIX, startedAt: { gt: lastBeat } }, _min: { startedAt: true } }))._min.startedAt!;
 
-    // The returning workers' start (sync, beat, reconcile, catch-up) takes seconds, many more under CI load.
-    const catchUpRun = await waitFor('a catch-up run', async () => db().run.findFirst({ where: { sourceId, trigger: 'catch-up' } }), 60_000);
-    await waitForRun(catchUpRun.id, isTerminal, 60_000, output);
-    // A few more sweeps: no second catch-up for the same outage.
-    await sleep(3_000);
-    await unschedule(policyId, sourceId);
-
-    const slots = await slotsOf(sourceId);
     // Up to a second before the first new beat: a slot in the instant between a new worker taking jobs and its first
     // beat may fairly go either way.
     const outage = slotsBetween(schedule, new Date(lastBeat.getTime() + TOLERANCE_MS), new Date(back.getTime() - 1_000));
     expect(outage.length).toBeGreaterThanOrEqual(3);
+    // The returning workers' start (sync, beat, reconcile, catch-up) takes seconds, many more under CI load.
+    const recorded = await waitFor(
+      'the outage slots recorded',
+      async () => {
+        const rows = await db().scheduledSlot.findMany({ where: { sourceId, slotAt: { in: outage } } });
+        return rows.length === outage.length ? rows : null;
+      },
+      60_000,
+    );
+    // The catch-up sweep runs after the reconciler recorded the outage; let every worker's sweep pass a few times.
+    await sleep(5_000);
+    for (const run of await db().run.findMany({ where: { sourceId, trigger: 'catch-up' } })) await waitForRun(run.id, isTerminal, 60_000, output);
+    await unschedule(policyId, sourceId);
+
+    const slots = await slotsOf(sourceId);
     const byTime = new Map(slots.map((s) => [s.slotAt.getTime(), s]));
     // Every slot of the outage is MISSED with a reason. The interior ones must say no worker was running; the first
     // and last lie within a heartbeat's tolerance of a worker stopping or starting, and under CI load the liveness
@@ -297,8 +304,20 @@ describe('scheduler: BullMQ job schedulers, catalog slots, reconciler, catch-up'
       const edge = i === 0 || i === outage.length - 1;
       expect(edge ? [SLOT_REASONS.noWorker, SLOT_REASONS.notFired] : [SLOT_REASONS.noWorker]).toContain(slot!.reason);
     });
-    expect(await db().run.count({ where: { sourceId, trigger: 'catch-up' } })).toBe(1);
-    expect((await db().run.findUniqueOrThrow({ where: { id: catchUpRun.id } })).status).toBe('SUCCEEDED');
+    // ONE catch-up for the outage, never one per missed slot. The one exception is the design's: a catch-up is owed
+    // only while the RPO is breached, so when a returning worker's regular backup had already succeeded by the time
+    // the outage was recorded (a race CI load decides), none is started, and that backup is what restored the RPO.
+    const catchUps = await db().run.findMany({ where: { sourceId, trigger: 'catch-up' } });
+    expect(catchUps.length).toBeLessThanOrEqual(1);
+    if (catchUps.length === 1) {
+      expect(catchUps[0]!.status).toBe('SUCCEEDED');
+    } else {
+      const lastRecorded = new Date(Math.max(...recorded.map((r) => r.createdAt.getTime())));
+      const restoredBy = await db().run.findFirst({
+        where: { sourceId, trigger: 'schedule', status: 'SUCCEEDED', startedAt: { gt: lastBeat }, finishedAt: { lte: new Date(lastRecorded.getTime() + 5_000) } },
+      });
+      expect(restoredBy, `no catch-up, and no regular backup had restored the RPO by the time the outage was recorded (${lastRecorded.toISOString()})\n${output()}`).not.toBeNull();
+    }
     const audit = await db().auditEvent.findFirst({ where: { action: 'slot.missed', targetId: sourceId } });
     expect(audit).not.toBeNull();
   }, 180_000);
