@@ -10,7 +10,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approveRestoreRequest, createRestoreRequest, updateRestoreRequest } from '@/server/approvals';
 import { getRestoreRequest } from '@/server/approvals/list-restore-requests';
-import { person, sessionOf, type Person } from '@/server/approvals/test-fixtures';
+import { cleanupAll, person, sessionOf, type Person } from '@/server/approvals/test-fixtures';
 import type { Actor } from '@/server/auth/permissions';
 import { startTestRedis, type TestRedis } from '@/server/engines/redis/testing';
 import { createSource } from '@/server/inventory/create-source';
@@ -112,6 +112,8 @@ afterAll(async () => {
   }
   await db().service.deleteMany({ where: { id: { in: made.services } } });
   await db().tier.deleteMany({ where: { id: { in: made.tiers } } });
+  // The people person() made (an admin among them): left behind, the e2e seed would find an admin and not create its own.
+  await cleanupAll();
   await target?.stop();
   await closeProducer();
   await disconnectDb();

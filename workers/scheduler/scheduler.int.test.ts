@@ -297,11 +297,14 @@ describe('scheduler: BullMQ job schedulers, catalog slots, reconciler, catch-up'
     // Every slot of the outage is MISSED with a reason. The interior ones must say no worker was running; the first
     // and last lie within a heartbeat's tolerance of a worker stopping or starting, and under CI load the liveness
     // evidence may fairly cover them ("not fired" is then the reason the reconciler can tell).
+    // An edge slot may also have been fired late (BullMQ hands a scheduler's overdue job out as soon as a worker takes
+    // jobs, which under load may come before that worker's first beat, or be the stopping worker's last).
     outage.forEach((at, i) => {
       const slot = byTime.get(at.getTime());
       expect(slot, `slot ${at.toISOString()} has no row`).toBeDefined();
-      expect(slot!.state).toBe('MISSED');
       const edge = i === 0 || i === outage.length - 1;
+      if (edge && slot!.state === 'STARTED') return;
+      expect(slot!.state).toBe('MISSED');
       expect(edge ? [SLOT_REASONS.noWorker, SLOT_REASONS.notFired] : [SLOT_REASONS.noWorker]).toContain(slot!.reason);
     });
     // ONE catch-up for the outage, never one per missed slot. The one exception is the design's: a catch-up is owed
