@@ -28,6 +28,8 @@
  * case: 1,000 sources on a one-minute schedule served by two workers for five minutes (bench/scheduler.bench.ts).
  * A fifth, `redis` (in the default; alone: `BENCH_MODES=redis npm run bench`), runs no case either: a Redis snapshot
  * of 2,000,000 keys against `redis-cli --rdb - | zstd | age` (bench/redis.bench.ts).
+ * A sixth, `pgmulti` (NOT in the default; `npm run bench -- pgmulti`), one point of three pgbench databases against
+ * three sequential `pg_dump | zstd | age` pipelines (bench/pg-multi.bench.ts).
  *
  * Legs may also be named as arguments, which then replace BENCH_MODES: `npm run bench -- redis scheduler`.
  */
@@ -48,13 +50,14 @@ import { startApiStack } from './api-stack';
 import { startS3Server as startVerifyingS3Server } from './s3-server';
 import { alternate, median, peakRssBytes, processCpuSeconds, rssSampler, sample, shell, type Comparison, type Sample } from './measure';
 import { ensurePgbenchDatabase, ensureRealisticDatabase, sql, type PgConn } from './realistic-data';
+import { runPgMultiBench } from './pg-multi.bench';
 import { runRedisBench } from './redis.bench';
 import { runSchedulerBench } from './scheduler.bench';
 
 const Mode = z.enum(['pipeline', 'api', 's3']);
 type Mode = z.infer<typeof Mode>;
-// Legs BENCH_MODES selects: the case modes, plus the scheduler and Redis legs, which run on their own and no case.
-const Leg = z.enum([...Mode.options, 'scheduler', 'redis']);
+// Legs BENCH_MODES selects: the case modes, plus the scheduler, Redis and pgmulti legs, which run on their own and no case.
+const Leg = z.enum([...Mode.options, 'scheduler', 'redis', 'pgmulti']);
 const Case = z.enum(['realistic', 'pgbench']);
 type Case = z.infer<typeof Case>;
 const split = (s: string) => s.split(',').map((v) => v.trim()).filter(Boolean);
@@ -412,9 +415,11 @@ async function main() {
   }
   const scheduler = knobs.BENCH_MODES.includes('scheduler') ? await runSchedulerBench(conn, work) : undefined;
   const redis = knobs.BENCH_MODES.includes('redis') ? await runRedisBench(work) : undefined;
+  const pgmulti = knobs.BENCH_MODES.includes('pgmulti') ? await runPgMultiBench(conn, work) : undefined;
   if (reports.length > 0) printReport(reports);
   if (scheduler) console.log(['', ...scheduler.lines].join('\n'));
   if (redis) console.log(['', ...redis.lines].join('\n'));
+  if (pgmulti) console.log(['', ...pgmulti.lines].join('\n'));
   fs.rmSync(work, { recursive: true, force: true });
 }
 

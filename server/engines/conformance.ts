@@ -59,6 +59,11 @@ export interface EngineConformanceFixture {
   dropTarget(target: unknown): Promise<void>;
   /** Configs the engine must refuse with INVALID_CONFIG (missing fields, wrong types, unknown keys …). */
   badConfigs: unknown[];
+  /**
+   * Checks the backed-up point itself (its objects in order, each read whole, raw as the engine produced it), e.g.
+   * that a multi-object source yields the objects its config names and what the restore never reads (the globals).
+   */
+  checkPoint?(objects: ReadonlyArray<{ role: string; extension: string; details: Record<string, unknown>; bytes: Buffer }>): void | Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -286,6 +291,10 @@ export function describeEngineConformance(name: string, engine: AnyEngine, setup
           expect(o.extension).toMatch(/^[a-z0-9]+(\.[a-z0-9]+)*$/);
           expect(o.details).toEqual(JSON.parse(JSON.stringify(o.details)));
         }
+      });
+
+      it('holds the objects the fixture expects, if it checks them', async () => {
+        await fixture.checkPoint?.(point);
       });
 
       it('restores into a new target with the same data', async () => {

@@ -175,7 +175,8 @@ interface ClusterFacts {
 }
 
 async function readCluster(config: PostgresConfig, secrets: PostgresSecrets, signal?: AbortSignal): Promise<ClusterFacts> {
-  signal?.throwIfAborted();
+  // An EngineError, not the signal's AbortError: the worker records CANCELLED (the conformance suite checks it).
+  if (signal?.aborted) throw new EngineError('CANCELLED', 'backup cancelled');
   const client = await connectClient(config, secrets, config.database);
   const onAbort = () => void client.end().catch(() => undefined);
   signal?.addEventListener('abort', onAbort, { once: true });
