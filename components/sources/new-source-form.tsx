@@ -9,6 +9,8 @@ import { keys, useEngines, usePolicies, useServices } from '@/components/api/que
 import type { EngineFormField, EngineInfo, ProbeResult, Source } from '@/components/api/types';
 import { Alert, ErrorAlert } from '@/components/ui/alert';
 import { initialValues, rowsOf, valuesToJson, type FormValues } from './engine-form';
+import { PresetPicker } from './preset-picker';
+import { presetFormValues } from './preset-form';
 import { PageHeader } from '@/components/ui/page-header';
 import { useViewer } from '@/components/layout/viewer';
 
@@ -33,7 +35,13 @@ export function NewSourceForm() {
   if (!viewer.can.writeInventory) return <Alert tone="warning">Only operators and admins add sources.</Alert>;
   if (engines.isPending) return <p className="muted">Loading…</p>;
   if (engines.isError) return <ErrorAlert title="Cannot load the source kinds" error={engines.error} />;
-  return <NewSourceFormFor engines={engines.data} />;
+  // Kinds only admins may create (capture commands run a program of the creator's choosing) are not offered to others;
+  // the server refuses them anyway.
+  const offered = engines.data.filter((e) => e.creatorRole !== 'ADMIN' || viewer.role === 'ADMIN');
+  if (offered.length === 0 && engines.data.length > 0) {
+    return <Alert tone="warning">Only admins add sources of the kinds this server has ({engines.data.map((e) => e.label).join(', ')}).</Alert>;
+  }
+  return <NewSourceFormFor engines={offered} />;
 }
 
 /** The form for one of the registered engines; its connection fields are the engine's own (`EngineInfo.form`). */
@@ -77,6 +85,11 @@ function NewSourceFormFor({ engines }: { engines: EngineInfo[] }) {
       router.push(`/sources/${source.id}`);
     },
   });
+  const applyPreset = (config: Record<string, unknown>) => {
+    setValues((v) => presetFormValues(fields, config, v));
+    probe.reset();
+    save.reset();
+  };
   const chooseKind = (next: string) => {
     setKind(next);
     setValues(initialValues(engines.find((e) => e.kind === next)?.form ?? []));
@@ -149,6 +162,19 @@ function NewSourceFormFor({ engines }: { engines: EngineInfo[] }) {
           ))}
         </select>
       );
+    } else if (f.type === 'text' && text.includes('\n')) {
+      // Several lines (a list one argument per line, NAME=value variables, as a preset fills them): a text area.
+      input = (
+        <textarea
+          required={f.required}
+          maxLength={f.maxLength}
+          placeholder={f.placeholder}
+          rows={Math.min(12, text.split('\n').length + 1)}
+          value={text}
+          onChange={(e) => setValue(f.name, e.target.value)}
+          {...common}
+        />
+      );
     } else {
       input = (
         <input
@@ -190,6 +216,7 @@ function NewSourceFormFor({ engines }: { engines: EngineInfo[] }) {
             </select>
           </div>
         )}
+        {engine.presets && engine.presets.length > 0 && <PresetPicker key={engine.kind} presets={engine.presets} onApply={applyPreset} />}
         {wrap(
           `source-${NAME_FIELD}`,
           NAME_FIELD,

@@ -4,6 +4,8 @@
  * `{param.<name>}`, and the parameters that fill them. A capture command runs ONE program once, without a shell, so
  * a runbook's loop ("for every namespace …", "for every release …") becomes one source per namespace or release.
  */
+import { fillPresetConfig, presetParameterValues } from '@/lib/command-presets';
+
 import { EngineError } from '../engine';
 import type { EnginePreset } from '../engine-info';
 
@@ -144,8 +146,6 @@ export const COMMAND_PRESETS: readonly EnginePreset[] = [
   },
 ];
 
-const PARAM = /\{param\.([A-Za-z0-9_]+)\}/g;
-
 /**
  * The config a preset makes with these parameter values (defaults for those not given): every `{param.<name>}`
  * replaced, `env` entries left empty dropped. Refuses (INVALID_CONFIG) an unknown preset or parameter, a missing
@@ -159,20 +159,11 @@ export function applyPreset(id: string, values: Readonly<Record<string, string>>
   for (const name of Object.keys(values)) {
     if (!known.has(name)) throw new EngineError('INVALID_CONFIG', `preset ${id} has no parameter ${JSON.stringify(name)}`);
   }
-  const filled = new Map<string, string>();
+  const filled = presetParameterValues(preset.parameters, values);
   for (const p of preset.parameters) {
-    const value = (values[p.name] ?? p.default ?? '').trim();
+    const value = filled.get(p.name) ?? '';
     if (value === '' && p.required) throw new EngineError('INVALID_CONFIG', `preset ${id}: ${p.label} is required`);
     if (value !== '' && !new RegExp(p.pattern).test(value)) throw new EngineError('INVALID_CONFIG', `preset ${id}: ${p.label} ${JSON.stringify(value)} is not valid`);
-    filled.set(p.name, value);
   }
-  const fill = (text: string) => text.replace(PARAM, (_m, name: string) => filled.get(name) ?? '');
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(preset.config)) {
-    if (Array.isArray(value)) out[key] = value.map((a) => fill(String(a)));
-    else if (key === 'env' && typeof value === 'object' && value !== null) {
-      out[key] = Object.fromEntries(Object.entries(value as Record<string, string>).map(([k, v]) => [k, fill(v)]).filter(([, v]) => v !== ''));
-    } else out[key] = typeof value === 'string' ? fill(value) : value;
-  }
-  return out;
+  return fillPresetConfig(preset.config, filled);
 }
