@@ -69,7 +69,9 @@ export default defineConfig({
     },
     {
       name: 'web',
-      command: `npx next start -p ${PORT} -H 127.0.0.1`,
+      // A long keep-alive: Node closes an idle connection after 5 s by default, and a request the specs' API client
+      // sends on it in that instant fails with ECONNRESET ("socket hang up") before the server sees it.
+      command: `npx next start -p ${PORT} -H 127.0.0.1 --keepAliveTimeout 120000`,
       env: OIDC_WEB_ENV,
       url: baseURL,
       reuseExistingServer: false,

@@ -12,7 +12,8 @@
 # drift        prisma/migrator/migrate.ts check: schema.prisma and migrations/ agree
 # unit         vitest, everything but *.int.test.ts
 # integration  vitest, *.int.test.ts against the real PostgreSQL/Redis, 2 files at a time (2-core CI machine)
-# e2e          next build, seed the admin with a fixed password, Playwright (web on :3100 + one worker)
+# e2e          next build, a clean slate again when integration ran before it, seed the admin with a fixed password,
+#              Playwright (web on :3100 + one worker)
 #
 # A failing stage does not stop the others. The last line is always
 #   SUMMARY: passed=N failed=N (setup ok, lint ok, ..., e2e FAILED)
@@ -221,6 +222,13 @@ integration() {
 
 e2e() {
   run 480 npx next build || return 1
+  # The browser specs start from the catalog a new user has after `npm run up`, not from what the integration stage
+  # left behind: with sources and admins of earlier stages in it, the seed would make neither the demo source
+  # (lifeboat-catalog) nor the admin the specs sign in as.
+  if [[ " ${selected[*]} " == *" integration "* ]]; then
+    run 120 node scripts/services.mjs reset-test || return 1
+    run 120 npx tsx prisma/migrator/migrate.ts deploy || return 1
+  fi
   # Idempotent; on the fresh test database it creates the admin with LIFEBOAT_ADMIN_PASSWORD.
   run 120 npx tsx prisma/seed.ts || return 1
   local rc=0 exited=$LIFEBOAT_DATA_DIR/worker.exited
