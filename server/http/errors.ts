@@ -2,6 +2,7 @@ import { ZodError } from 'zod';
 import { isDomainError, type ErrorCode } from '@/server/shared/errors';
 import { logger } from '@/server/shared/logger';
 import { domainErrorFromPrisma } from '@/server/shared/prisma-errors';
+import { isHttpError } from './http-error';
 
 /** The one place where error codes become HTTP statuses. */
 const STATUS: Record<ErrorCode, number> = {
@@ -33,6 +34,11 @@ const MAX_PATH_SEGMENTS = 40;
 const cut = (s: string, max: number) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
 
 export function errorResponse(e: unknown): Response {
+  if (isHttpError(e)) {
+    const res = json({ error: { code: e.code, message: cut(e.message, MAX_MESSAGE_CHARS), ...(e.details === undefined ? {} : { details: e.details }) } }, e.status);
+    for (const [name, value] of Object.entries(e.headers)) res.headers.set(name, value);
+    return res;
+  }
   if (e instanceof ZodError) {
     const issues = e.issues.slice(0, MAX_ISSUES).map((i) => ({
       path: i.path.slice(0, MAX_PATH_SEGMENTS).map((p) => cut(String(p), MAX_ISSUE_CHARS)),

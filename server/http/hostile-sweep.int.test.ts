@@ -11,6 +11,7 @@ import { createApiToken } from '@/server/auth/api-tokens';
 import { SYSTEM_ACTOR } from '@/server/auth/permissions';
 import { createUser } from '@/server/auth/users';
 import { closeProducer } from '@/server/jobs/producer';
+import { closeHttpRedis } from '@/server/http/http-redis';
 import { db, disconnectDb } from '@/server/shared/db';
 import { uniqueName } from '@/server/testing/pg';
 
@@ -22,6 +23,9 @@ import { uniqueName } from '@/server/testing/pg';
 
 // Own queue prefix: backups, restores, verifies and prunes the sweep manages to start just sit in it (no worker here).
 process.env.LIFEBOAT_QUEUE_PREFIX = uniqueName('lbtest-hostile');
+// ~2000 requests in a few seconds with one token: far over any sensible rate limit. The sweep explores inputs; the
+// limiter has its own test (rate-limit.int.test.ts), so it is off here rather than answering most of the sweep 429.
+process.env.LIFEBOAT_RATE_LIMIT_PER_MINUTE = '0';
 
 const SEED = Number(process.env.HOSTILE_SEED ?? 20_260_707);
 // ~20 generated requests per route and method: ~30 handlers × 20 keeps the file well under a minute on 2 shared cores.
@@ -161,6 +165,7 @@ afterAll(async () => {
   await db().encryptionKey.deleteMany({ where: { id: real.keyId } });
   await db().user.deleteMany({ where: { id: real.userId } });
   await closeProducer();
+  closeHttpRedis();
   await disconnectDb();
   fs.rmSync(tmp, { recursive: true, force: true });
 });

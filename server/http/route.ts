@@ -9,6 +9,8 @@ import { z } from 'zod';
 import { DomainError, notFound } from '@/server/shared/errors';
 import { assertCleanInput } from '@/server/shared/text';
 import { errorResponse, json } from './errors';
+import { idempotent } from './idempotency';
+import { rateLimitHeaders, takeRequest, type RateLimitState } from './rate-limit';
 import { readJsonBody } from './read-body';
 import { requestInfo } from './request-info';
 
@@ -47,41 +49,61 @@ function assertIdParams(pathname: string, params: Record<string, string | string
 }
 
 /**
- * Wraps a route handler: resolves the actor (bearer token or session cookie), refuses hostile input at the edge
- * (control characters in any path parameter, query parameter or body string → 422 naming it, e.g. `query.targetId`;
- * non-uuid ids → 404; bodies over 1 MiB → 413, not JSON → 415) and maps every error to `{ error: { code, message } }`.
- * Permissions are checked by the verb the handler calls.
+ * Wraps a route handler: resolves the actor (bearer token or session cookie), counts the request against the
+ * actor's rate limit (429 `RATE_LIMITED` with `Retry-After` once spent; `RateLimit-*` headers on every answer to an
+ * authenticated request, see rate-limit.ts), refuses hostile input at the edge (control characters in any path
+ * parameter, query parameter or body string → 422 naming it, e.g. `query.targetId`; non-uuid ids → 404; bodies over
+ * 1 MiB → 413, not JSON → 415), runs a POST once per `Idempotency-Key` (idempotency.ts) and maps every error to
+ * `{ error: { code, message } }`. Permissions are checked by the verb the handler calls.
  */
 export function route<P extends Params = Params>(
   handler: (ctx: RouteContext<P>) => Promise<unknown>,
   opts: { status?: number } = {},
 ) {
   return async (req: NextRequest, ctx: { params: Promise<P> }): Promise<Response> => {
+    let limit: RateLimitState | null = null;
+    let res: Response;
     try {
       const resolved = await resolveActor(req);
       // The audit trail's "where from": request id, client address, user agent (server/http/request-info.ts).
       const actor = resolved && { ...resolved, request: requestInfo(req.headers) };
+      // Counted before anything else is looked at: a client sending bad requests in a loop is throttled too.
+      limit = await takeRequest(actor);
       const params = (await ctx.params) ?? ({} as P);
       assertCleanInput(params, 'params');
       assertIdParams(req.nextUrl.pathname, params);
       const query = Object.fromEntries(req.nextUrl.searchParams.entries());
       assertCleanInput(query, 'query');
       // Read up front where a body belongs, so that handlers which ignore it still refuse a hostile one.
-      let body: Promise<unknown> | undefined = BODY_METHODS.has(req.method) ? Promise.resolve(await readJsonBody(req)) : undefined;
-      const result = await handler({
-        req,
-        actor,
-        verb: { actor },
-        params,
-        query,
-        body: () => (body ??= readJsonBody(req)),
-      });
-      if (result instanceof Response) return result;
-      return json(result, opts.status ?? 200);
+      const bodyValue: unknown = BODY_METHODS.has(req.method) ? await readJsonBody(req) : undefined;
+      let body: Promise<unknown> | undefined = bodyValue === undefined ? undefined : Promise.resolve(bodyValue);
+      const execute = async (): Promise<Response> => {
+        const result = await handler({
+          req,
+          actor,
+          verb: { actor },
+          params,
+          query,
+          body: () => (body ??= readJsonBody(req)),
+        });
+        return result instanceof Response ? result : json(result, opts.status ?? 200);
+      };
+      res = req.method === 'POST' ? await idempotent(req, actor, bodyValue, execute) : await execute();
     } catch (e) {
-      return errorResponse(e);
+      res = errorResponse(e);
     }
+    if (limit) withHeaders(res, rateLimitHeaders(limit));
+    return res;
   };
+}
+
+/** Sets headers on an answer; one whose headers are immutable (a fetched Response) is answered as it is. */
+function withHeaders(res: Response, headers: Record<string, string>): void {
+  try {
+    for (const [name, value] of Object.entries(headers)) res.headers.set(name, value);
+  } catch {
+    // Immutable headers: the answer goes out without them.
+  }
 }
 
 export async function resolveActor(req: Request): Promise<Actor | null> {

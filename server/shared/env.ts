@@ -45,6 +45,16 @@ const SharedEnv = z.object({
     .transform(Number)
     .pipe(z.number().int().min(1, { message: 'must be at least 1' }).max(100, { message: 'must be at most 100' }))
     .default(10),
+  // Requests per minute per API token and per signed-in user (server/http/rate-limit.ts); 0 turns the limit off.
+  // 1200 (20 a second, sustained): a dashboard tab polls a few lists every 2 s, a person keeps several tabs and a
+  // script with `--wait` polls once a second, all far below it; a runaway loop is not. The e2e and integration
+  // suites stay under it with one token per file (the in-process hostile sweep, ~2000 requests in seconds, sets 0).
+  LIFEBOAT_RATE_LIMIT_PER_MINUTE: z
+    .string()
+    .regex(/^\d+$/, { message: 'must be a whole number of requests (0: no limit)' })
+    .transform(Number)
+    .pipe(z.number().int().max(1_000_000, { message: 'must be at most 1000000' }))
+    .default(1_200),
   // OIDC sign-in (besides passwords): on when the issuer, client id and secret are all set (server/auth/oidc.ts).
   LIFEBOAT_OIDC_ISSUER: optionalText.pipe(z.string().url({ message: 'must be the issuer URL, e.g. https://id.example.com/realms/ops' }).optional()),
   LIFEBOAT_OIDC_CLIENT_ID: optionalText,

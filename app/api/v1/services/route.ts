@@ -1,8 +1,13 @@
 import { route } from '@/server/http/route';
+import { pageOf, pageRequest } from '@/server/http/pagination';
 import { createService, listServices } from '@/server/services';
 import { otherMethods } from '@/server/http/fallbacks';
 
-export const GET = route(async ({ verb }) => ({ items: await listServices(verb) }));
+// Paged on request (`?limit=`, `?cursor=`); without them the whole list, as before (server/http/pagination.ts).
+export const GET = route(async ({ verb, query }) => {
+  const page = pageRequest(query);
+  return pageOf(await listServices(verb), page, { key: (s) => [s.name, s.id], order: ['asc', 'asc'] });
+});
 export const POST = route(async ({ verb, body }) => createService(verb, await body()), { status: 201 });
 
 export const { PUT, PATCH, DELETE } = otherMethods('GET', 'POST');
