@@ -127,7 +127,11 @@ describe('retention: points with several objects', () => {
     expect(plan.delete).toEqual([expect.objectContaining({ id: older.id, outcome: 'delete-point', sizeBytes: older.objects.reduce((n, o) => n + o.stored.length, 0) })]);
 
     const result = await pruneSource(sourceId);
-    expect(result.deleted).toEqual([expect.objectContaining({ id: older.id, objectsDeleted: true })]);
+    // Other test files' workers run the recurring prune over the shared catalog: one of them may prune this source
+    // first. Either way the older point and every one of its objects are gone, and nothing else is.
+    for (const d of result.deleted) expect(d).toEqual(expect.objectContaining({ id: older.id, objectsDeleted: true }));
+    expect(await db().recoveryPoint.count({ where: { id: older.id } })).toBe(0);
+    expect(await db().recoveryPoint.count({ where: { id: newer.id } })).toBe(1);
     expect(await listed(dest.primary, sourceId)).toEqual(keysOf(newer));
     expect(await listed(dest.s3, sourceId)).toEqual(keysOf(newer));
   });
