@@ -46,7 +46,13 @@ function toDeliveryDto(d: {
 export type DeliveryDto = ReturnType<typeof toDeliveryDto>;
 
 /** `GET /notification-channels/{id}/deliveries`: the channel's delivery log, newest first. */
-export async function listDeliveries(ctx: VerbContext, rawId: unknown, rawQuery: unknown = {}) {
+/** Where a page starts when the route pages by cursor: after this delivery (newest first, ties by id). */
+export interface DeliveryAfter {
+  createdAt: string;
+  id: string;
+}
+
+export async function listDeliveries(ctx: VerbContext, rawId: unknown, rawQuery: unknown = {}, after: DeliveryAfter | null = null) {
   authorize(ctx.actor, 'notification:read');
   const id = ChannelId.safeParse(rawId);
   if (!id.success) throw notFound('notification channel', String(rawId));
@@ -55,10 +61,16 @@ export async function listDeliveries(ctx: VerbContext, rawId: unknown, rawQuery:
   const channel = await reader.notificationChannel.findUnique({ where: { id: id.data }, select: { id: true } });
   if (!channel) throw notFound('notification channel', id.data);
   const rows = await reader.notificationDelivery.findMany({
-    where: { channelId: id.data, ...(query.status ? { status: query.status } : {}), ...(query.before ? { createdAt: { lt: new Date(query.before) } } : {}) },
+    where: {
+      channelId: id.data,
+      ...(query.status ? { status: query.status } : {}),
+      ...(query.before ? { createdAt: { lt: new Date(query.before) } } : {}),
+      ...(after ? { OR: [{ createdAt: { lt: new Date(after.createdAt) } }, { createdAt: new Date(after.createdAt), id: { lt: after.id } }] } : {}),
+    },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     take: query.limit,
   });
   const items = rows.map(toDeliveryDto);
-  return { items, nextBefore: rows.length === query.limit ? items[items.length - 1]!.createdAt : null };
+  const last = rows.length === query.limit ? items[items.length - 1]! : null;
+  return { items, nextBefore: last?.createdAt ?? null, nextAfter: last ? { createdAt: last.createdAt, id: last.id } : null };
 }

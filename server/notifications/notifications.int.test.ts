@@ -241,6 +241,41 @@ describe('channels over the API', () => {
     expect(JSON.stringify(update?.details)).not.toContain('sink-password-1');
   });
 
+  it('pages the channel list and a delivery log by cursor: every item once, none lost to deliveries of one millisecond', async () => {
+    const made = await Promise.all([0, 1, 2].map(() => create({ kind: 'slack', config: { url: 'https://hooks.slack.com/services/T000/B000/PAGE' } })));
+    const ids = made.map((m) => m.body.id as string);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    for (let i = 0; i < 100; i++) {
+      const page = await call(listRoute.GET, operator.token, { path: `/notification-channels?limit=2${cursor ? `&cursor=${cursor}` : ''}`, method: 'GET' });
+      expect(page.status, JSON.stringify(page.body)).toBe(200);
+      expect(page.body.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.body.items.map((c: { id: string }) => c.id));
+      cursor = page.body.nextCursor as string | null;
+      if (cursor === null) break;
+    }
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen).toEqual(expect.arrayContaining(ids));
+
+    // Five deliveries of one instant: a createdAt-only bound would skip the rest of the instant after a page's end.
+    const at = new Date();
+    await db().notificationDelivery.createMany({
+      data: [0, 1, 2, 3, 4].map((n) => ({ channelId: ids[0]!, event: 'backup.failed', eventKey: `page-${n}`, payload: { summary: `n${n}` }, status: 'SENT', createdAt: at })),
+    });
+    const got: string[] = [];
+    cursor = null;
+    for (let i = 0; i < 10; i++) {
+      const page = await call(deliveriesRoute.GET, operator.token, { path: `/notification-channels/${ids[0]}/deliveries?limit=2${cursor ? `&cursor=${cursor}` : ''}`, method: 'GET', params: { id: ids[0]! } });
+      expect(page.status, JSON.stringify(page.body)).toBe(200);
+      got.push(...page.body.items.map((d: { eventKey: string }) => d.eventKey));
+      cursor = page.body.nextCursor as string | null;
+      if (cursor === null) break;
+    }
+    expect(got.sort()).toEqual(['page-0', 'page-1', 'page-2', 'page-3', 'page-4']);
+    const bad = await call(deliveriesRoute.GET, operator.token, { path: `/notification-channels/${ids[0]}/deliveries?cursor=nonsense`, method: 'GET', params: { id: ids[0]! } });
+    expect(bad).toMatchObject({ status: 422 });
+  });
+
   it('deletes a channel with its log, audited, and the audit chain still verifies', async () => {
     const made = await create({ kind: 'webhook', config: { url: receiver.url }, allowCidrs: ['127.0.0.1/32'] });
     const id = made.body.id as string;

@@ -28,7 +28,7 @@ import { ListSlotsInput } from '@/server/slo/list-slots';
 import { z } from './zod';
 import { RestoreRequest, RestoreRequestDecision, RestoreRun } from './schemas/approvals';
 import { AnchorResult, AuditAnchor, AuditEvent, ChainReport } from './schemas/audit';
-import { paged, Uuid, whole } from './schemas/common';
+import { paged, Uuid } from './schemas/common';
 import { Health } from './schemas/health';
 import { ApiToken, EncryptionKey, NewApiToken, User } from './schemas/identity';
 import { Destination, DestinationListItem, Engine, ProbeResult, Source, SourceDeleted, SourceDetail } from './schemas/inventory';
@@ -349,7 +349,7 @@ export const OPERATIONS: Operation[] = [
   { method: 'patch', path: '/users/{id}', tag: Kinds.identity, summary: 'Change role, name or disabled', permission: 'user:manage', params: Id, body: named('UpdateUserInput', UpdateUserInput), ok: [json(200, User, 'The user')], errors: [409] },
 
   // ---- notifications ----
-  { method: 'get', path: '/notification-channels', tag: Kinds.notifications, summary: 'List channels (not paged yet)', permission: 'notification:read', ok: [json(200, whole(ChannelListItem), 'Channels by name')] },
+  { method: 'get', path: '/notification-channels', tag: Kinds.notifications, summary: 'List channels', permission: 'notification:read', query: Page, paged: true, ok: [json(200, paged(ChannelListItem), 'Channels by name')] },
   { method: 'post', path: '/notification-channels', tag: Kinds.notifications, summary: 'Create a channel', permission: 'notification:write', body: named('CreateChannelInput', CreateChannelInput), ok: [json(201, ChannelWithSecret, 'The channel (a webhook: with its signingSecret, this once)')], errors: [409] },
   { method: 'get', path: '/notification-channels/{id}', tag: Kinds.notifications, summary: 'One channel', permission: 'notification:read', params: Id, ok: [json(200, Channel, 'The channel')] },
   { method: 'patch', path: '/notification-channels/{id}', tag: Kinds.notifications, summary: 'Change a channel', permission: 'notification:write', params: Id, body: named('UpdateChannelInput', UpdateChannelInput), ok: [json(200, ChannelWithSecret, 'The channel (with the new signingSecret when rotated)')], errors: [409] },
@@ -359,10 +359,11 @@ export const OPERATIONS: Operation[] = [
     method: 'get',
     path: '/notification-channels/{id}/deliveries',
     tag: Kinds.notifications,
-    summary: "A channel's delivery log, newest first (pages with before/nextBefore)",
+    summary: "A channel's delivery log, newest first (pages with cursor/nextCursor, or the older before/nextBefore)",
     permission: 'notification:read',
     params: Id,
-    query: ListDeliveriesQuery,
-    ok: [json(200, DeliveryPage, 'A page of deliveries')],
+    query: z.object({ ...ListDeliveriesQuery.shape, cursor: Page.shape.cursor }),
+    paged: true,
+    ok: [json(200, z.object({ ...DeliveryPage.shape, nextCursor: z.string().nullable() }), 'A page of deliveries')],
   },
 ];

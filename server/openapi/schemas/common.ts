@@ -34,8 +34,3 @@ export function paged<T extends z.ZodType>(item: T) {
     nextCursor: z.string().nullable().openapi({ description: 'Pass as `cursor` for the next page; null on the last page.' }),
   });
 }
-
-/** `{ items }`: a list answered whole (not paged yet). */
-export function whole<T extends z.ZodType>(item: T) {
-  return z.object({ items: z.array(item) });
-}
