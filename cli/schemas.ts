@@ -48,6 +48,8 @@ export const RecoveryPoint = z.looseObject({
   runId: nullableString,
   destinationName: nullableString.optional(),
   sizeBytes: z.number(),
+  // The whole point (every object); older servers answer only sizeBytes.
+  totalBytes: z.number().optional(),
   createdAt: time,
   verifiedAt: nullableTime,
   verifyError: nullableString,

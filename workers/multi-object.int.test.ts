@@ -97,6 +97,9 @@ describe('multi-object recovery points through the worker', () => {
     expect(manifest.objects.map((o) => [o.role, o.key, o.sha256])).toEqual(point.objects.map((o) => [o.role, o.key, o.sha256]));
     const dto = await getRecoveryPoint({ actor: admin }, point.id);
     expect(dto.objects.map((o) => o.role)).toEqual(point.objects.map((o) => o.role));
+    // The point's size is every object's (sizeBytes stays the first object's, as before objects existed).
+    expect(dto.totalBytes).toBe(point.objects.reduce((sum, o) => sum + Number(o.sizeBytes), 0));
+    expect(dto.sizeBytes).toBe(Number(point.objects[0]!.sizeBytes));
 
     const restore = await requestRestore({ actor: admin }, point.id, { target: {}, mode: 'command' });
     expect(outcome(await finished(restore.id))).toBe('SUCCEEDED');

@@ -89,7 +89,7 @@ export function registerSources(program: Command, contextOf: ContextOf): void {
           answer.items.map((p) => [
             p.id,
             time(p.createdAt),
-            bytes(p.sizeBytes),
+            bytes(p.totalBytes ?? p.sizeBytes),
             p.verifiedAt ? time(p.verifiedAt) : p.verifyError ? 'FAILED' : 'no',
             p.storedCopies ? `${p.storedCopies.ok} of ${p.storedCopies.total}` : '-',
             [p.legalHold ? 'legal hold' : '', p.lockedUntil && new Date(p.lockedUntil) > new Date() ? `locked until ${time(p.lockedUntil)}` : '']

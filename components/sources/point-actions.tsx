@@ -76,7 +76,7 @@ function useRefreshSource(sourceId: string) {
 function PointLine({ point }: { point: RecoveryPoint }) {
   return (
     <p className="muted">
-      The backup of {formatDateTime(point.createdAt)} ({formatBytes(point.sizeBytes)}), point <span className="mono">{point.id}</span>.
+      The backup of {formatDateTime(point.createdAt)} ({formatBytes(point.totalBytes)}), point <span className="mono">{point.id}</span>.
     </p>
   );
 }

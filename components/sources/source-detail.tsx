@@ -181,7 +181,7 @@ export function SourceDetail({ id }: { id: string }) {
                 <td>
                   {formatDateTime(p.createdAt)}
                 </td>
-                <td className="num">{formatBytes(p.sizeBytes)}</td>
+                <td className="num">{formatBytes(p.totalBytes)}</td>
                 <td>
                   <PointObjects point={p} canDownload={viewer.can.requestRestore} />
                 </td>

@@ -28,6 +28,21 @@ export function toRecoveryPointDto(p: RecoveryPoint & { destination?: { name: st
       .filter((c) => c.status === 'COPY_OK' && c.verifyError !== null)
       .map((c) => ({ role: 'copy' as const, destinationName: c.destination.name, fault: c.verifyFault, error: c.verifyError ?? '' })),
   ].map((o) => ({ ...o, label: objectLabel(o.role, o.destinationName), summary: faultWords(o.fault) }));
+  /**
+   * Every stored object of the point, in order (one `data` object for single-object engines; one per database plus
+   * `globals`, a command's files …): `size`/`sha256` of the stored bytes, `rawBytes` decoded, `details` from the
+   * engine (database, tables with row counts, Redis keys per database, file name). `location`, `sizeBytes`, `sha256`,
+   * `codec`, `rawBytes` and `rawSha256` describe the first; `totalBytes` is the whole point.
+   */
+  const objects = pointObjects(p).map((o) => ({
+    role: o.role,
+    key: o.key,
+    size: Number(o.sizeBytes),
+    sha256: o.sha256,
+    codec: o.codec,
+    rawBytes: o.rawBytes === null ? null : Number(o.rawBytes),
+    details: o.details,
+  }));
   return {
     id: p.id,
     sourceId: p.sourceId,
@@ -41,21 +56,11 @@ export function toRecoveryPointDto(p: RecoveryPoint & { destination?: { name: st
     codec: p.codec,
     rawBytes: p.rawBytes === null ? null : Number(p.rawBytes),
     rawSha256: p.rawSha256,
-    /**
-     * Every stored object of the point, in order (one `data` object for single-object engines; one per database plus
-     * `globals`, a command's files …): `size`/`sha256` of the stored bytes, `rawBytes` decoded, `details` from the
-     * engine (database, tables with row counts, Redis keys per database, file name). `location` and the fields
-     * above describe the first.
-     */
-    objects: pointObjects(p).map((o) => ({
-      role: o.role,
-      key: o.key,
-      size: Number(o.sizeBytes),
-      sha256: o.sha256,
-      codec: o.codec,
-      rawBytes: o.rawBytes === null ? null : Number(o.rawBytes),
-      details: o.details,
-    })),
+    objects,
+    /** Stored bytes of every object of the point together (`sizeBytes` is the first object's, as before objects). */
+    totalBytes: objects.reduce((sum, o) => sum + o.size, 0),
+    /** Decoded bytes of every object together; null when an object's decoded size is not known. */
+    totalRawBytes: objects.some((o) => o.rawBytes === null) ? null : objects.reduce((sum, o) => sum + (o.rawBytes ?? 0), 0),
     keyId: p.keyId,
     legalHold: p.legalHold,
     lockedUntil: p.lockedUntil?.toISOString() ?? null,

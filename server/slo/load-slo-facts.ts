@@ -68,7 +68,7 @@ export async function loadSloFacts(reader: Tx, now: Date, only?: { sourceIds: st
       SELECT s.id AS "sourceId", p.*
       FROM unnest(${ids}::uuid[]) AS s(id)
       CROSS JOIN LATERAL (
-        SELECT p.id, p."createdAt", r."startedAt" AS "runStartedAt", p."sizeBytes", p."verifiedAt", p."verifyError"
+        SELECT p.id, p."createdAt", r."startedAt" AS "runStartedAt", COALESCE((SELECT SUM(o."sizeBytes") FROM "RecoveryPointObject" o WHERE o."recoveryPointId" = p.id), p."sizeBytes")::bigint AS "sizeBytes", p."verifiedAt", p."verifyError"
         FROM "RecoveryPoint" p
         JOIN "Run" r ON r.id = p."runId"
         LEFT JOIN "EncryptionKey" k ON k.id = p."keyId"
@@ -81,7 +81,7 @@ export async function loadSloFacts(reader: Tx, now: Date, only?: { sourceIds: st
       SELECT s.id AS "sourceId", p.*
       FROM unnest(${ids}::uuid[]) AS s(id)
       CROSS JOIN LATERAL (
-        SELECT p.id, p."createdAt", r."startedAt" AS "runStartedAt", p."sizeBytes", p."verifiedAt", p."verifyError"
+        SELECT p.id, p."createdAt", r."startedAt" AS "runStartedAt", COALESCE((SELECT SUM(o."sizeBytes") FROM "RecoveryPointObject" o WHERE o."recoveryPointId" = p.id), p."sizeBytes")::bigint AS "sizeBytes", p."verifiedAt", p."verifyError"
         FROM "RecoveryPoint" p
         JOIN "Run" r ON r.id = p."runId"
         LEFT JOIN "EncryptionKey" k ON k.id = p."keyId"

@@ -26,6 +26,8 @@ export const RecoveryPoint = z.object({
       details: JsonObject,
     }),
   ),
+  totalBytes: z.number().openapi({ description: 'Stored bytes of every object together (sizeBytes: the first object only)' }),
+  totalRawBytes: z.number().nullable().openapi({ description: 'Decoded bytes of every object together; null when one is unknown' }),
   keyId: Uuid.nullable(),
   legalHold: z.boolean(),
   lockedUntil: IsoDateTime.nullable(),
