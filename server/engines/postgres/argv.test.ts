@@ -260,3 +260,15 @@ describe('what a postgres backup captures (config → pg_dump argv)', () => {
     expect(PostgresRestoreTarget.safeParse({ database: 'copy', tables: [] }).success).toBe(false);
   });
 });
+
+describe('PostgresConfig database with databases', () => {
+  it('may leave database out when databases names them: it connects to the first, or to postgres for "*"', () => {
+    expect(PostgresConfig.parse({ host: 'h', user: 'u', databases: ['shop', 'crm'] }).database).toBe('shop');
+    expect(PostgresConfig.parse({ host: 'h', user: 'u', databases: '*' }).database).toBe('postgres');
+    expect(PostgresConfig.parse({ host: 'h', user: 'u', database: 'ops', databases: '*' }).database).toBe('ops');
+  });
+  it('still needs database without databases, naming the field', () => {
+    const bad = PostgresConfig.safeParse({ host: 'h', user: 'u', globals: true });
+    expect(bad.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['database', 'database is required (or databases: a list of names or "*")']]);
+  });
+});

@@ -69,6 +69,9 @@ const tablePatterns = (what: string) =>
       .refine(unique, `${what}s must not repeat a pattern`),
   );
 
+/** Where a `databases: "*"` source without `database` connects: the database every cluster has (as pg_dumpall). */
+const MAINTENANCE_DATABASE = 'postgres';
+
 /**
  * Non-secret connection settings of a PostgreSQL source, and what a backup of it captures.
  *
@@ -86,7 +89,11 @@ export const PostgresConfig = z
       (v) => (typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v.trim()) : v),
       z.number({ message: 'port must be a number from 1 to 65535' }).int().min(1).max(65535),
     ).default(5432),
-    database: identifier('database'),
+    /**
+     * The database to back up; with `databases`, where Lifeboat connects to list databases and check versions. It
+     * may be left out with `databases`: then the first named database (`*`: `postgres`, as `pg_dumpall` does).
+     */
+    database: identifier('database').optional(),
     user: identifier('user'),
     sslmode: PostgresSslMode.optional(),
     /** Several databases, one archive each: a list of names, or `*` for every database that is not a template. */
@@ -121,8 +128,13 @@ export const PostgresConfig = z
   .refine((c) => !(c.schemaOnly === true && c.dataOnly === true), {
     message: 'schemaOnly and dataOnly cannot both be set: a schema-only backup holds no rows and a data-only one no table definitions; leave both off for a full backup',
     path: ['dataOnly'],
-  });
-export type PostgresConfig = z.infer<typeof PostgresConfig>;
+  })
+  .refine((c) => c.database !== undefined || c.databases !== undefined, {
+    message: 'database is required (or databases: a list of names or "*")',
+    path: ['database'],
+  })
+  .transform((c) => ({ ...c, database: c.database ?? (Array.isArray(c.databases) ? c.databases[0]! : MAINTENANCE_DATABASE) }));
+export type PostgresConfig = z.output<typeof PostgresConfig>;
 
 /** Whether a backup of `config` is several objects (`backupObjects`) rather than one archive of `database`. */
 export function isMultiObject(config: Pick<PostgresConfig, 'databases' | 'globals'>): boolean {
