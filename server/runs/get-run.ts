@@ -3,6 +3,7 @@ import { authorize } from '@/server/auth/permissions';
 import { readerOf, type VerbContext } from '@/server/shared/context';
 import { notFound } from '@/server/shared/errors';
 import { toRunDto } from './run-dto';
+import { runForReader } from './result-for-reader';
 
 export const RunId = z.string().uuid();
 
@@ -15,5 +16,5 @@ export async function getRun(ctx: VerbContext, rawId: unknown) {
     include: { source: { select: { name: true } }, output: { select: { id: true } } },
   });
   if (!run) throw notFound('run', id.data);
-  return { ...toRunDto(run), outputRecoveryPointId: run.output?.id ?? null };
+  return runForReader(ctx.actor, { ...toRunDto(run), outputRecoveryPointId: run.output?.id ?? null });
 }

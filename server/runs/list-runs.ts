@@ -5,6 +5,7 @@ import { readerOf, type VerbContext } from '@/server/shared/context';
 import { DomainError } from '@/server/shared/errors';
 import { RUN_TRIGGERS } from './run-kinds';
 import { toRunDto } from './run-dto';
+import { runForReader } from './result-for-reader';
 
 export const ListRunsInput = z.object({
   sourceId: z.string().uuid({ message: 'sourceId must be a uuid' }).optional(),
@@ -38,5 +39,6 @@ export async function listRuns(ctx: VerbContext, raw: unknown) {
     take: input.limit,
     include: { source: { select: { name: true } } },
   });
-  return runs.map(toRunDto);
+  const actor = ctx.actor;
+  return runs.map((run) => runForReader(actor, toRunDto(run)));
 }
