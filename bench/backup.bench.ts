@@ -28,8 +28,9 @@
  * case: 1,000 sources on a one-minute schedule served by two workers for five minutes (bench/scheduler.bench.ts).
  * A fifth, `redis` (in the default; alone: `BENCH_MODES=redis npm run bench`), runs no case either: a Redis snapshot
  * of 2,000,000 keys against `redis-cli --rdb - | zstd | age` (bench/redis.bench.ts).
- * A sixth, `pgmulti` (NOT in the default; `npm run bench -- pgmulti`), one point of three pgbench databases against
- * three sequential `pg_dump | zstd | age` pipelines (bench/pg-multi.bench.ts).
+ * A sixth, `pgmulti` (in the default; alone: `npm run bench -- pgmulti`), one point of three databases against three
+ * sequential `pg_dump | zstd | age` pipelines, on realistic data (BENCH_PGMULTI_MB, default 150 MB each) and on
+ * pgbench (BENCH_PGMULTI_SCALE, default 15), with the point's fixed cost (bench/pg-multi.bench.ts).
  *
  * Legs may also be named as arguments, which then replace BENCH_MODES: `npm run bench -- redis scheduler`.
  */
@@ -66,7 +67,7 @@ const ModeList = z.string().transform(split).pipe(z.array(Mode).min(1));
 const LegList = z.string().transform(split).pipe(z.array(Leg).min(1));
 const Knobs = z.object({
   BENCH_CASES: CaseList.default(['realistic', 'pgbench']),
-  BENCH_MODES: LegList.default(['pipeline', 'api', 's3', 'scheduler', 'redis']),
+  BENCH_MODES: LegList.default(['pipeline', 'api', 's3', 'scheduler', 'redis', 'pgmulti']),
   BENCH_PGBENCH_MODES: ModeList.default(['pipeline']),
   // Three rounds: the median of three already ignores one disturbed run; more only lengthens the bench.
   BENCH_RUNS: z.coerce.number().int().min(1).max(20).default(3),

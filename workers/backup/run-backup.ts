@@ -143,7 +143,7 @@ export async function runBackup(claimed: ClaimedRun, ctx: RunContext, engines: E
   };
 }
 
-interface StoredObject {
+export interface StoredObject {
   role: string;
   key: string;
   size: number;
@@ -156,7 +156,7 @@ interface StoredObject {
   restoreHint?: (input: { file: string; decode: string }) => string | null;
 }
 
-interface StoreObjectsInput {
+export interface StoreObjectsInput {
   engine: AnyEngine;
   config: unknown;
   secrets: unknown;
@@ -165,7 +165,8 @@ interface StoreObjectsInput {
   codec: string;
   compressionLevel: number | null;
   recipients: string[];
-  ctx: RunContext;
+  /** The run's context; only these three are used (the multi-database bench passes its own, bench/pg-multi.bench.ts). */
+  ctx: Pick<RunContext, 'signal' | 'progress' | 'log'>;
 }
 
 /**
@@ -174,7 +175,7 @@ interface StoreObjectsInput {
  * under the run's folder is deleted (best effort; a retry overwrites the same keys anyway) and the engine's iterator
  * is closed, so its tools stop and its scratch files go.
  */
-async function storeObjects(input: StoreObjectsInput): Promise<StoredObject[]> {
+export async function storeObjects(input: StoreObjectsInput): Promise<StoredObject[]> {
   const { engine, ctx } = input;
   const stored: StoredObject[] = [];
   const roles = new Set<string>();

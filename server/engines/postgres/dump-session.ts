@@ -57,6 +57,16 @@ export interface PrepareDumpOptions {
    */
   strict: boolean;
   signal?: AbortSignal;
+  /**
+   * The tool's `--version` line when the caller read it already (a multi-database point reads it once for all its
+   * databases: the same binary against the same server); otherwise it is read here, beside the connection.
+   */
+  toolVersion?: Promise<string | undefined>;
+  /**
+   * A session to `database` the caller opened already and hands over (it is ended like one opened here). If its
+   * first query fails, it is dropped and a new one is opened, so a connection that went stale waiting changes nothing.
+   */
+  client?: pg.Client;
 }
 
 /** Prepares a dump of `database`; see the module comment. Never leaves a session open when it rejects. */
@@ -67,8 +77,9 @@ export async function prepareDump(
   tools: PostgresToolOptions,
   options: PrepareDumpOptions,
 ): Promise<DumpPreparation> {
-  const toolVersionPromise = readToolVersion(options.tool, tools);
-  let client: pg.Client | undefined;
+  const toolVersionPromise = options.toolVersion ?? readToolVersion(options.tool, tools);
+  // A handed-over session is ours from here: ended on every path that ends one opened here.
+  let client: pg.Client | undefined = options.client;
   let server: ServerVersion | undefined;
   let sizeBytes: number | undefined;
   let snapshot: string | undefined;
@@ -76,10 +87,19 @@ export async function prepareDump(
   let inTransaction = false;
   try {
     options.signal?.throwIfAborted();
-    client = await connectClient(config, secrets, database);
-    const { rows } = await client.query<{ version: string; num: string; size: string; pid: number }>(
-      "SELECT current_setting('server_version') AS version, current_setting('server_version_num') AS num, pg_catalog.pg_database_size(current_database())::text AS size, pg_catalog.pg_backend_pid() AS pid",
-    );
+    const factsSql =
+      "SELECT current_setting('server_version') AS version, current_setting('server_version_num') AS num, pg_catalog.pg_database_size(current_database())::text AS size, pg_catalog.pg_backend_pid() AS pid";
+    type Facts = { version: string; num: string; size: string; pid: number };
+    const handed = options.client;
+    let facts = await handed?.query<Facts>(factsSql).catch(async () => {
+      await handed.end().catch(() => undefined);
+      return undefined;
+    });
+    options.signal?.throwIfAborted();
+    const session = facts !== undefined && handed !== undefined ? handed : await connectClient(config, secrets, database);
+    client = session;
+    facts ??= await session.query<Facts>(factsSql);
+    const { rows } = facts;
     server = { version: rows[0]!.version, num: Number(rows[0]!.num) };
     sizeBytes = Number(rows[0]!.size);
     backendPid = rows[0]!.pid;

@@ -10,6 +10,8 @@
  * Databases are dumped one after the other, each in its own snapshot (as pg_dumpall does): every archive is
  * consistent in itself, not with the others.
  */
+import type pg from 'pg';
+
 import { EngineError, type EngineBackup, type EngineBackupObject, type EngineBackupTo, type EngineRunOptions, type EngineStoredObject } from '../engine';
 import { classifyClientError } from './classify-error';
 import { databaseDumpSpec, databaseDetails, dumpTo, globalsDumpSpec, streamDump } from './backup';
@@ -46,50 +48,66 @@ export async function* backupPostgresObjects(
     return;
   }
 
-  const cluster = await readCluster(config, secrets, signal);
-  // Refuse before anything is dumped: the globals come first, and a pg_dump too old for the server would only fail later.
-  const [dumpVersion, dumpallVersion] = await Promise.all([
-    readToolVersion('pg_dump', tools),
-    config.globals === true ? readToolVersion('pg_dumpall', tools) : Promise.resolve(undefined),
-  ]);
-  const refusal = checkToolVersion('pg_dump', dumpVersion, cluster.server) ?? checkToolVersion('pg_dumpall', dumpallVersion, cluster.server);
-  if (refusal !== undefined) throw refusal;
-
-  const databases = config.databases === undefined ? [config.database] : config.databases === '*' ? cluster.databases : config.databases;
-  if (Array.isArray(config.databases)) {
-    const missing = config.databases.filter((name) => !cluster.databases.includes(name));
-    if (missing.length > 0) {
-      throw new EngineError(
-        'INVALID_CONFIG',
-        `database${missing.length > 1 ? 's' : ''} ${missing.map((n) => `"${n}"`).join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist on ${describeServer(config)} (or ${missing.length > 1 ? 'are templates or do' : 'is a template or does'} not accept connections)`,
-      );
-    }
+  // The tools' versions are read once for the whole point (every database is dumped by the same pg_dump from the
+  // same server), beside the cluster's facts rather than after them.
+  const dumpVersionPromise = readToolVersion('pg_dump', tools);
+  const dumpallVersionPromise = config.globals === true ? readToolVersion('pg_dumpall', tools) : Promise.resolve(undefined);
+  const versionsRead = Promise.all([dumpVersionPromise, dumpallVersionPromise]);
+  let cluster: ClusterFacts;
+  try {
+    cluster = await readCluster(config, secrets, signal);
+  } catch (err) {
+    // Nothing of ours keeps running once this rejects, not even a `--version`.
+    await versionsRead.catch(() => undefined);
+    throw err;
   }
+  // The cluster's session is `config.database`'s: when that is the first database dumped, its dump session is this
+  // one (one connection fewer per point); otherwise, or if the generator ends first, it is ended.
+  const session: SpareSession = { client: cluster.client, database: config.database };
+  try {
+    // Refuse before anything is dumped: the globals come first, and a pg_dump too old for the server would only fail later.
+    const [dumpVersion, dumpallVersion] = await versionsRead;
+    const refusal = checkToolVersion('pg_dump', dumpVersion, cluster.server) ?? checkToolVersion('pg_dumpall', dumpallVersion, cluster.server);
+    if (refusal !== undefined) throw refusal;
 
-  if (config.globals === true) {
-    const spec = globalsDumpSpec(config, !cluster.mayReadPasswords);
-    const prepared: DumpPreparation = {
-      server: cluster.server,
-      ...(dumpallVersion !== undefined && { toolVersion: dumpallVersion }),
-      countRows: () => ({ result: Promise.resolve(undefined), stop: () => undefined }),
-      close: async () => undefined,
-    };
-    const running = new Running();
-    try {
-      yield {
-        role: GLOBALS_ROLE,
-        extension: 'sql',
-        details: spec.details,
-        backup: (more) => running.stream(streamDump(spec, secrets, { ...options, ...more }, tools, () => Promise.resolve(prepared))),
-        backupTo: (sink, more) => running.direct(dumpTo(spec, secrets, sink, { ...options, ...more }, tools, prepared)),
+    const databases = config.databases === undefined ? [config.database] : config.databases === '*' ? cluster.databases : config.databases;
+    if (Array.isArray(config.databases)) {
+      const missing = config.databases.filter((name) => !cluster.databases.includes(name));
+      if (missing.length > 0) {
+        throw new EngineError(
+          'INVALID_CONFIG',
+          `database${missing.length > 1 ? 's' : ''} ${missing.map((n) => `"${n}"`).join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist on ${describeServer(config)} (or ${missing.length > 1 ? 'are templates or do' : 'is a template or does'} not accept connections)`,
+        );
+      }
+    }
+
+    if (config.globals === true) {
+      const spec = globalsDumpSpec(config, !cluster.mayReadPasswords);
+      const prepared: DumpPreparation = {
+        server: cluster.server,
+        ...(dumpallVersion !== undefined && { toolVersion: dumpallVersion }),
+        countRows: () => ({ result: Promise.resolve(undefined), stop: () => undefined }),
+        close: async () => undefined,
       };
-    } finally {
-      await running.stop();
+      const running = new Running();
+      try {
+        yield {
+          role: GLOBALS_ROLE,
+          extension: 'sql',
+          details: spec.details,
+          backup: (more) => running.stream(streamDump(spec, secrets, { ...options, ...more }, tools, () => Promise.resolve(prepared))),
+          backupTo: (sink, more) => running.direct(dumpTo(spec, secrets, sink, { ...options, ...more }, tools, prepared)),
+        };
+      } finally {
+        await running.stop();
+      }
     }
-  }
 
-  const entries = databases.map((database, index) => ({ role: databaseRole(database, index), database }));
-  yield* databaseObjects(config, secrets, entries, options, tools, counts, { strict: true, skipVanished: config.databases === '*' });
+    const entries = databases.map((database, index) => ({ role: databaseRole(database, index), database }));
+    yield* databaseObjects(config, secrets, entries, options, tools, counts, { strict: true, skipVanished: config.databases === '*', session, toolVersion: dumpVersionPromise });
+  } finally {
+    await session.client?.end().catch(() => undefined);
+  }
 }
 
 /**
@@ -106,13 +124,26 @@ async function* databaseObjects(
   options: EngineRunOptions,
   tools: PostgresToolOptions,
   counts: boolean,
-  { strict, skipVanished }: { strict: boolean; skipVanished: boolean },
+  { strict, skipVanished, session, toolVersion }: { strict: boolean; skipVanished: boolean; session?: SpareSession; toolVersion?: Promise<string | undefined> },
 ): AsyncGenerator<EngineBackupObject> {
-  for (const { role, database } of entries) {
+  for (const [index, { role, database }] of entries.entries()) {
     if (options.signal?.aborted) throw new EngineError('CANCELLED', 'backup cancelled');
+    // The cluster's session serves only the first database (a later one's would have waited idle for whole dumps).
+    const spare = index === 0 ? session?.client : undefined;
+    if (spare !== undefined) session!.client = undefined;
+    const client = spare !== undefined && session!.database === database ? spare : undefined;
+    if (spare !== undefined && client === undefined) await spare.end().catch(() => undefined);
     let prepared: DumpPreparation;
     try {
-      prepared = await prepareDump(config, secrets, database, tools, { tool: 'pg_dump', exportSnapshot: true, countRows: counts, strict, signal: options.signal });
+      prepared = await prepareDump(config, secrets, database, tools, {
+        tool: 'pg_dump',
+        exportSnapshot: true,
+        countRows: counts,
+        strict,
+        signal: options.signal,
+        ...(toolVersion !== undefined && { toolVersion }),
+        ...(client !== undefined && { client }),
+      });
     } catch (err) {
       if (skipVanished && err instanceof EngineError && /does not exist/.test(err.message) && err.code === 'INVALID_CONFIG') continue;
       throw err;
@@ -166,7 +197,15 @@ class Running {
   }
 }
 
+/** An open session to `database` that the point may reuse for that database's dump (the cluster's, see readCluster). */
+interface SpareSession {
+  client: pg.Client | undefined;
+  database: string;
+}
+
 interface ClusterFacts {
+  /** The session the facts were read in (to `config.database`), still open: the caller ends or reuses it. */
+  client: pg.Client;
   server: ServerVersion;
   /** Databases a backup of `*` covers: not templates, accepting connections; by name in byte order. */
   databases: string[];
@@ -186,13 +225,15 @@ async function readCluster(config: PostgresConfig, secrets: PostgresSecrets, sig
     );
     const list = await client.query<{ name: string }>('SELECT datname AS name FROM pg_catalog.pg_database WHERE NOT datistemplate AND datallowconn ORDER BY datname COLLATE "C"');
     const row = facts.rows[0]!;
-    return { server: { version: row.version, num: Number(row.num) }, databases: list.rows.map((r) => r.name), mayReadPasswords: row.passwords };
+    signal?.removeEventListener('abort', onAbort);
+    // Aborted while the last answer came: the client is being ended, and the cancellation stands.
+    if (signal?.aborted) throw new Error('aborted');
+    return { client, server: { version: row.version, num: Number(row.num) }, databases: list.rows.map((r) => r.name), mayReadPasswords: row.passwords };
   } catch (err) {
-    if (signal?.aborted) throw new EngineError('CANCELLED', 'backup cancelled', { cause: err });
-    throw new EngineError(classifyClientError(err) ?? 'CONNECTION_FAILED', `could not list the databases on ${describeServer(config)}: ${pgErrorMessage(err)}`, { cause: err });
-  } finally {
     signal?.removeEventListener('abort', onAbort);
     await client.end().catch(() => undefined);
+    if (signal?.aborted) throw new EngineError('CANCELLED', 'backup cancelled', { cause: err });
+    throw new EngineError(classifyClientError(err) ?? 'CONNECTION_FAILED', `could not list the databases on ${describeServer(config)}: ${pgErrorMessage(err)}`, { cause: err });
   }
 }
 
