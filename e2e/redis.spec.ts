@@ -143,6 +143,14 @@ test('add a Redis source, back it up, restore it into a scratch instance and sto
     await points.first().getByRole('button', { name: 'Restore' }).click();
     const dialog = page.getByRole('dialog', { name: 'Restore recovery point' });
     await expect(dialog.getByLabel('Into a scratch instance')).toBeChecked();
+    // A scratch instance asks only for its lifetime; the server fields are a replay's.
+    await expect(dialog.getByLabel('Scratch instance lifetime (seconds)')).toBeVisible();
+    await expect(dialog.getByLabel('Target host')).toHaveCount(0);
+    await dialog.getByLabel('Replay into a server', { exact: true }).check();
+    await expect(dialog.getByLabel('Target host')).toBeVisible();
+    await expect(dialog.getByLabel('Scratch instance lifetime (seconds)')).toHaveCount(0);
+    await dialog.getByLabel('Into a scratch instance').check();
+    await expect(dialog.getByLabel('Target host')).toHaveCount(0);
     await dialog.getByLabel('Reason').fill('e2e: check that the Redis backup restores');
     await dialog.getByRole('button', { name: 'Start restore' }).click();
     await expect(page).toHaveURL(new RegExp(`/runs/${UUID.source}$`), { timeout: STEP_MS });

@@ -162,14 +162,15 @@ function NewSourceFormFor({ engines }: { engines: EngineInfo[] }) {
           ))}
         </select>
       );
-    } else if (f.type === 'text' && text.includes('\n')) {
-      // Several lines (a list one argument per line, NAME=value variables, as a preset fills them): a text area.
+    } else if (f.type === 'text' && (f.multiline === true || text.includes('\n'))) {
+      // Several lines (a list one argument per line, NAME=value variables): a text area, from the start for a field
+      // declared `multiline`, or once a preset fills one with lines.
       input = (
         <textarea
           required={f.required}
           maxLength={f.maxLength}
           placeholder={f.placeholder}
-          rows={Math.min(12, text.split('\n').length + 1)}
+          rows={Math.min(12, Math.max(f.multiline === true ? 3 : 2, text.split('\n').length + 1))}
           value={text}
           onChange={(e) => setValue(f.name, e.target.value)}
           {...common}

@@ -2,7 +2,7 @@
 
 import { useRouter } from 'next/navigation';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { api } from '@/components/api/client';
 import { useEngines } from '@/components/api/queries';
 import type { EngineFormField, EngineInfo, RecoveryPoint } from '@/components/api/types';
@@ -12,25 +12,10 @@ import { formatBytes, formatDateTime } from '@/components/ui/format';
 import { Modal } from '@/components/ui/modal';
 import { FormActions } from '@/components/ui/form-actions';
 import { fillConfirmationTemplate } from '@/lib/confirmation-template';
-import { fillTemplate, valuesToJson, type FormValues } from './engine-form';
+import { valuesToJson, type FormValues } from './engine-form';
+import { fieldsForPoint, fieldsInMode, targetDefaults } from './restore-fields';
 
-/** The dialog's first values: each field's default, a template filled from the source's config (see `EngineFormField`). */
 type EngineRestoreModeInfo = EngineInfo['restoreModes'][number];
-
-function targetDefaults(fields: readonly EngineFormField[], sourceConfig: Record<string, unknown>, now: Date): FormValues {
-  return Object.fromEntries(
-    fields.map((f) => [
-      f.name,
-      f.type === 'checkbox'
-        ? f.default === true
-        : typeof f.default === 'string'
-          ? fillTemplate(f.default, sourceConfig, now, f.maxLength)
-          : f.default === undefined
-            ? ''
-            : String(f.default),
-    ]),
-  );
-}
 
 /**
  * What a person types to confirm a destructive restore: the value of the target field the mode names
@@ -54,15 +39,18 @@ const labelIn = (mode: EngineRestoreModeInfo | undefined, f: EngineFormField) =>
  * Asks for a restore target (the fields the point's engine declares), a restore mode and a reason, and requests the
  * restore (`POST /restore-requests`). PostgreSQL: a new database name (the worker never overwrites one), or in the
  * destructive in-place mode the existing database, named twice: as the target and typed again to confirm (the field
- * the mode names; the server judges the confirmation and the dialog shows its refusal). A request
- * that needs no approval runs at once (to its run's page); one that waits goes to its page in the approvals inbox.
+ * the mode names; the server judges the confirmation and the dialog shows its refusal). Only the fields the mode
+ * uses are shown and sent (`fields`), and a choice of the point's own (`optionsFrom`: which of its databases) only
+ * when it offers several. A request that needs no approval runs at once (to its run's page); one that waits goes to
+ * its page in the approvals inbox.
  */
 export function RestoreDialog({ point, sourceConfig, onClose }: { point: RecoveryPoint | null; sourceConfig: Record<string, unknown>; onClose: () => void }) {
   const router = useRouter();
   const queryClient = useQueryClient();
   const engines = useEngines();
   const engine = point ? engines.data?.find((e) => e.kind === point.engine) : undefined;
-  const fields = engine?.restoreForm ?? [];
+  // The engine's fields for this point (its databases as choices), then those of the chosen mode (`shown`).
+  const fields = useMemo(() => (point && engine ? fieldsForPoint(engine.restoreForm, point) : []), [point, engine]);
   const modes = engine?.restoreModes ?? [];
   const [values, setValues] = useState<FormValues>({});
   const [mode, setMode] = useState('');
@@ -84,20 +72,22 @@ export function RestoreDialog({ point, sourceConfig, onClose }: { point: Recover
 
   useEffect(() => {
     if (point && engine) {
-      setValues(targetDefaults(engine.restoreForm, sourceConfig, new Date()));
+      setValues(targetDefaults(fields, sourceConfig, new Date()));
       setMode(engine.restoreModes[0]?.mode ?? '');
       setReason('');
       setConfirm('');
       reset();
     }
-  }, [point, engine, sourceConfig, reset]);
+  }, [point, engine, fields, sourceConfig, reset]);
 
   const chosen = modes.find((m) => m.mode === mode);
+  // Fields the mode does not use (a Redis scratch restore: the replay's server) are neither shown nor sent.
+  const shown = fieldsInMode(fields, chosen);
   const destructive = chosen?.destructive === true;
   const expected = destructive ? confirmationOf(chosen, values) : '';
   // The server decides whether the confirmation matches (and says what to type if not): here it only must be there.
   const missing =
-    fields.some((f) => f.required && f.type !== 'checkbox' && String(values[f.name] ?? '').trim() === '') ||
+    shown.some((f) => f.required && f.type !== 'checkbox' && String(values[f.name] ?? '').trim() === '') ||
     reason.trim() === '' ||
     (destructive && confirm.trim() === '');
   const confirmField = chosen?.confirmationField === undefined ? undefined : fields.find((f) => f.name === chosen.confirmationField);
@@ -113,7 +103,7 @@ export function RestoreDialog({ point, sourceConfig, onClose }: { point: Recover
     setConfirm('');
     // A destructive mode replaces something that exists: a name made up for a new copy is no default for it.
     if (engine && spec) {
-      const fresh = targetDefaults(engine.restoreForm, sourceConfig, new Date());
+      const fresh = targetDefaults(fields, sourceConfig, new Date());
       setValues(spec.destructive ? Object.fromEntries(fields.map((f) => [f.name, typeof f.default === 'string' && f.default.includes('{') ? '' : fresh[f.name]!])) : fresh);
     }
   }
@@ -127,11 +117,11 @@ export function RestoreDialog({ point, sourceConfig, onClose }: { point: Recover
           className="form"
           onSubmit={(e) => {
             e.preventDefault();
-            restore.mutate({ pointId: point.id, target: valuesToJson(fields, values), mode, reason: reason.trim(), confirm: destructive ? confirm : undefined });
+            restore.mutate({ pointId: point.id, target: valuesToJson(shown, values), mode, reason: reason.trim(), confirm: destructive ? confirm : undefined });
           }}
         >
           <p className="muted">
-            From the backup of {formatDateTime(point.createdAt)} ({formatBytes(point.sizeBytes)}). {chosen?.help}
+            From the backup of {formatDateTime(point.createdAt)} ({formatBytes(point.totalBytes)}). {chosen?.help}
           </p>
           {modes.length > 1 && (
             <fieldset className="field">
@@ -147,7 +137,7 @@ export function RestoreDialog({ point, sourceConfig, onClose }: { point: Recover
               ))}
             </fieldset>
           )}
-          {fields.map((f, i) => {
+          {shown.map((f, i) => {
             const id = `restore-${f.name}`;
             const value = values[f.name];
             if (f.type === 'checkbox') {
@@ -162,7 +152,13 @@ export function RestoreDialog({ point, sourceConfig, onClose }: { point: Recover
               <div className="field" key={f.name}>
                 <label htmlFor={id}>{labelIn(chosen, f)}</label>
                 {f.type === 'select' ? (
-                  <select id={id} name={f.name} value={String(value ?? '')} onChange={(e) => setValues((v) => ({ ...v, [f.name]: e.target.value }))}>
+                  <select
+                    id={id}
+                    name={f.name}
+                    value={String(value ?? '')}
+                    onChange={(e) => setValues((v) => ({ ...v, [f.name]: e.target.value }))}
+                    aria-describedby={f.help ? `${id}-note` : undefined}
+                  >
                     {!f.required && <option value="">{f.placeholder ?? '(default)'}</option>}
                     {(f.options ?? []).map((o) => (
                       <option key={o.value} value={o.value}>
@@ -170,6 +166,19 @@ export function RestoreDialog({ point, sourceConfig, onClose }: { point: Recover
                       </option>
                     ))}
                   </select>
+                ) : f.multiline ? (
+                  <textarea
+                    id={id}
+                    name={f.name}
+                    required={f.required}
+                    maxLength={f.maxLength}
+                    placeholder={f.placeholder}
+                    autoFocus={i === 0}
+                    rows={Math.min(12, Math.max(3, String(value ?? '').split('\n').length + 1))}
+                    value={String(value ?? '')}
+                    onChange={(e) => setValues((v) => ({ ...v, [f.name]: e.target.value }))}
+                    aria-describedby={f.help ? `${id}-note` : undefined}
+                  />
                 ) : (
                   <input
                     id={id}

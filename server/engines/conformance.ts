@@ -103,6 +103,8 @@ export function describeEngineConformance(name: string, engine: AnyEngine, setup
         for (const f of engine.form) {
           // A secret typed into a plain input would be shown on screen; a password stored in config would be in clear.
           expect(f.type === 'password', `field ${f.name}: password fields are exactly the secret keys`).toBe(secrets.all.includes(f.name));
+          // A new source has no recovery point to take choices from.
+          expect(f.optionsFrom, `field ${f.name}: optionsFrom is for restore forms`).toBeUndefined();
           checkField(f);
         }
         // Every choice a select offers is one the schema accepts.
@@ -122,6 +124,32 @@ export function describeEngineConformance(name: string, engine: AnyEngine, setup
         for (const n of names) expect(target.all, `restore field ${n} is a target key`).toContain(n);
         for (const key of target.required) expect(names, `required target key ${key} has a field`).toContain(key);
         engine.restoreForm.forEach(checkField);
+        // Choices from the point's objects (which of its databases): a select, with nothing else to choose from.
+        for (const f of engine.restoreForm.filter((x) => x.optionsFrom !== undefined)) {
+          expect(f.type, `restore field ${f.name}: optionsFrom is for selects`).toBe('select');
+          expect(f.optionsFrom!.objectDetail, `restore field ${f.name}: optionsFrom names a details key`).toMatch(/^[A-Za-z][A-Za-z0-9_]*$/);
+          expect(f.options, `restore field ${f.name}: optionsFrom or options, not both`).toBeUndefined();
+          expect(f.required, `restore field ${f.name}: offered only when the point holds several choices`).not.toBe(true);
+        }
+      });
+
+      it('names, for each restore mode that uses some fields only, restore form fields among them every required one', () => {
+        const names = engine.restoreForm.map((f) => f.name);
+        const required = engine.restoreForm.filter((f) => f.required).map((f) => f.name);
+        for (const m of engine.restoreModes) {
+          if (m.fields === undefined) continue;
+          expect(new Set(m.fields).size, `mode ${m.mode}: fields are unique`).toBe(m.fields.length);
+          for (const name of m.fields) expect(names, `mode ${m.mode}: field ${name} is a restore form field`).toContain(name);
+          // The dialog sends only the mode's fields: one the target cannot do without must be among them.
+          for (const name of required) expect(m.fields, `mode ${m.mode}: required field ${name} is among its fields`).toContain(name);
+          // What the mode asks to type again, or relabels, is a field the dialog shows in it.
+          const named = [
+            ...(m.confirmationField === undefined ? [] : [m.confirmationField]),
+            ...(m.confirmationTemplate === undefined ? [] : templateFields(m.confirmationTemplate)),
+            ...Object.keys(m.fieldLabels ?? {}),
+          ];
+          for (const name of named) expect(m.fields, `mode ${m.mode}: field ${name} it names is among its fields`).toContain(name);
+        }
       });
 
       it('declares a safe artifact extension and a restore hint built on the decode pipeline', () => {
@@ -204,6 +232,7 @@ export function describeEngineConformance(name: string, engine: AnyEngine, setup
             ...(m.confirmationField === undefined ? {} : { confirmationField: m.confirmationField }),
             ...(m.confirmationTemplate === undefined ? {} : { confirmationTemplate: m.confirmationTemplate }),
             ...(m.fieldLabels === undefined ? {} : { fieldLabels: m.fieldLabels }),
+            ...(m.fields === undefined ? {} : { fields: m.fields }),
           })),
         );
       });
@@ -559,12 +588,18 @@ function checkField(f: EngineFormField): void {
   expect(f.name).toMatch(/^[A-Za-z][A-Za-z0-9_]*$/);
   expect(f.label.trim(), `field ${f.name} has a label`).not.toBe('');
   expect(['text', 'number', 'password', 'select', 'checkbox']).toContain(f.type);
-  if (f.type === 'select') expect(f.options?.length ?? 0, `select ${f.name} has options`).toBeGreaterThan(0);
+  if (f.type === 'select' && f.optionsFrom === undefined) expect(f.options?.length ?? 0, `select ${f.name} has options`).toBeGreaterThan(0);
+  if (f.multiline !== undefined) expect(f.type, `field ${f.name}: multiline is for text fields`).toBe('text');
 }
 
-/** Keys of an object schema, and which of them must be given (the schema refuses the object without them). */
+/**
+ * Keys of an object schema, and which of them must be given (the schema refuses the object without them). An object
+ * schema with a `.transform()` (a zod pipe) is read from its input side: those are the keys a form sends.
+ */
 function objectKeys(schema: unknown): { all: string[]; required: string[] } {
-  const shape = (schema as { shape?: Record<string, { safeParse(v: unknown): { success: boolean } }> }).shape;
+  type Shape = Record<string, { safeParse(v: unknown): { success: boolean } }>;
+  const s = schema as { shape?: Shape; in?: { shape?: Shape } };
+  const shape = s.shape ?? s.in?.shape;
   expect(shape, 'config, secrets and restore target schemas are zod objects').toBeTypeOf('object');
   const all = Object.keys(shape!);
   return { all, required: all.filter((k) => !shape![k]!.safeParse(undefined).success) };

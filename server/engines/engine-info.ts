@@ -5,6 +5,8 @@ export type EngineRestoreModeInfo = Pick<EngineRestoreMode, 'mode' | 'label' | '
   confirmationField?: string;
   confirmationTemplate?: string;
   fieldLabels?: Record<string, string>;
+  /** The `restoreForm` fields the mode uses; absent: all. */
+  fields?: string[];
 };
 
 /** One value a preset asks for, e.g. the namespace of a `kubectl get` preset. */
@@ -57,7 +59,8 @@ export interface EngineInfo {
   backupTypes: EngineBackupType[];
   /**
    * Restore modes without their functions (`confirmationName`, `replaces` stay on the server): mode, label,
-   * destructive, help, and `confirmationField` / `confirmationTemplate` / `fieldLabels` where the engine sets them.
+   * destructive, help, and `confirmationField` / `confirmationTemplate` / `fieldLabels` / `fields` where the engine
+   * sets them.
    */
   restoreModes: EngineRestoreModeInfo[];
   /** File extension of the raw artifact (before `.zst`/`.age`). */
@@ -89,6 +92,7 @@ export function engineInfo(engine: AnyEngine): EngineInfo {
           ...(m.confirmationField === undefined ? {} : { confirmationField: m.confirmationField }),
           ...(m.confirmationTemplate === undefined ? {} : { confirmationTemplate: m.confirmationTemplate }),
           ...(m.fieldLabels === undefined ? {} : { fieldLabels: { ...m.fieldLabels } }),
+          ...(m.fields === undefined ? {} : { fields: [...m.fields] }),
         }),
       ),
       extension: engine.artifact.extension,

@@ -238,6 +238,11 @@ export interface EngineRestoreMode {
    * dashboard; `confirmationName` must return the filled template.
    */
   readonly confirmationTemplate?: string;
+  /**
+   * The `restoreForm` fields this mode uses, by name; absent means all of them. The dialog shows only these and sends
+   * only their values (a Redis scratch restore has no host to replay into). Serialisable, for the dashboard.
+   */
+  readonly fields?: readonly string[];
 }
 
 export interface EngineArtifact {
@@ -277,6 +282,14 @@ export interface EngineFormField {
   /** Fields sharing a `row` are shown side by side; `narrow` ones (a port) take little width. */
   readonly row?: string;
   readonly narrow?: boolean;
+  /** A text field of several lines (a list, one element per line): a text area from the start. */
+  readonly multiline?: boolean;
+  /**
+   * Restore forms: a select whose choices are the recovery point's own, the distinct string values of this key of its
+   * objects' `details` in their order (PostgreSQL's `from`: `database`, one choice per database archive). The dialog
+   * shows it only when the point offers more than one choice, the first preselected; otherwise it sends nothing.
+   */
+  readonly optionsFrom?: { readonly objectDetail: string };
 }
 
 /**

@@ -7,7 +7,7 @@ import { STDOUT_EXTENSION } from './backup';
 import { CommandConfig, CommandOutput, CommandRestoreTarget, CommandSecrets, DEFAULT_TIMEOUT_SECONDS, INPUT_DIR, MAX_TIMEOUT_SECONDS, OUTPUT_DIR } from './config';
 import { COMMAND_PRESETS } from './presets';
 
-const LIST_HELP = 'A JSON array, one element per argument; no shell reads it, so ; | $( ) * and leading dashes reach the program literally.';
+const LIST_HELP = 'One argument per line (or a JSON array); no shell reads it, so ; | $( ) * and leading dashes reach the program literally.';
 
 /** Everything about the `command` kind that is not moving bytes (see `EngineDefinition`). */
 export const commandDefinition = {
@@ -33,6 +33,7 @@ export const commandDefinition = {
       name: 'argv',
       label: 'Command',
       type: 'text',
+      multiline: true,
       required: true,
       placeholder: '["kubectl","get","all","-n","production","-o","yaml"]',
       help: `${LIST_HELP} The program is an absolute path or a name on the worker's PATH. ${OUTPUT_DIR} is a private empty directory (where "files" output goes, and the working directory unless one is set).`,
@@ -48,8 +49,9 @@ export const commandDefinition = {
       name: 'env',
       label: 'Environment',
       type: 'text',
-      placeholder: '{"KUBECONFIG":"/etc/lifeboat/kubeconfig"}',
-      help: 'Variables as JSON {"NAME":"value"}, on top of PATH, HOME, TMPDIR and the locale. Stored and shown in clear: tokens go in the secret environment.',
+      multiline: true,
+      placeholder: 'KUBECONFIG=/etc/lifeboat/kubeconfig',
+      help: 'Variables as NAME=value lines (or JSON {"NAME":"value"}), on top of PATH, HOME, TMPDIR and the locale. Stored and shown in clear: tokens go in the secret environment.',
     },
     {
       name: 'secretEnv',
@@ -64,6 +66,7 @@ export const commandDefinition = {
       name: 'checkArgv',
       label: 'Check command',
       type: 'text',
+      multiline: true,
       placeholder: `["etcdctl","snapshot","status","${OUTPUT_DIR}/etcd.db"]`,
       help: `Optional, for "files" output. Runs after the capture, on ${OUTPUT_DIR}; the backup fails unless it exits 0. ${LIST_HELP}`,
     },
@@ -71,6 +74,7 @@ export const commandDefinition = {
       name: 'restoreArgv',
       label: 'Restore command',
       type: 'text',
+      multiline: true,
       placeholder: '["kubectl","apply","-f","-"]',
       help: `Optional. Reads the captured output on its stdin, or the captured files in ${INPUT_DIR}. Without one, restoring means downloading the objects. ${LIST_HELP}`,
     },

@@ -73,10 +73,10 @@ export const postgresDefinition = {
     {
       name: 'from',
       label: 'Database of the backup',
-      type: 'text',
-      maxLength: MAX_IDENTIFIER_CHARS,
-      placeholder: 'its only database',
-      help: 'For a backup of several databases: which one to restore.',
+      // The point's own databases (each archive's details name its database); offered only when it holds several.
+      type: 'select',
+      optionsFrom: { objectDetail: 'database' },
+      help: 'This backup holds several databases: which one to restore.',
     },
     {
       name: 'tables',
@@ -94,6 +94,7 @@ export const postgresDefinition = {
       label: 'Into a new database',
       destructive: false,
       help: "The restore creates a new database on the source's server; it fails rather than overwrite an existing one.",
+      fields: ['database', 'from', 'tables'],
     },
     {
       mode: 'in-place',
@@ -103,6 +104,8 @@ export const postgresDefinition = {
         "Replaces everything in an existing database on the source's server with the backup, in one transaction: if anything fails, the database is left exactly as it was.",
       // The target names an existing database here, not a new copy.
       fieldLabels: { database: 'Database to replace' },
+      // The whole database is replaced: no table selection (the engine refuses `tables` here).
+      fields: ['database', 'from'],
       // The person confirms by typing the very database whose contents go.
       confirmationField: 'database',
       confirmationName: (_config, target) => parseTarget(target).database,

@@ -8,6 +8,9 @@ import { DEFAULT_SCRATCH_TTL_SECONDS, MAX_SCRATCH_TTL_SECONDS, modeOfTarget, Red
 /** What a person types to confirm a destructive replay: the target server as `host:port`, 6379 when no port is given. */
 const REPLACE_CONFIRMATION = '{host}:{port|6379}';
 
+/** The restore form fields of a replay: the server to copy into (a scratch instance's lifetime does not apply). */
+const REPLAY_FIELDS = ['host', 'port', 'tls', 'username', 'password'] as const;
+
 /** Everything about the `redis` kind that is not moving bytes (see `EngineDefinition`). */
 export const redisDefinition = {
   kind: 'redis',
@@ -42,7 +45,7 @@ export const redisDefinition = {
   restoreForm: [
     // No `mode` field: the dialog offers `restoreModes` itself; the API may still put `mode` into the target.
     { name: 'ttlSeconds', label: 'Scratch instance lifetime (seconds)', type: 'number', default: DEFAULT_SCRATCH_TTL_SECONDS, help: `At most ${MAX_SCRATCH_TTL_SECONDS} (a day).` },
-    { name: 'host', label: 'Target host', type: 'text', help: 'Replay only.', row: 'server' },
+    { name: 'host', label: 'Target host', type: 'text', row: 'server' },
     { name: 'port', label: 'Target port', type: 'number', row: 'server', narrow: true },
     { name: 'tls', label: 'Target uses TLS', type: 'checkbox', default: false },
     { name: 'username', label: 'Target user', type: 'text', maxLength: 128, row: 'login' },
@@ -63,18 +66,22 @@ export const redisDefinition = {
       label: 'Into a scratch instance',
       destructive: false,
       help: 'Starts a new redis-server on a free loopback port of the worker, loaded with the snapshot, and stops it after its lifetime; nothing existing is touched.',
+      // Always on 127.0.0.1 of the worker: no server to name.
+      fields: ['ttlSeconds'],
     },
     {
       mode: 'replay',
       label: 'Replay into a server',
       destructive: false,
       help: 'Copies every key with its TTL (DUMP/RESTORE) into the target server, then compares key counts and sampled values; refuses a database there that already holds keys.',
+      fields: REPLAY_FIELDS,
     },
     {
       mode: 'replay-replace',
       label: 'Replay into a server, replacing keys',
       destructive: true,
       help: 'Copies every key with its TTL into the target server even where its databases hold keys: keys of the same name are replaced (RESTORE … REPLACE), other keys stay.',
+      fields: REPLAY_FIELDS,
       fieldLabels: { host: 'Host of the server whose keys are replaced' },
       // Typed as host:port: the server whose keys are replaced (the dashboard fills the same template).
       confirmationTemplate: REPLACE_CONFIRMATION,

@@ -63,6 +63,8 @@ const FormField = z.object({
   maxLength: z.number().int().optional(),
   row: z.string().optional(),
   narrow: z.boolean().optional(),
+  multiline: z.boolean().optional(),
+  optionsFrom: z.object({ objectDetail: z.string() }).optional(),
 });
 
 /** server/engines/engine-info.ts, EngineInfo. */
@@ -82,6 +84,7 @@ export const Engine = z.object({
       confirmationField: z.string().optional(),
       confirmationTemplate: z.string().optional(),
       fieldLabels: z.record(z.string(), z.string()).optional(),
+      fields: z.array(z.string()).optional(),
     }),
   ),
   extension: z.string(),
