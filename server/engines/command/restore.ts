@@ -8,7 +8,7 @@ import { EngineError, type EngineRestoreOptions, type EngineRestoreResult, type 
 
 import { STDOUT_ROLE } from './backup';
 import { INPUT_DIR, type CommandConfig, type CommandRestoreMode, type CommandSecrets } from './config';
-import { createProgressReporter } from './progress';
+import { createProgressReporter } from '../progress';
 import { commandFailure, describeCommand, prepareCommand, startCommand, type PreparedCommand } from './run';
 
 // eslint-disable-next-line no-control-regex

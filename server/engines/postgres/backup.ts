@@ -8,7 +8,7 @@ import { pgDumpallGlobalsArgs, pgDumpArgs } from './argv';
 import { toolFailureCode } from './classify-error';
 import { dumpContents, isMultiObject, type PostgresConfig, type PostgresSecrets } from './config';
 import { prepareDump, type DumpPreparation } from './dump-session';
-import { createProgressReporter } from './progress';
+import { createProgressReporter } from '../progress';
 import type { RowCountDetails } from './row-counts';
 import { spawnFailure, spawnPgTool, summarizeStderr, type PostgresToolOptions } from './run-tool';
 import { versionMismatchError } from './version-check';

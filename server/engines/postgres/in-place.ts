@@ -29,7 +29,7 @@ import { databaseExists, missingTarget } from './check-restore-target';
 import { toolFailureCode } from './classify-error';
 import { describeServer } from './client';
 import type { PostgresConfig, PostgresRestoreTarget, PostgresSecrets } from './config';
-import { createProgressReporter } from './progress';
+import { createProgressReporter } from '../progress';
 import { spawnFailure, spawnPgTool, summarizeStderr, type PostgresToolOptions } from './run-tool';
 
 // Far more than pg_restore writes after its COMMIT (a footer comment and `\unrestrict <key>`, under 200 bytes), and

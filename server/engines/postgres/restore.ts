@@ -11,7 +11,7 @@ import { describeServer, pgErrorMessage, sqlState, withClient } from './client';
 import type { PostgresConfig, PostgresRestoreMode, PostgresRestoreTarget, PostgresSecrets } from './config';
 import { restorePostgresInPlace, restorePostgresInPlaceFrom } from './in-place';
 import { assertRestorable, objectDatabase } from './objects';
-import { createProgressReporter } from './progress';
+import { createProgressReporter } from '../progress';
 import { peekToc, writeUseList } from './restore-tables';
 import { spawnFailure, spawnPgTool, summarizeStderr, type PostgresToolOptions } from './run-tool';
 

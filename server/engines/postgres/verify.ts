@@ -5,7 +5,7 @@ import { describeExit } from '@/server/process';
 
 import { pgRestoreListArgs } from './argv';
 import { toolFailureCode } from './classify-error';
-import { createProgressReporter, type ProgressReporter } from './progress';
+import { createProgressReporter, type ProgressReporter } from '../progress';
 import { spawnFailure, spawnPgTool, summarizeStderr, type PostgresToolOptions } from './run-tool';
 
 /** What `pg_restore --list` said about the archive, read line by line from its stdout. */

@@ -12,7 +12,7 @@ import { EngineError, isEngineError, type EngineRestoreOptions, type EngineResto
 import type { RedisToolOptions } from './cli';
 import { connectRedis, keyspace, redisError, type RedisEndpoint } from './client';
 import { describeServer, modeOfTarget, REDIS_RUN_MODES, type RedisRestoreTarget, type RedisRunMode } from './config';
-import { createProgressReporter } from './progress';
+import { createProgressReporter } from '../progress';
 import { portInUse, startScratch, type ScratchInstance } from './scratch';
 
 const RDB_MAGIC = Buffer.from('REDIS', 'ascii');

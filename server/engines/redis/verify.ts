@@ -9,7 +9,7 @@ import { EngineError, type EngineRunOptions, type EngineVerifyResult } from '../
 import { describeExit } from '@/server/process';
 
 import { spawnFailure, spawnRedisTool, type RedisToolOptions } from './cli';
-import { createProgressReporter } from './progress';
+import { createProgressReporter } from '../progress';
 
 /**
  * `redis-check-rdb` over the artifact. The tool reads only a named file, so the snapshot is written to a private
