@@ -13,10 +13,11 @@ import {
   type EngineBackupResult,
   type EngineRunOptions,
 } from '../engine';
+import { toolArtifact } from '@/server/process/tool-artifact';
 
 import { OUTPUT_DIR, type CommandConfig, type CommandSecrets } from './config';
-import { createProgressReporter } from './progress';
-import { commandFailure, describeCommand, prepareCommand, prepareSibling, startCommand, summarizeOutput, type PreparedCommand } from './run';
+import { createProgressReporter } from '../progress';
+import { commandFailure, describeCommand, prepareCommand, prepareSibling, startCommand, summarizeOutput, type CommandOutcome, type PreparedCommand } from './run';
 
 /** Manifest formats: what the command printed, and one file it wrote; both the tool's bytes unchanged. */
 export const STDOUT_FORMAT = 'command-stdout';
@@ -40,92 +41,43 @@ const ROLE_HASH_CHARS = 8;
  */
 export function backupStdout(config: CommandConfig, secrets: CommandSecrets, options: EngineRunOptions = {}): EngineBackup {
   const startedAt = Date.now();
-  const { signal } = options;
   const progress = createProgressReporter('backup', options.onProgress);
   const what = describeCommand('capture', config.argv);
-  let bytes = 0;
-  let failure: EngineError | undefined;
   let prepared: PreparedCommand | undefined;
-  let running: ReturnType<typeof startCommand> | undefined;
-  let resolveDone!: (result: EngineBackupResult) => void;
-  let rejectDone!: (err: unknown) => void;
-  const done = new Promise<EngineBackupResult>((resolve, reject) => {
-    resolveDone = resolve;
-    rejectDone = reject;
-  });
-  done.catch(() => undefined);
-
-  const output = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      bytes += chunk.length;
-      progress.update(bytes);
-      callback(null, chunk);
-    },
-    flush(callback) {
-      void (running?.outcome ?? Promise.resolve(undefined)).then(async (outcome) => {
-        const problem =
-          failure ??
-          (outcome === undefined
-            ? new EngineError('TOOL_FAILED', `${what} was not started`)
-            : (commandFailure(what, outcome, prepared?.secrets ?? [], config.timeoutSeconds) ??
-              (bytes === 0 ? new EngineError('EMPTY_OUTPUT', `${what} exited 0 but printed nothing${tailOf(outcome.exit.stderrTail)}`) : undefined)));
-        if (problem !== undefined) {
-          callback(fail(problem));
-          return;
-        }
-        await prepared?.cleanup();
-        progress.flush();
-        resolveDone({ bytes, durationMs: Date.now() - startedAt, format: STDOUT_FORMAT, details: { program: prepared!.program } });
-        callback();
-      });
-    },
-  });
-  output.on('error', () => undefined);
 
   const tailOf = (stderr: string) => {
     const tail = summarizeOutput(stderr, prepared?.secrets ?? []);
     return tail === '' ? '' : `: ${tail}`;
   };
 
-  function fail(err: EngineError): EngineError {
-    if (failure !== undefined) return failure;
-    failure = err;
-    running?.kill();
-    if (!output.destroyed) output.destroy(err);
-    void (running?.outcome ?? Promise.resolve())
-      .then(() => prepared?.cleanup())
-      .catch(() => undefined)
-      .then(() => rejectDone(err));
-    return err;
-  }
-
-  if (signal?.aborted) {
-    fail(new EngineError('CANCELLED', 'backup cancelled before it started'));
-    return { stream: output, done };
-  }
-  const onAbort = () => fail(new EngineError('CANCELLED', 'backup cancelled'));
-  signal?.addEventListener('abort', onAbort, { once: true });
-  void done.finally(() => signal?.removeEventListener('abort', onAbort)).catch(() => undefined);
-  output.once('close', () => {
-    if (failure === undefined && !output.readableEnded) fail(new EngineError('CANCELLED', 'backup output was closed before the command finished'));
+  return toolArtifact<EngineBackupResult, CommandOutcome>({
+    signal: options.signal,
+    onBytes: (bytes) => progress.update(bytes),
+    start: async ({ failed, spawned }) => {
+      prepared = await prepareCommand(config.argv, OUTPUT_DIR, 'out', config, secrets);
+      if (failed()) {
+        await prepared.cleanup();
+        return;
+      }
+      const running = startCommand(prepared, { stdin: 'ignore', stdout: 'pipe', timeoutSeconds: config.timeoutSeconds });
+      spawned({ stdout: running.process.stdout, exited: running.outcome, kill: running.kill });
+    },
+    exitError: (outcome) => commandFailure(what, outcome, prepared!.secrets, config.timeoutSeconds),
+    finalError: (outcome, bytes) =>
+      outcome === undefined
+        ? new EngineError('TOOL_FAILED', `${what} was not started`)
+        : (commandFailure(what, outcome, prepared?.secrets ?? [], config.timeoutSeconds) ??
+          (bytes === 0 ? new EngineError('EMPTY_OUTPUT', `${what} exited 0 but printed nothing${tailOf(outcome.exit.stderrTail)}`) : undefined)),
+    finish: async (bytes) => {
+      await prepared?.cleanup();
+      progress.flush();
+      return { bytes, durationMs: Date.now() - startedAt, format: STDOUT_FORMAT, details: { program: prepared!.program } };
+    },
+    afterFailure: () => prepared?.cleanup(),
+    startError: (err) => (isEngineError(err) ? err : new EngineError('TOOL_FAILED', `${what}: ${(err as Error).message}`, { cause: err })),
+    cancelled: (message) => new EngineError('CANCELLED', message),
+    closedEarly: 'backup output was closed before the command finished',
   });
-
-  void (async () => {
-    prepared = await prepareCommand(config.argv, OUTPUT_DIR, 'out', config, secrets);
-    if (failure !== undefined) {
-      await prepared.cleanup();
-      return;
-    }
-    running = startCommand(prepared, { stdin: 'ignore', stdout: 'pipe', timeoutSeconds: config.timeoutSeconds });
-    running.process.stdout?.pipe(output);
-    void running.outcome.then((outcome) => {
-      // A failure ends the stream at once; a clean exit is judged in flush, once every byte has passed.
-      const problem = commandFailure(what, outcome, prepared!.secrets, config.timeoutSeconds);
-      if (problem !== undefined) fail(problem);
-    });
-  })().catch((err: unknown) => fail(isEngineError(err) ? err : new EngineError('TOOL_FAILED', `${what}: ${(err as Error).message}`, { cause: err })));
-
-  return { stream: output, done };
 }
 
 /** A regular file the command wrote, relative to `{outputDir}` (POSIX separators). */

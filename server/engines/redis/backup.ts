@@ -1,13 +1,14 @@
-import { Transform, type Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { EngineError, isEngineError, type EngineBackup, type EngineBackupResult, type EngineBackupTo, type EngineRunOptions } from '../engine';
 import { describeExit, type ProcessExit, type SpawnedProcess } from '@/server/process';
+import { toolArtifact } from '@/server/process/tool-artifact';
 
 import { classifyRedisFailure, rdbArgs, spawnFailure, spawnRedisTool, summarizeStderr, toolEnv, type RedisToolOptions } from './cli';
 import { keyspace, parseInfo, redisError, withRedis, type RedisEndpoint } from './client';
 import { describeServer, type RedisConfig, type RedisSecrets } from './config';
-import { createProgressReporter } from './progress';
+import { createProgressReporter } from '../progress';
 
 /** Every RDB file starts with `REDIS` and a four-digit version (`REDIS0010`). */
 const RDB_MAGIC = Buffer.from('REDIS', 'ascii');
@@ -42,75 +43,13 @@ const endpointOf = (config: RedisConfig, secrets: RedisSecrets): RedisEndpoint =
  */
 export function backupRedis(config: RedisConfig, secrets: RedisSecrets, options: EngineRunOptions = {}, tools: RedisToolOptions = {}): EngineBackup {
   const startedAt = Date.now();
-  const { signal } = options;
   const progress = createProgressReporter('backup', options.onProgress);
 
-  let bytes = 0;
   let header = Buffer.alloc(0);
-  let failure: EngineError | undefined;
-  let dump: SpawnedProcess | undefined;
   let metadataPromise: Promise<SourceMetadata | undefined> = Promise.resolve(undefined);
   let toolVersionPromise: Promise<string | undefined> = Promise.resolve(undefined);
-  let resolveDone!: (result: EngineBackupResult) => void;
-  let rejectDone!: (err: unknown) => void;
-  const done = new Promise<EngineBackupResult>((resolve, reject) => {
-    resolveDone = resolve;
-    rejectDone = reject;
-  });
-  done.catch(() => undefined);
 
-  const output = new Transform({
-    readableHighWaterMark: OUTPUT_BUFFER_BYTES,
-    transform(chunk: Buffer, _encoding, callback) {
-      if (header.length < RDB_MAGIC.length) {
-        header = Buffer.concat([header, chunk.subarray(0, RDB_MAGIC.length - header.length)]);
-        if (header.length === RDB_MAGIC.length && !header.equals(RDB_MAGIC)) {
-          callback(fail(new EngineError('EMPTY_OUTPUT', 'redis-cli output is not an RDB snapshot (bad header)')));
-          return;
-        }
-      }
-      bytes += chunk.length;
-      progress.update(bytes);
-      callback(null, chunk);
-    },
-    flush(callback) {
-      void exitedOrNow().then(async (exit) => {
-        const problem = failure ?? outcomeError(exit);
-        if (problem !== undefined) {
-          callback(fail(problem));
-          return;
-        }
-        const [metadata, toolVersion] = await Promise.all([metadataPromise, toolVersionPromise]);
-        progress.flush();
-        resolveDone({
-          bytes,
-          durationMs: Date.now() - startedAt,
-          format: REDIS_RDB_FORMAT,
-          ...(metadata?.serverVersion !== undefined && { serverVersion: metadata.serverVersion }),
-          ...(metadata?.sizeBytes !== undefined && { sourceSizeBytes: metadata.sizeBytes }),
-          ...(toolVersion !== undefined && { toolVersion }),
-          ...(metadata?.details !== undefined && { details: metadata.details }),
-        });
-        callback();
-      });
-    },
-  });
-  output.on('error', () => undefined);
-
-  function fail(err: EngineError): EngineError {
-    if (failure !== undefined) return failure;
-    failure = err;
-    dump?.kill();
-    if (!output.destroyed) output.destroy(err);
-    void Promise.all([exitedOrNow(), toolVersionPromise]).then(() => rejectDone(err));
-    return err;
-  }
-
-  function exitedOrNow(): Promise<ProcessExit | undefined> {
-    return dump?.exited ?? Promise.resolve(undefined);
-  }
-
-  function outcomeError(exit: ProcessExit | undefined): EngineError | undefined {
+  function outcomeError(exit: ProcessExit | undefined, bytes: number): EngineError | undefined {
     if (exit === undefined) return new EngineError('TOOL_FAILED', 'redis-cli was not started');
     const failed = cliFailure(config, tools, exit);
     if (failed !== undefined) return failed;
@@ -119,37 +58,51 @@ export function backupRedis(config: RedisConfig, secrets: RedisSecrets, options:
     return undefined;
   }
 
-  if (signal?.aborted) {
-    fail(new EngineError('CANCELLED', 'backup cancelled before it started'));
-    return { stream: output, done };
-  }
-  const onAbort = () => fail(new EngineError('CANCELLED', 'backup cancelled'));
-  signal?.addEventListener('abort', onAbort, { once: true });
-  void done.finally(() => signal?.removeEventListener('abort', onAbort)).catch(() => undefined);
-
-  output.once('close', () => {
-    if (failure === undefined && !output.readableEnded) fail(new EngineError('CANCELLED', 'backup output was closed before the snapshot finished'));
+  const backup = toolArtifact<EngineBackupResult, ProcessExit>({
+    signal: options.signal,
+    readableHighWaterMark: OUTPUT_BUFFER_BYTES,
+    onBytes: (bytes) => progress.update(bytes),
+    inspect: (chunk) => {
+      if (header.length >= RDB_MAGIC.length) return undefined;
+      header = Buffer.concat([header, chunk.subarray(0, RDB_MAGIC.length - header.length)]);
+      return header.length === RDB_MAGIC.length && !header.equals(RDB_MAGIC) ? new EngineError('EMPTY_OUTPUT', 'redis-cli output is not an RDB snapshot (bad header)') : undefined;
+    },
+    start: async ({ failed, spawned }) => {
+      if (config.bgsave) await bgsaveAndWait(config, secrets, options.signal);
+      if (failed()) return;
+      const dump = spawnRedisTool('redis-cli', rdbArgs(config), tools, toolEnv(secrets), { stdout: 'pipe' });
+      spawned({ stdout: dump.stdout, exited: dump.exited, kill: () => dump.kill() });
+    },
+    // The byte count does not matter here: only a failed exit is judged before the flush.
+    exitError: (exit) => (exit.spawnError !== undefined || exit.code !== 0 ? outcomeError(exit, 0) : undefined),
+    finalError: outcomeError,
+    finish: async (bytes) => {
+      const [metadata, toolVersion] = await Promise.all([metadataPromise, toolVersionPromise]);
+      progress.flush();
+      return {
+        bytes,
+        durationMs: Date.now() - startedAt,
+        format: REDIS_RDB_FORMAT,
+        ...(metadata?.serverVersion !== undefined && { serverVersion: metadata.serverVersion }),
+        ...(metadata?.sizeBytes !== undefined && { sourceSizeBytes: metadata.sizeBytes }),
+        ...(toolVersion !== undefined && { toolVersion }),
+        ...(metadata?.details !== undefined && { details: metadata.details }),
+      };
+    },
+    afterFailure: () => toolVersionPromise,
+    startError: (err) => (isEngineError(err) ? err : redisError(err, config)),
+    cancelled: (message) => new EngineError('CANCELLED', message),
+    closedEarly: 'backup output was closed before the snapshot finished',
   });
-
-  void (async () => {
-    if (config.bgsave) await bgsaveAndWait(config, secrets, signal);
-    if (failure !== undefined) return;
-    dump = spawnRedisTool('redis-cli', rdbArgs(config), tools, toolEnv(secrets), { stdout: 'pipe' });
-    dump.stdout?.pipe(output);
-    void dump.exited.then((exit) => {
-      if (exit.spawnError !== undefined || exit.code !== 0) {
-        const problem = outcomeError(exit);
-        if (problem !== undefined) fail(problem);
-      }
-    });
-  })().catch((err: unknown) => fail(isEngineError(err) ? err : redisError(err, config)));
+  // Cancelled before it started: nothing more is read.
+  if (options.signal?.aborted) return backup;
 
   metadataPromise = withTimeout(readSourceMetadata(config, secrets), METADATA_TIMEOUT_MS).then((metadata) => {
     progress.setEstimatedTotal(metadata?.sizeBytes);
     return metadata;
   });
   toolVersionPromise = withTimeout(readToolVersion(tools), METADATA_TIMEOUT_MS);
-  return { stream: output, done };
+  return backup;
 }
 
 /**
