@@ -53,37 +53,50 @@ export async function restorableSource(approvals: number | null): Promise<Fixtur
   const pgc = connectionParts();
   let serviceId: string | null = null;
   let tierId: string | null = null;
-  if (approvals !== null) {
-    const tier = await db().tier.create({ data: { name: uniqueName('appr-tier'), rpoSeconds: 3600, rtoSeconds: 3600, restoreApprovals: approvals } });
-    tierId = tier.id;
-    made.tiers.push(tier.id);
-    const service = await db().service.create({ data: { name: uniqueName('appr-svc'), tierId } });
-    serviceId = service.id;
-    made.services.push(service.id);
-  }
+  if (approvals !== null) ({ serviceId, tierId } = await tieredService(approvals));
   const source = await createSource({ actor: SYSTEM_ACTOR }, {
     kind: 'postgres',
     name: uniqueName('appr-src'),
     config: { host: pgc.host, port: pgc.port, database: sourceDb, user: pgc.user, ...(pgc.password ? { password: pgc.password } : {}) },
     testConnection: false,
   });
-  made.sources.push(source.id);
+  trackSource(source.id);
   if (serviceId) await db().source.update({ where: { id: source.id }, data: { serviceId } });
+  const pointId = await pointRow(source.id, 'postgres', 'data.pgdump', 1234n);
+  return { sourceDb, sourceId: source.id, tierId, pointId, cleanup: async () => undefined };
+}
+
+/** Registers a source made elsewhere, so `cleanupAll` removes it (with its requests, runs and points). */
+export function trackSource(sourceId: string): void {
+  made.sources.push(sourceId);
+}
+
+/** A service in a new tier asking for `approvals` restore approvals; `cleanupAll` removes both. */
+export async function tieredService(approvals: number): Promise<{ serviceId: string; tierId: string }> {
+  const tier = await db().tier.create({ data: { name: uniqueName('appr-tier'), rpoSeconds: 3600, rtoSeconds: 3600, restoreApprovals: approvals } });
+  made.tiers.push(tier.id);
+  const service = await db().service.create({ data: { name: uniqueName('appr-svc'), tierId: tier.id } });
+  made.services.push(service.id);
+  return { serviceId: service.id, tierId: tier.id };
+}
+
+/** One recovery point row of `engine` for the source (its backup run and a local destination with it); its id. */
+export async function pointRow(sourceId: string, engine: string, file: string, sizeBytes: bigint): Promise<string> {
   const destination = await db().destination.create({ data: { name: uniqueName('appr-dest'), kind: 'local', config: { path: unusedDestinationPath() } } });
-  const run = await db().run.create({ data: { kind: 'BACKUP', status: 'SUCCEEDED', sourceId: source.id, destinationId: destination.id } });
+  const run = await db().run.create({ data: { kind: 'BACKUP', status: 'SUCCEEDED', sourceId, destinationId: destination.id } });
   const point = await db().recoveryPoint.create({
     data: {
-      sourceId: source.id,
+      sourceId,
       runId: run.id,
       destinationId: destination.id,
-      engine: 'postgres',
-      location: `sources/${source.id}/x/data.pgdump`,
-      sizeBytes: 1234n,
+      engine,
+      location: `sources/${sourceId}/x/${file}`,
+      sizeBytes,
       sha256: crypto.createHash('sha256').update('x').digest('hex'),
       manifest: {},
     },
   });
-  return { sourceDb, sourceId: source.id, tierId, pointId: point.id, cleanup: async () => undefined };
+  return point.id;
 }
 
 /** Removes what the fixtures made (requests and runs by cascade of their source), best effort. */

@@ -10,7 +10,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approveRestoreRequest, createRestoreRequest, updateRestoreRequest } from '@/server/approvals';
 import { getRestoreRequest } from '@/server/approvals/list-restore-requests';
-import { cleanupAll, person, sessionOf, type Person } from '@/server/approvals/test-fixtures';
+import { cleanupAll, person, pointRow, sessionOf, tieredService, trackSource, type Person } from '@/server/approvals/test-fixtures';
 import type { Actor } from '@/server/auth/permissions';
 import { startTestRedis, type TestRedis } from '@/server/engines/redis/testing';
 import { createSource } from '@/server/inventory/create-source';
@@ -21,7 +21,6 @@ import { db, disconnectDb } from '@/server/shared/db';
 import { redisConnection } from '@/server/shared/redis';
 import { openSecret } from '@/server/shared/secrets';
 import { uniqueName } from '@/server/testing/pg';
-import { unusedDestinationPath } from '@/server/testing/paths';
 import { requestRestore } from './request-restore';
 import { SEALED } from './target-secrets';
 
@@ -36,34 +35,15 @@ const setTargetPassword = (password: string) => targetAdmin.config('SET', 'requi
 let operator: Person;
 let approver: Person;
 let admin: Person;
-const made = { sources: [] as string[], tiers: [] as string[], services: [] as string[] };
-
 /** A Redis source (its server is never contacted: only the replay target is) with one recovery point row. */
 async function redisPoint(approvals: number | null): Promise<{ pointId: string; sourceId: string }> {
   const source = await createSource({ actor: system }, { kind: 'redis', name: uniqueName('ts-src'), config: { host: '127.0.0.1', port: 1 }, testConnection: false });
-  made.sources.push(source.id);
+  trackSource(source.id);
   if (approvals !== null) {
-    const tier = await db().tier.create({ data: { name: uniqueName('ts-tier'), rpoSeconds: 3600, rtoSeconds: 3600, restoreApprovals: approvals } });
-    const service = await db().service.create({ data: { name: uniqueName('ts-svc'), tierId: tier.id } });
-    made.tiers.push(tier.id);
-    made.services.push(service.id);
-    await db().source.update({ where: { id: source.id }, data: { serviceId: service.id } });
+    const { serviceId } = await tieredService(approvals);
+    await db().source.update({ where: { id: source.id }, data: { serviceId } });
   }
-  const destination = await db().destination.create({ data: { name: uniqueName('ts-dest'), kind: 'local', config: { path: unusedDestinationPath() } } });
-  const run = await db().run.create({ data: { kind: 'BACKUP', status: 'SUCCEEDED', sourceId: source.id, destinationId: destination.id } });
-  const point = await db().recoveryPoint.create({
-    data: {
-      sourceId: source.id,
-      runId: run.id,
-      destinationId: destination.id,
-      engine: 'redis',
-      location: `sources/${source.id}/x/data.rdb`,
-      sizeBytes: 10n,
-      sha256: crypto.createHash('sha256').update('x').digest('hex'),
-      manifest: {},
-    },
-  });
-  return { pointId: point.id, sourceId: source.id };
+  return { pointId: await pointRow(source.id, 'redis', 'data.rdb', 10n), sourceId: source.id };
 }
 
 const replay = (extra: Record<string, unknown> = {}) => ({ mode: 'replay', host: '127.0.0.1', port: target.port, password: target.password, ...extra });
@@ -103,16 +83,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const id of made.sources) {
-    await db().restoreRequest.deleteMany({ where: { sourceId: id } });
-    await db().run.deleteMany({ where: { sourceId: id, kind: 'RESTORE' } });
-    await db().recoveryPoint.deleteMany({ where: { sourceId: id } });
-    await db().run.deleteMany({ where: { sourceId: id } });
-    await db().source.delete({ where: { id } }).catch(() => undefined);
-  }
-  await db().service.deleteMany({ where: { id: { in: made.services } } });
-  await db().tier.deleteMany({ where: { id: { in: made.tiers } } });
-  // The people person() made (an admin among them): left behind, the e2e seed would find an admin and not create its own.
+  // The sources, tiers and services redisPoint made, and the people person() made (an admin among them: left
+  // behind, the e2e seed would find an admin and not create its own).
   await cleanupAll();
   await target?.stop();
   await closeProducer();

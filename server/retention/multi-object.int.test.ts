@@ -9,9 +9,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '@/server/auth/permissions';
 import { db, disconnectDb } from '@/server/shared/db';
 import { driverForDestination } from '@/server/storage/for-destination';
-import { startFaultProxy, type FaultProxy } from '@/server/storage/testing/fault-proxy';
-import { startS3rver, type S3rverHarness } from '@/server/storage/testing/s3rver-harness';
-import { uniqueName } from '@/server/testing/pg';
+import type { FaultProxy } from '@/server/storage/testing/fault-proxy';
+import type { S3rverHarness } from '@/server/storage/testing/s3rver-harness';
 import { deleteRecoveryPoint } from './delete-recovery-point';
 import { planSourcePruning } from './plan-source-pruning';
 import { pruneSource } from './prune-source';
@@ -19,6 +18,7 @@ import { setPolicyCopyRetention } from './set-copy-retention';
 import { setPolicyRetention } from './set-policy-retention';
 import { lockRecoveryPoint } from './set-retention-lock';
 import { storeMultiObjectPoint, type FixtureObject } from './testing/multi-object-point';
+import { removeMade, sourceWithPolicy, startS3Destinations, type S3Destinations } from './testing/s3-destinations';
 
 /**
  * Issue 10: a recovery point holding several objects (one dump per database plus the globals). Whatever deletes,
@@ -35,6 +35,7 @@ const OBJECTS: FixtureObject[] = [
   { role: 'globals', ext: 'sql', raw: Buffer.from('CREATE ROLE app;\n') },
 ];
 
+let bench: S3Destinations;
 let s3: S3rverHarness;
 let proxy: FaultProxy;
 let lockStub: RetentionStub;
@@ -43,52 +44,30 @@ const dest = { primary: '', mirror: '', s3: '', s3Tiered: '', locking: '' };
 const created = { sources: [] as string[], policies: [] as string[] };
 
 beforeAll(async () => {
-  s3 = await startS3rver();
-  proxy = await startFaultProxy(s3.connection.endpoint);
+  bench = await startS3Destinations();
+  ({ s3, proxy } = bench);
   lockStub = await startRetentionStub(s3.connection.endpoint);
   for (const key of Object.keys(dirs) as Array<keyof typeof dirs>) dirs[key] = fs.mkdtempSync(path.join(os.tmpdir(), `lifeboat-multi-object-${key}-`));
-  const s3Config = (endpoint: string, extra: Record<string, unknown>) => ({
-    endpoint,
-    region: s3.connection.region,
-    bucket: s3.bucket,
-    forcePathStyle: true,
-    ...s3.connection.credentials,
-    ...extra,
-  });
-  const make = async (kind: string, config: object) => (await db().destination.create({ data: { name: uniqueName('dest'), kind, config } })).id;
+  const { make, s3Config } = bench;
   dest.primary = await make('local', { path: dirs.primary });
   dest.mirror = await make('local', { path: dirs.mirror });
-  dest.s3 = await make('s3', s3Config(proxy.url, { prefix: 'mo-copy' }));
-  dest.s3Tiered = await make('s3', s3Config(proxy.url, { prefix: 'mo-tiered' }));
-  dest.locking = await make('s3', s3Config(lockStub.url, { prefix: 'mo-locked', objectLock: { mode: 'GOVERNANCE' } }));
+  dest.s3 = await make('s3', s3Config({ prefix: 'mo-copy' }));
+  dest.s3Tiered = await make('s3', s3Config({ prefix: 'mo-tiered' }));
+  dest.locking = await make('s3', s3Config({ prefix: 'mo-locked', objectLock: { mode: 'GOVERNANCE' } }, lockStub.url));
 });
 
 afterAll(async () => {
-  const sourceId = { in: created.sources };
-  await db().recoveryPoint.deleteMany({ where: { sourceId } });
-  await db().run.deleteMany({ where: { sourceId } });
-  await db().source.deleteMany({ where: { id: sourceId } });
-  await db().policy.deleteMany({ where: { id: { in: created.policies } } });
-  await db().destination.deleteMany({ where: { id: { in: Object.values(dest) } } });
+  await removeMade({ ...created, destinations: Object.values(dest) });
   await disconnectDb();
   await lockStub?.close();
-  await proxy?.close();
-  await s3?.close();
+  await bench?.close();
   for (const dir of Object.values(dirs)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 afterEach(() => proxy.reset());
 
 /** A source whose policy stores on `primary` and copies to `copies` (in that order). */
-async function makeSource(primary: string, copies: string[] = []) {
-  const policy = await db().policy.create({
-    data: { name: uniqueName('policy'), destinationId: primary, copies: { create: copies.map((destinationId, position) => ({ destinationId, position })) } },
-  });
-  created.policies.push(policy.id);
-  const source = await db().source.create({ data: { name: uniqueName('src'), kind: 'postgres', config: {}, policyId: policy.id } });
-  created.sources.push(source.id);
-  return { sourceId: source.id, policyId: policy.id };
-}
+const makeSource = (primary: string, copies: string[] = []) => sourceWithPolicy(created, primary, copies);
 
 /** What an orphan sweep would find: every key of the source on a destination. */
 async function listed(destinationId: string, sourceId: string): Promise<string[]> {

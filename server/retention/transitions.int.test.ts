@@ -9,13 +9,13 @@ import type { Actor } from '@/server/auth/permissions';
 import { db, disconnectDb } from '@/server/shared/db';
 import { driverForDestination } from '@/server/storage/for-destination';
 import { runArtifactKeys } from '@/server/storage/layout';
-import { startFaultProxy, type FaultProxy, type ProxiedRequest } from '@/server/storage/testing/fault-proxy';
-import { startS3rver, type S3rverHarness } from '@/server/storage/testing/s3rver-harness';
-import { uniqueName } from '@/server/testing/pg';
+import type { FaultProxy, ProxiedRequest } from '@/server/storage/testing/fault-proxy';
+import type { S3rverHarness } from '@/server/storage/testing/s3rver-harness';
 import { pruneSource } from './prune-source';
 import { setPolicyCopyRetention } from './set-copy-retention';
 import { setPolicyRetention } from './set-policy-retention';
 import { lockRecoveryPoint } from './set-retention-lock';
+import { removeMade, sourceWithPolicy, startS3Destinations, type S3Destinations } from './testing/s3-destinations';
 
 /** A lock's typed confirmation: the point's source name (set-retention-lock.ts). */
 const confirmOf = async (pointId: string) =>
@@ -29,6 +29,7 @@ const TIERS = [
   { afterDays: 90, storageClass: 'GLACIER' },
 ];
 
+let bench: S3Destinations;
 let s3: S3rverHarness;
 let proxy: FaultProxy;
 let localDir: string;
@@ -36,18 +37,10 @@ const dest = { primary: '', copy: '', local: '', locking: '' };
 const created = { sources: [] as string[], policies: [] as string[] };
 
 beforeAll(async () => {
-  s3 = await startS3rver();
-  proxy = await startFaultProxy(s3.connection.endpoint);
+  bench = await startS3Destinations();
+  ({ s3, proxy } = bench);
   localDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-transitions-test-'));
-  const s3Config = (extra: Record<string, unknown>) => ({
-    endpoint: proxy.url,
-    region: s3.connection.region,
-    bucket: s3.bucket,
-    forcePathStyle: true,
-    ...s3.connection.credentials,
-    ...extra,
-  });
-  const make = async (kind: string, config: object) => (await db().destination.create({ data: { name: uniqueName('dest'), kind, config } })).id;
+  const { make, s3Config } = bench;
   dest.primary = await make('s3', s3Config({ prefix: 'primary' }));
   dest.copy = await make('s3', s3Config({ prefix: 'copy' }));
   dest.local = await make('local', { path: localDir });
@@ -55,15 +48,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  const sourceId = { in: created.sources };
-  await db().recoveryPoint.deleteMany({ where: { sourceId } });
-  await db().run.deleteMany({ where: { sourceId } });
-  await db().source.deleteMany({ where: { id: sourceId } });
-  await db().policy.deleteMany({ where: { id: { in: created.policies } } });
-  await db().destination.deleteMany({ where: { id: { in: Object.values(dest) } } });
+  await removeMade({ ...created, destinations: Object.values(dest) });
   await disconnectDb();
-  await proxy?.close();
-  await s3?.close();
+  await bench?.close();
   fs.rmSync(localDir, { recursive: true, force: true });
 });
 
@@ -73,15 +60,10 @@ const policyOf = new Map<string, string>();
 
 /** A source on `primary` with the policy's tiers; `copies` are the policy's copy destinations (own retention: none). */
 async function makeSource(primary: string, copies: string[] = []) {
-  const policy = await db().policy.create({
-    data: { name: uniqueName('policy'), destinationId: primary, copies: { create: copies.map((destinationId, position) => ({ destinationId, position })) } },
-  });
-  created.policies.push(policy.id);
-  const source = await db().source.create({ data: { name: uniqueName('src'), kind: 'postgres', config: {}, policyId: policy.id } });
-  created.sources.push(source.id);
-  await setPolicyRetention({ actor: operator }, policy.id, { keepLast: 10, tiers: TIERS });
-  policyOf.set(source.id, policy.id);
-  return source.id;
+  const { sourceId, policyId } = await sourceWithPolicy(created, primary, copies);
+  await setPolicyRetention({ actor: operator }, policyId, { keepLast: 10, tiers: TIERS });
+  policyOf.set(sourceId, policyId);
+  return sourceId;
 }
 
 /** A point `daysAgo` old, with its data and manifest stored on `primary` and (as OK copies) on each of `copies`. */
