@@ -2,7 +2,8 @@
  * The generic engine checks (../conformance.ts) against PostgreSQL: the real server named by DATABASE_URL and the
  * client tools on PATH, through the registry as the workers use it. Twice: a classic single-database source (one
  * `data` object), and a multi-object source (`databases: [a, b]`, `globals: true`: objects `globals`, `db.a`, `db.b`)
- * whose restores take `from: a` into a new database and must give back exactly a's tables.
+ * whose restores take `from: a` into a new database and must give back exactly a's tables; then a table list
+ * (`tables: [customers]`) and `schemaOnly`, whose restores must hold exactly what those options select.
  */
 import pg from 'pg';
 import { expect } from 'vitest';
@@ -99,3 +100,32 @@ describeEngineConformance('postgres (databases: [a, b], globals)', getEngine(pos
     },
   };
 });
+
+// The seeds' other logical dumps, through the same checks: a table list (the "critical tables" dump) and schema-only.
+// The restore must hold exactly what the source's options select: only `customers`, or every table with no rows.
+const EMPTY_TABLE = `0:${'d41d8cd98f00b204e9800998ecf8427e'}`; // count 0, md5 of the empty aggregate (tableHashes)
+
+function variant(label: string, options: Record<string, unknown>, expected: (hashes: Record<string, string>) => Record<string, string>) {
+  const db = uniqueName('lbt_conf_var');
+  describeEngineConformance(`postgres (${label})`, getEngine(postgresDefinition.kind), async () => {
+    await createDatabase(db, SAMPLE_SCHEMA_SQL);
+    const pgc = connectionParts();
+    const config = { host: pgc.host, port: pgc.port, database: db, user: pgc.user, ...options };
+    return {
+      createSource: async () => ({ config, secrets: pgc.password ? { password: pgc.password } : {} }),
+      newTarget: () => ({ database: uniqueName('lbt_conf_vrestored') }),
+      existingTarget: () => ({ database: db }),
+      readSource: async () => expected(await tableHashes(db)),
+      readTarget: (target) => tableHashes(databaseOf(target)),
+      targetExists: (target) => databaseExists(databaseOf(target)),
+      dropTarget: async (target) => {
+        if (databaseOf(target) !== db) await dropDatabase(databaseOf(target));
+      },
+      badConfigs: [{ ...config, unknownKey: 1 }],
+      cleanup: () => dropDatabase(db),
+    };
+  });
+}
+
+variant('tables: [customers]', { tables: ['customers'] }, (h) => ({ customers: h.customers! }));
+variant('schemaOnly', { schemaOnly: true }, (h) => Object.fromEntries(Object.keys(h).map((t) => [t, EMPTY_TABLE])));
