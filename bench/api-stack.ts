@@ -128,7 +128,12 @@ export async function startApiStack(conn: PgConn, work: string): Promise<ApiStac
   const logFile = fs.openSync(path.join(work, 'stack.log'), 'a');
   const web = spawn(process.execPath, [NEXT_BIN, 'start', '-p', String(port), '-H', '127.0.0.1'], { cwd: ROOT, env, stdio: ['ignore', logFile, logFile] });
   // The worker logs at info: its "worker ready" line is how the bench knows it listens (it serves no HTTP).
-  const worker = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], { cwd: ROOT, env: { ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', logFile] });
+  // Started as scripts/up.sh and `npm run worker` start it (MALLOC_ARENA_MAX: docs/OPERATIONS.md, "Worker memory").
+  const worker = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], {
+    cwd: ROOT,
+    env: { MALLOC_ARENA_MAX: '2', ...env, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', logFile],
+  });
   let workerReady = false;
   worker.stdout!.on('data', (chunk: Buffer) => {
     fs.writeSync(logFile, chunk);

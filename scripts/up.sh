@@ -128,7 +128,8 @@ trap 'exit 143' TERM HUP
 set -m
 "$bin/next" start -p "$PORT" -H 127.0.0.1 </dev/null &
 web_pid=$!
-"$bin/tsx" workers/main.ts </dev/null &
+# Two malloc arenas instead of one per thread: ~45 MB less resident memory, no measurable cost (docs/OPERATIONS.md).
+MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2} "$bin/tsx" workers/main.ts </dev/null &
 worker_pid=$!
 set +m
 
