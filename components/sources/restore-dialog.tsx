@@ -13,7 +13,7 @@ import { Modal } from '@/components/ui/modal';
 import { FormActions } from '@/components/ui/form-actions';
 import { fillConfirmationTemplate } from '@/lib/confirmation-template';
 import { valuesToJson, type FormValues } from './engine-form';
-import { fieldsForPoint, fieldsInMode, targetDefaults } from './restore-fields';
+import { configForChoices, dialogDefaults, fieldsForPoint, fieldsInMode, targetDefaults, withChange } from './restore-fields';
 
 type EngineRestoreModeInfo = EngineInfo['restoreModes'][number];
 
@@ -56,6 +56,12 @@ export function RestoreDialog({ point, sourceConfig, onClose }: { point: Recover
   const [mode, setMode] = useState('');
   const [reason, setReason] = useState('');
   const [confirm, setConfirm] = useState('');
+  // Fields the person edited: a new choice of database refills only the others' defaults.
+  const [touched, setTouched] = useState<ReadonlySet<string>>(new Set());
+  const change = (name: string, value: string | boolean) => {
+    setTouched((t) => new Set(t).add(name));
+    setValues((v) => withChange(fields, sourceConfig, v, touched, name, value, new Date()));
+  };
   const restore = useMutation({
     mutationFn: (vars: { pointId: string; target: Record<string, unknown>; mode: string; reason: string; confirm?: string }) =>
       api<RestoreRequest>('/restore-requests', {
@@ -72,7 +78,8 @@ export function RestoreDialog({ point, sourceConfig, onClose }: { point: Recover
 
   useEffect(() => {
     if (point && engine) {
-      setValues(targetDefaults(fields, sourceConfig, new Date()));
+      setValues(dialogDefaults(fields, sourceConfig, new Date()));
+      setTouched(new Set());
       setMode(engine.restoreModes[0]?.mode ?? '');
       setReason('');
       setConfirm('');
@@ -103,8 +110,14 @@ export function RestoreDialog({ point, sourceConfig, onClose }: { point: Recover
     setConfirm('');
     // A destructive mode replaces something that exists: a name made up for a new copy is no default for it.
     if (engine && spec) {
-      const fresh = targetDefaults(fields, sourceConfig, new Date());
-      setValues(spec.destructive ? Object.fromEntries(fields.map((f) => [f.name, typeof f.default === 'string' && f.default.includes('{') ? '' : fresh[f.name]!])) : fresh);
+      const fresh = targetDefaults(fields, configForChoices(fields, sourceConfig, values), new Date());
+      // The database chosen from the point stays chosen.
+      const choices = Object.fromEntries(fields.filter((f) => f.optionsFrom !== undefined).map((f) => [f.name, values[f.name] ?? '']));
+      setValues({
+        ...(spec.destructive ? Object.fromEntries(fields.map((f) => [f.name, typeof f.default === 'string' && f.default.includes('{') ? '' : fresh[f.name]!])) : fresh),
+        ...choices,
+      });
+      setTouched(new Set());
     }
   }
 
@@ -143,7 +156,7 @@ export function RestoreDialog({ point, sourceConfig, onClose }: { point: Recover
             if (f.type === 'checkbox') {
               return (
                 <label className="checkbox" key={f.name}>
-                  <input id={id} type="checkbox" checked={value === true} onChange={(e) => setValues((v) => ({ ...v, [f.name]: e.target.checked }))} />
+                  <input id={id} type="checkbox" checked={value === true} onChange={(e) => change(f.name, e.target.checked)} />
                   <span>{labelIn(chosen, f)}</span>
                 </label>
               );
@@ -156,7 +169,7 @@ export function RestoreDialog({ point, sourceConfig, onClose }: { point: Recover
                     id={id}
                     name={f.name}
                     value={String(value ?? '')}
-                    onChange={(e) => setValues((v) => ({ ...v, [f.name]: e.target.value }))}
+                    onChange={(e) => change(f.name, e.target.value)}
                     aria-describedby={f.help ? `${id}-note` : undefined}
                   >
                     {!f.required && <option value="">{f.placeholder ?? '(default)'}</option>}
@@ -176,7 +189,7 @@ export function RestoreDialog({ point, sourceConfig, onClose }: { point: Recover
                     autoFocus={i === 0}
                     rows={Math.min(12, Math.max(3, String(value ?? '').split('\n').length + 1))}
                     value={String(value ?? '')}
-                    onChange={(e) => setValues((v) => ({ ...v, [f.name]: e.target.value }))}
+                    onChange={(e) => change(f.name, e.target.value)}
                     aria-describedby={f.help ? `${id}-note` : undefined}
                   />
                 ) : (
@@ -190,7 +203,7 @@ export function RestoreDialog({ point, sourceConfig, onClose }: { point: Recover
                     placeholder={f.placeholder}
                     autoFocus={i === 0}
                     value={String(value ?? '')}
-                    onChange={(e) => setValues((v) => ({ ...v, [f.name]: e.target.value }))}
+                    onChange={(e) => change(f.name, e.target.value)}
                     aria-describedby={f.help ? `${id}-note` : undefined}
                   />
                 )}

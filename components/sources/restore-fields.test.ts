@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EngineFormField, EngineInfo } from '@/components/api/types';
 import { valuesToJson } from './engine-form';
-import { fieldsForPoint, fieldsInMode, pointChoices, targetDefaults } from './restore-fields';
+import { dialogDefaults, fieldsForPoint, fieldsInMode, pointChoices, targetDefaults, withChange } from './restore-fields';
 
 type Mode = EngineInfo['restoreModes'][number];
 
@@ -105,5 +105,27 @@ describe('restore form fields for a point', () => {
     const fields = fieldsForPoint(postgresForm, multi);
     expect(fieldsInMode(fields, modeOf(postgresModes, 'new')).map((f) => f.name)).toEqual(['database', 'from', 'tables']);
     expect(fieldsInMode(fields, modeOf(postgresModes, 'in-place')).map((f) => f.name)).toEqual(['database', 'from']);
+  });
+});
+
+describe('defaults that follow the chosen database', () => {
+  const now = new Date('2026-12-02T20:29:00Z');
+  // A source that connects to postgres and backs up every database ("*").
+  const config = { database: 'postgres', databases: '*' };
+  it('names the new database after the preselected database of the point, not the one the source connects to', () => {
+    const fields = fieldsForPoint(postgresForm, multi);
+    const values = dialogDefaults(fields, config, now);
+    expect(values.from).toBe('orders');
+    expect(values.database).toBe('orders_restore_20261202_2029');
+  });
+  it('renames it when another database is chosen, unless the person edited the name', () => {
+    const fields = fieldsForPoint(postgresForm, multi);
+    const start = dialogDefaults(fields, config, now);
+    const picked = withChange(fields, config, start, new Set(), 'from', 'audit', now);
+    expect([picked.from, picked.database]).toEqual(['audit', 'audit_restore_20261202_2029']);
+    const edited = withChange(fields, config, { ...start, database: 'mine' }, new Set(['database']), 'from', 'audit', now);
+    expect([edited.from, edited.database]).toEqual(['audit', 'mine']);
+    // A change of any other field refills nothing.
+    expect(withChange(fields, config, start, new Set(), 'tables', 'a', now)).toEqual({ ...start, tables: 'a' });
   });
 });

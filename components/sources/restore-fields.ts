@@ -64,3 +64,49 @@ export function targetDefaults(fields: readonly EngineFormField[], sourceConfig:
     ]),
   );
 }
+
+/**
+ * The source's config as the chosen `optionsFrom` values see it: a choice of the point's databases stands for the
+ * config key of the same name (PostgreSQL's `from: crm` → `database: crm`), so a default such as
+ * `{config.database}_restore_{now}` names the database being restored, not the one the source connects to.
+ */
+export function configForChoices(fields: readonly EngineFormField[], sourceConfig: Record<string, unknown>, values: FormValues): Record<string, unknown> {
+  const config = { ...sourceConfig };
+  for (const f of fields) {
+    const key = f.optionsFrom?.objectDetail;
+    const value = values[f.name];
+    if (key !== undefined && typeof value === 'string' && value !== '') config[key] = value;
+  }
+  return config;
+}
+
+/**
+ * The values after `name` changed to `value`: when it is an `optionsFrom` choice, every text field the person has not
+ * edited (`touched`) and whose default is a template takes its default again for the new choice.
+ */
+export function withChange(
+  fields: readonly EngineFormField[],
+  sourceConfig: Record<string, unknown>,
+  values: FormValues,
+  touched: ReadonlySet<string>,
+  name: string,
+  value: string | boolean,
+  now: Date,
+): FormValues {
+  const next = { ...values, [name]: value };
+  if (fields.find((f) => f.name === name)?.optionsFrom === undefined) return next;
+  const fresh = targetDefaults(fields, configForChoices(fields, sourceConfig, next), now);
+  for (const f of fields) {
+    if (f.name !== name && !touched.has(f.name) && typeof f.default === 'string' && f.default.includes('{')) next[f.name] = fresh[f.name]!;
+  }
+  return next;
+}
+
+/** The dialog's first values: `targetDefaults`, with templates filled for the preselected choices (`configForChoices`). */
+export function dialogDefaults(fields: readonly EngineFormField[], sourceConfig: Record<string, unknown>, now: Date): FormValues {
+  const first = targetDefaults(fields, sourceConfig, now);
+  const filled = targetDefaults(fields, configForChoices(fields, sourceConfig, first), now);
+  // The choices themselves stay as first made (a required select: its first option).
+  for (const f of fields) if (f.optionsFrom !== undefined) filled[f.name] = first[f.name]!;
+  return filled;
+}
