@@ -24,7 +24,8 @@ export function encodeCursor(key: SortKey): string {
   return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
 }
 
-const invalidCursor = () =>
+/** The 422 for a cursor this API did not hand out (also for a list that checks its cursor's contents itself). */
+export const invalidCursor = () =>
   new z.ZodError([{ code: 'custom', path: ['cursor'], message: 'cursor is not one this list gave out (pass nextCursor back unchanged)', input: undefined }]);
 
 /** The sort key a cursor holds; a 422 naming `cursor` for anything this API did not hand out. */

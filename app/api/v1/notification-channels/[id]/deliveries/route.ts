@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { route } from '@/server/http/route';
-import { assertOneBound, encodeCursor, pageRequest, withoutPaging } from '@/server/http/pagination';
+import { assertOneBound, encodeCursor, invalidCursor, pageRequest, withoutPaging } from '@/server/http/pagination';
 import { listDeliveries } from '@/server/notifications';
 import { otherMethods } from '@/server/http/fallbacks';
 
@@ -14,9 +14,7 @@ export const GET = route<{ id: string }>(async ({ verb, params, query }) => {
   let after = null;
   if (page.after !== null) {
     const key = AfterKey.safeParse(page.after);
-    if (!key.success) {
-      throw new z.ZodError([{ code: 'custom', path: ['cursor'], message: 'cursor is not one this list gave out (pass nextCursor back unchanged)', input: undefined }]);
-    }
+    if (!key.success) throw invalidCursor();
     after = { createdAt: key.data[0], id: key.data[1] };
   }
   const { nextAfter, ...result } = await listDeliveries(
