@@ -15,6 +15,7 @@ import { sweepRuns } from './maintenance/reap-stale-runs';
 import { retryStaleCopies } from './maintenance/retry-copies';
 import type { FiredJob } from './scheduler/fire-slot';
 import { submitFire } from './scheduler/fire-batcher';
+import { firePattern } from './scheduler/fire-pattern';
 import { schedulerSweep } from './scheduler/scheduler-sweep';
 import { beat } from './scheduler/worker-heartbeat';
 import { runAuditCheck } from '@/server/audit/daily-audit-check';
@@ -91,13 +92,18 @@ export const JOBS: ReadonlyMap<JobName, JobDefinition> = new Map<JobName, JobDef
   ...[task({ name: 'retention.prune', handler: (payload) => handlePruneJob(payload), retry: 'sweep' })].map(
     (d): [JobName, JobDefinition] => [d.name, d],
   ),
-  // A schedule's fire is not a run either: it records its slot and maybe creates one, batched with the fires this
-  // process receives at the same moment (workers/scheduler/fire-batcher.ts). BullMQ retries a fire that hit a catalog
+  // A schedule's fire is not a run either: it records the slots of every schedule with its cron pattern and maybe
+  // creates their runs, in batched transactions (workers/scheduler/fire-pattern.ts). BullMQ retries a fire that hit a catalog
   // error (the job scheduler's template sets the attempts); the unique slot makes a retry harmless.
   ...[
     task({
       name: 'schedule.fire',
-      handler: (payload, ctx) => submitFire({ payload, job: ctx.job ?? {} }, { sweepMs: workerEnv().LIFEBOAT_SWEEP_MS }),
+      handler: (payload, ctx) => {
+        const opts = { sweepMs: workerEnv().LIFEBOAT_SWEEP_MS };
+        // A pattern's fire records every schedule of that pattern; the older per-(source, schedule) fire is batched
+        // with the others this process receives.
+        return 'cron' in payload ? firePattern(payload, ctx.job ?? {}, opts) : submitFire({ payload, job: ctx.job ?? {} }, opts);
+      },
       retry: 'bullmq',
     }),
   ].map((d): [JobName, JobDefinition] => [d.name, d]),

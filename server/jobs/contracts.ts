@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { z } from 'zod';
 
 /** One queue carries every run; the job name says which kind. Payloads carry ids only, never credentials. */
@@ -22,10 +23,16 @@ export const JobPayloads = {
   /** Copy a recovery point's stored object to another destination. Not a run: the copy row is the truth. */
   'copy.run': z.object({ copyId: z.string().uuid() }),
   /**
-   * One firing of a policy schedule for one source, produced by its BullMQ job scheduler (`schedulerId`). Not a run:
-   * the handler records the slot and, unless skipped, creates the run (workers/scheduler/fire-slot.ts).
+   * One firing of a cron pattern (cron + time zone), produced by its BullMQ job scheduler (`patternSchedulerId`): the
+   * handler records the slot of every schedule with that pattern and, unless skipped, creates their runs, in a few
+   * batched transactions (workers/scheduler/fire-pattern.ts). Not a run. The older shape, one (source, schedule) per
+   * job scheduler, is still taken, so jobs a previous version left in Redis fire once more before the sync removes
+   * their schedulers.
    */
-  'schedule.fire': z.object({ sourceId: z.string().uuid(), scheduleId: z.string().min(1).max(200) }),
+  'schedule.fire': z.union([
+    z.object({ cron: z.string().min(1).max(200), timezone: z.string().min(1).max(100) }).strict(),
+    z.object({ sourceId: z.string().uuid(), scheduleId: z.string().min(1).max(200) }),
+  ]),
   /**
    * One attempt at sending a notification delivery row (server/notifications/deliver.ts). Not a run: the delivery row
    * is the truth; `attempt` is the row's `attempts` the job was enqueued for, so a stale or duplicate job claims nothing.
@@ -46,8 +53,13 @@ export type TaskJobName = Exclude<JobName, RunJobName>;
  */
 export const runJobId = (runId: string, generation: number): string => `${runId}-g${generation}`;
 
-/** The id of the BullMQ job scheduler that fires one (source, schedule); the sync removes `sched:` ids it does not expect. */
-export const schedulerId = (sourceId: string, scheduleId: string): string => `${SCHEDULER_ID_PREFIX}${sourceId}:${scheduleId}`;
+/**
+ * The id of the BullMQ job scheduler that fires every schedule with one cron pattern in one time zone: a digest of the
+ * two, so a thousand sources on `* * * * *` make one scheduler and one job a minute, not a thousand. The sync removes
+ * `sched:` ids it does not expect (also those of the older per-(source, schedule) schedulers).
+ */
+export const patternSchedulerId = (cron: string, timezone: string): string =>
+  `${SCHEDULER_ID_PREFIX}cron:${crypto.createHash('sha256').update(`${timezone}\n${cron}`).digest('hex').slice(0, 24)}`;
 export const SCHEDULER_ID_PREFIX = 'sched:';
 
 /** The BullMQ job id of one attempt at a notification delivery: the delivery id and the attempt it is for. */

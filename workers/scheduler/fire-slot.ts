@@ -1,5 +1,4 @@
 import crypto from 'node:crypto';
-import type { JobPayload } from '@/server/jobs/contracts';
 import { enqueueJob } from '@/server/jobs/producer';
 import { inWindow, type StoredSchedule } from '@/server/policies/schedules';
 import { createRuns, enqueueRuns } from '@/server/runs/create-run';
@@ -42,9 +41,15 @@ export type FireOutcome =
   | { outcome: 'duplicate'; slotAt: Date }
   | { outcome: 'gone' };
 
-/** One delivered `schedule.fire` job. */
+/** Which slot a fire stands for: one schedule of one source (a pattern's fire makes one per schedule using it). */
+export interface SlotFire {
+  sourceId: string;
+  scheduleId: string;
+}
+
+/** One fire of one (source, schedule), with the job that carried it (its fire time). */
 export interface FireRequest {
-  payload: JobPayload<'schedule.fire'>;
+  payload: SlotFire;
   job: FiredJob;
 }
 
@@ -63,7 +68,7 @@ const BATCH_TX = { maxWait: 10_000, timeout: 60_000 };
 /**
  * Handles one `schedule.fire` (a batch of one): see `fireSlots`.
  */
-export async function fireSlot(payload: JobPayload<'schedule.fire'>, job: FiredJob, opts: { sweepMs: number }, now = new Date()): Promise<FireOutcome> {
+export async function fireSlot(payload: SlotFire, job: FiredJob, opts: { sweepMs: number }, now = new Date()): Promise<FireOutcome> {
   return (await fireSlots([{ payload, job }], opts, now))[0]!;
 }
 
@@ -82,17 +87,28 @@ export async function fireSlot(payload: JobPayload<'schedule.fire'>, job: FiredJ
  * Should another writer insert one of the batch's slots between the look and the insert (the reconciler, which does
  * not take the source locks), the whole batch rolls back and each fire is tried again on its own.
  */
-export async function fireSlots(requests: readonly FireRequest[], opts: { sweepMs: number }, now = new Date()): Promise<FireOutcome[]> {
+export async function fireSlots(
+  requests: readonly FireRequest[],
+  opts: { sweepMs: number },
+  now = new Date(),
+  /** The sources as the caller just read them (a pattern's fire): saves reading them again. */
+  loaded?: ReadonlyMap<string, ScheduledSource>,
+): Promise<FireOutcome[]> {
   const outcomes: FireOutcome[] = new Array(requests.length);
-  const sources = await loadScheduledSourcesByIds([...new Set(requests.map((r) => r.payload.sourceId))]);
+  const sources = loaded ?? (await loadScheduledSourcesByIds([...new Set(requests.map((r) => r.payload.sourceId))]));
   const items: Item[] = [];
   const seen = new Set<string>();
+  // A pattern's fire asks for the same slot of many schedules: computed once per (cron, zone, fire time).
+  const slotOf = new Map<string, Date | null>();
   requests.forEach(({ payload, job }, index) => {
     const source = sources.get(payload.sourceId);
     const schedule = source?.schedules.find((s) => s.id === payload.scheduleId);
     // The schedule, the source or its policy went away since the scheduler was made: the next sync removes it.
     if (!source || !schedule) return void (outcomes[index] = { outcome: 'gone' });
-    const slotAt = previousSlot(schedule, fireTimeOf(job) ?? now);
+    const firedAt = fireTimeOf(job) ?? now;
+    const memo = `${schedule.timezone}\n${schedule.cron}\n${firedAt.getTime()}`;
+    if (!slotOf.has(memo)) slotOf.set(memo, previousSlot(schedule, firedAt));
+    const slotAt = slotOf.get(memo)!;
     if (!slotAt) return void (outcomes[index] = { outcome: 'gone' });
     const key = `${source.sourceId}/${schedule.id}/${slotAt.getTime()}`;
     // The same slot twice in one batch (a retried job next to its first delivery): the first one decides.

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as runsRoute from '@/app/api/v1/runs/route';
 import { createApiToken } from '@/server/auth/api-tokens';
 import { SYSTEM_ACTOR } from '@/server/auth/permissions';
-import { schedulerId } from '@/server/jobs/contracts';
+import { patternSchedulerId } from '@/server/jobs/contracts';
 import { closeProducer, jobSchedulers } from '@/server/jobs/producer';
 import { slotsBetween } from '@/server/policies/schedules';
 import { listRuns } from '@/server/runs/list-runs';
@@ -22,6 +22,7 @@ import { createDatabase, dropDatabase, serverUrl, uniqueName } from '@/server/te
 import { spawnWorker, type SpawnedWorker } from '../testing/spawn-worker';
 import { addSource, createPolicy, isTerminal, operator, waitForRun } from '../testing/run-fixtures';
 import { fireSlot } from './fire-slot';
+import { firePattern } from './fire-pattern';
 import { startWaitingSlots } from './waiting-slots';
 
 // Real Redis, BullMQ, PostgreSQL, worker processes and time. The schedules are six-field, second-level crons
@@ -174,8 +175,9 @@ describe('scheduler: BullMQ job schedulers, catalog slots, reconciler, catch-up'
   it('(d) a paused policy fires nothing: its slots are recorded SKIPPED "policy paused"', async () => {
     const { policyId, sourceId } = await scheduledSource('d', { paused: true });
     await waitFor('3 skipped slots', async () => (await db().scheduledSlot.count({ where: { sourceId, state: 'SKIPPED' } })) >= 3, 30_000);
+    // Schedulers are per cron pattern; while (d) runs no other source of this file's catalog uses this one.
     const schedulers = await jobSchedulers().getJobSchedulers(0, -1);
-    expect(schedulers.map((s) => s.key)).not.toContain(schedulerId(sourceId, SCHEDULE_ID));
+    expect(schedulers.map((s) => s.key)).not.toContain(patternSchedulerId(EVERY_2S, 'UTC'));
     await unschedule(policyId, sourceId);
     const slots = await slotsOf(sourceId);
     expect(slots.every((s) => s.state === 'SKIPPED' && s.reason === SLOT_REASONS.paused), JSON.stringify(slots)).toBe(true);
@@ -221,7 +223,7 @@ describe('scheduler: BullMQ job schedulers, catalog slots, reconciler, catch-up'
     }
     const flushedUntil = new Date();
     // Healed within a sweep: the scheduler is back and slots start again.
-    await waitFor('the job scheduler back', async () => (await jobSchedulers().getJobSchedulers(0, -1)).some((s) => s.key === schedulerId(sourceId, SCHEDULE_ID)), 10_000);
+    await waitFor('the job scheduler back', async () => (await jobSchedulers().getJobSchedulers(0, -1)).some((s) => s.key === patternSchedulerId(EVERY_2S, 'UTC')), 10_000);
     // 40 s: after its keys vanish a BullMQ worker may sit out one blocking wait (up to 10 s) before it sees the
     // re-created scheduler's delayed job, and CI runs two integration files at once on 2 cores.
     await waitFor('a started slot after the flush', async () => db().scheduledSlot.findFirst({ where: { sourceId, state: 'STARTED', slotAt: { gt: flushedUntil } } }), 40_000);
@@ -278,6 +280,58 @@ describe('scheduler: BullMQ job schedulers, catalog slots, reconciler, catch-up'
     const late = await fireSlot({ sourceId, scheduleId: 'y-backup' }, { opts: { prevMillis: Date.parse('2025-01-01T00:00:00Z') } }, { sweepMs: 500 });
     expect(late.outcome).toBe('missed');
     await unschedule(policyId, sourceId);
+  }, 90_000);
+
+  it('(i) one job scheduler per cron pattern and zone: its fire records the slot of every schedule using it, once', async () => {
+    const database = uniqueName('lbt_sched_g');
+    databases.push(database);
+    await createDatabase(database, 'CREATE TABLE t (id int); INSERT INTO t VALUES (1);');
+    // Two policies share the yearly UTC pattern (a backup schedule, a prune schedule); a third schedule has the same
+    // cron in another zone. Fired in-process with a chosen time: the workers' schedulers never fire these in a test.
+    const yearly = { cron: '0 0 1 1 *', timezone: 'UTC' };
+    const berlin = { cron: '0 0 1 1 *', timezone: 'Europe/Berlin' };
+    const [p1, p2] = [await createPolicy(backupsDir), await createPolicy(backupsDir)];
+    await db().policy.update({ where: { id: p1 }, data: { schedules: [{ id: 'g-backup', kind: 'backup', backupType: 'full', ...yearly }] } });
+    await db().policy.update({
+      where: { id: p2 },
+      data: { schedules: [{ id: 'g-prune', kind: 'prune', ...yearly }, { id: 'g-berlin', kind: 'backup', backupType: 'full', ...berlin }] },
+    });
+    const [a, b, c] = [await addSource(database, p1), await addSource(database, p1), await addSource(database, p2)];
+    // The sync (every sweep) makes one scheduler per pattern, none per source.
+    const keys = await waitFor(
+      'the two pattern schedulers',
+      async () => {
+        const have = (await jobSchedulers().getJobSchedulers(0, -1)).map((s) => s.key);
+        return have.includes(patternSchedulerId(yearly.cron, yearly.timezone)) && have.includes(patternSchedulerId(berlin.cron, berlin.timezone)) && have;
+      },
+      10_000,
+    );
+    expect(keys.filter((k) => [a.id, b.id, c.id].some((id) => k.includes(id)))).toEqual([]);
+    expect(new Set(keys).size).toBe(keys.length);
+
+    const slotAt = new Date('2026-01-01T00:00:00Z');
+    const job = { id: `repeat:${patternSchedulerId(yearly.cron, yearly.timezone)}:${slotAt.getTime()}`, opts: { prevMillis: slotAt.getTime() } };
+    const now = new Date(slotAt.getTime() + 1_000);
+    expect(await firePattern(yearly, job, { sweepMs: 500 }, now)).toEqual({ schedules: 3, started: 3 });
+    // The same fire again (a retry, a second worker): every slot is there already, nothing starts.
+    expect(await firePattern(yearly, job, { sweepMs: 500 }, now)).toEqual({ schedules: 3, duplicate: 3 });
+    const slots = await db().scheduledSlot.findMany({ where: { sourceId: { in: [a.id, b.id, c.id] } }, orderBy: { scheduleId: 'asc' } });
+    expect(slots.map((s) => [s.sourceId, s.scheduleId, s.state, s.slotAt.toISOString()]).sort()).toEqual(
+      [
+        [a.id, 'g-backup', 'STARTED', slotAt.toISOString()],
+        [b.id, 'g-backup', 'STARTED', slotAt.toISOString()],
+        [c.id, 'g-prune', 'STARTED', slotAt.toISOString()],
+      ].sort(),
+    );
+    for (const source of [a, b]) {
+      const runs = await db().run.findMany({ where: { sourceId: source.id, trigger: 'schedule' } });
+      expect(runs.map((r) => r.kind)).toEqual(['BACKUP']);
+      expect(slots.find((s) => s.sourceId === source.id)?.runId).toBe(runs[0]!.id);
+    }
+    expect(await db().run.count({ where: { sourceId: c.id } })).toBe(0);
+    await unschedule(p1, a.id);
+    await unschedule(p1, b.id);
+    await unschedule(p2, c.id);
   }, 90_000);
 
   // The outage is measured by the test's own liveness evidence, not inferred from the heartbeats: from the moment

@@ -1,4 +1,4 @@
-import { SCHEDULER_ID_PREFIX, schedulerId, type JobPayload } from '@/server/jobs/contracts';
+import { SCHEDULER_ID_PREFIX, patternSchedulerId, type JobPayload } from '@/server/jobs/contracts';
 import { jobSchedulers } from '@/server/jobs/producer';
 import { logger } from '@/server/shared/logger';
 import { loadScheduledSources, type ScheduledSource } from './scheduled-sources';
@@ -20,19 +20,22 @@ const FIRE_JOB_OPTS = {
 };
 
 /**
- * Makes Redis hold exactly the job schedulers the catalog asks for: one per (source, schedule) of every source whose
- * policy has schedules and is not paused, id `sched:<sourceId>:<scheduleId>`, the schedule's cron and time zone,
- * producing `schedule.fire { sourceId, scheduleId }`. Run by every worker at start and every sweep: upserts are
- * idempotent, so any number of workers converge on the same set, and a Redis that lost its keys (restart without
- * persistence, FLUSHALL) has them back within one sweep. Only missing or changed schedulers are written.
+ * Makes Redis hold exactly the job schedulers the catalog asks for: one per cron pattern and time zone used by a
+ * schedule of a source whose policy is not paused, id `sched:cron:<digest>` (patternSchedulerId), producing
+ * `schedule.fire { cron, timezone }`; the fire records the slots of every schedule with that pattern
+ * (fire-pattern.ts). One scheduler per pattern, not per (source, schedule): a minute boundary with a thousand
+ * schedules is one job for BullMQ to deliver, not a thousand. Run by every worker at start and every sweep: upserts
+ * are idempotent, so any number of workers converge on the same set, and a Redis that lost its keys (restart without
+ * persistence, FLUSHALL) has them back within one sweep. Only missing or changed schedulers are written; `sched:`
+ * schedulers nothing asks for (a pattern no longer used, the per-source schedulers of older versions) are removed.
  */
 export async function syncSchedulers(sources?: ScheduledSource[]): Promise<{ upserted: number; removed: number }> {
   const expected = new Map<string, Expected>();
   for (const source of sources ?? (await loadScheduledSources())) {
     if (source.paused) continue;
     for (const schedule of source.schedules) {
-      const id = schedulerId(source.sourceId, schedule.id);
-      expected.set(id, { id, pattern: schedule.cron, tz: schedule.timezone, data: { sourceId: source.sourceId, scheduleId: schedule.id } });
+      const id = patternSchedulerId(schedule.cron, schedule.timezone);
+      if (!expected.has(id)) expected.set(id, { id, pattern: schedule.cron, tz: schedule.timezone, data: { cron: schedule.cron, timezone: schedule.timezone } });
     }
   }
   const queue = jobSchedulers();
