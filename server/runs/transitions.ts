@@ -20,9 +20,19 @@ export interface ClaimedRun {
 
 /** QUEUED → RUNNING for this worker, or null when another worker has it or it was cancelled meanwhile. */
 export async function claimRun(runId: string, workerId: string): Promise<ClaimedRun | null> {
+  return (await claimRuns([runId], workerId))[0]!;
+}
+
+/**
+ * `claimRun` for many runs in one statement (a worker handed a burst of run jobs at once: a minute boundary of a
+ * thousand schedules): each id gets its claimed run, or null when it was not claimable. Each row's move is still the
+ * conditional update of the state machine, so a run another worker won is simply not returned.
+ */
+export async function claimRuns(runIds: readonly string[], workerId: string): Promise<Array<ClaimedRun | null>> {
+  if (runIds.length === 0) return [];
   const now = new Date();
   const rows = await db().run.updateManyAndReturn({
-    where: { id: runId, status: { in: sourcesOf('RUNNING') }, cancelRequested: false },
+    where: { id: { in: [...new Set(runIds)] }, status: { in: sourcesOf('RUNNING') }, cancelRequested: false },
     data: {
       status: 'RUNNING',
       workerId,
@@ -36,7 +46,15 @@ export async function claimRun(runId: string, workerId: string): Promise<Claimed
     },
     select: { id: true, kind: true, attempt: true, maxAttempts: true, sourceId: true },
   });
-  return rows[0] ?? null;
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  // The same id twice in one batch (a duplicate delivery): only the first caller gets the run.
+  const given = new Set<string>();
+  return runIds.map((id) => {
+    const row = byId.get(id);
+    if (!row || given.has(id)) return null;
+    given.add(id);
+    return row;
+  });
 }
 
 export interface HeartbeatResult {

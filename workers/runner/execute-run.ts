@@ -5,7 +5,8 @@ import { logger } from '@/server/shared/logger';
 import { isArtifactError } from '@/server/artifacts/errors';
 import { isEngineError } from '@/server/engines/engine';
 import { RUN_KINDS } from '@/server/runs/run-kinds';
-import { claimRun, finishRun, heartbeatRun, releaseRun, retryRun, type ClaimedRun } from '@/server/runs/transitions';
+import { finishRun, heartbeatRun, releaseRun, retryRun, type ClaimedRun } from '@/server/runs/transitions';
+import { claimRunBatched } from './claim-batcher';
 import { RunContext } from './run-context';
 import { enqueue } from '@/server/jobs/producer';
 import { workerEnv } from '../worker-env';
@@ -58,7 +59,7 @@ export const retryDelayMs = (attempt: number): number => RETRY_BACKOFF_MS * 2 **
  * shutting down. A run that is not ours (claimed elsewhere, cancelled) is skipped.
  */
 export async function executeRun(runId: string, workerId: string, redis: Redis, handler: RunHandler): Promise<void> {
-  const run = await claimRun(runId, workerId);
+  const run = await claimRunBatched(runId, workerId);
   if (!run) {
     logger.info({ runId }, 'run not claimable (taken, finished or cancelled); skipping');
     return;

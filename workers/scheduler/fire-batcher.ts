@@ -1,3 +1,4 @@
+import { Batcher } from '@/server/shared/batcher';
 import { logger } from '@/server/shared/logger';
 import { fireSlots, type FireOutcome, type FireRequest } from './fire-slot';
 
@@ -16,57 +17,15 @@ const MAX_BATCH = 50;
 // and a lone fire (an hourly schedule) is delayed by no more than this.
 const LINGER_MS = 5;
 
-interface Pending {
-  request: FireRequest;
-  resolve: (o: FireOutcome) => void;
-  reject: (e: unknown) => void;
-}
-
 /**
- * Collects the fires this process receives and records them in batches (`fireSlots`): one batch at a time per
- * process; fires arriving while one is written wait for the next, so a burst makes few large transactions and a
- * quiet minute makes one small one. Each fire's promise settles with its own outcome, or its batch's error (then
- * BullMQ retries that fire: the unique slot row makes a retry harmless).
+ * Collects the per-(source, schedule) fires this process receives and records them in batches (`fireSlots`, see
+ * server/shared/batcher.ts). Such fires come from the job schedulers of versions before pattern schedulers
+ * (sync-schedulers.ts) and from tests; a pattern's fire records its schedules itself (fire-pattern.ts). A failed
+ * batch rejects its fires, and BullMQ retries them: the unique slot row makes a retry harmless.
  */
-export class FireBatcher {
-  private pending: Pending[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private flushing = false;
-
-  constructor(
-    private readonly fire: (requests: FireRequest[]) => Promise<FireOutcome[]>,
-    private readonly maxBatch = MAX_BATCH,
-    private readonly lingerMs = LINGER_MS,
-  ) {}
-
-  submit(request: FireRequest): Promise<FireOutcome> {
-    return new Promise<FireOutcome>((resolve, reject) => {
-      this.pending.push({ request, resolve, reject });
-      if (this.flushing) return;
-      if (this.pending.length >= this.maxBatch) void this.flush();
-      else this.timer ??= setTimeout(() => void this.flush(), this.lingerMs);
-    });
-  }
-
-  private async flush(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.flushing) return;
-    this.flushing = true;
-    try {
-      while (this.pending.length > 0) {
-        const batch = this.pending.splice(0, this.maxBatch);
-        try {
-          const outcomes = await this.fire(batch.map((p) => p.request));
-          batch.forEach((p, i) => p.resolve(outcomes[i]!));
-        } catch (e) {
-          logger.warn({ err: e, fires: batch.length }, 'scheduler: a batch of fires failed; BullMQ retries them');
-          for (const p of batch) p.reject(e);
-        }
-      }
-    } finally {
-      this.flushing = false;
-    }
+export class FireBatcher extends Batcher<FireRequest, FireOutcome> {
+  constructor(fire: (requests: FireRequest[]) => Promise<FireOutcome[]>, maxBatch = MAX_BATCH, lingerMs = LINGER_MS) {
+    super(fire, { maxBatch, lingerMs, onError: (err, fires) => logger.warn({ err, fires }, 'scheduler: a batch of fires failed; BullMQ retries them') });
   }
 }
 
