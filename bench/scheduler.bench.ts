@@ -41,7 +41,7 @@ const Knobs = z.object({
   BENCH_SCHED_MINUTES: z.coerce.number().int().min(1).max(120).default(5),
   // Runs at once per worker. Instant runs are a few short catalog transactions each, so the claim rate is bound by
   // the catalog, not by the work: eight per worker (as many as main.ts gives the schedule fires) keeps its pool busy.
-  BENCH_SCHED_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  BENCH_SCHED_CONCURRENCY: z.coerce.number().int().min(1).max(2048).default(8),
   // A directory: the workers run with --cpu-prof and leave their .cpuprofile files there (for where the CPU goes).
   BENCH_SCHED_CPU_PROF: z.string().min(1).optional(),
 });

@@ -1,5 +1,5 @@
 import { SYSTEM_ACTOR, type Actor } from '@/server/auth/permissions';
-import { recordAudit } from '@/server/audit/record-audit';
+import { recordAudit, recordAuditMany } from '@/server/audit/record-audit';
 import { db, type Tx } from '@/server/shared/db';
 import { DomainError } from '@/server/shared/errors';
 import { assertTransition, sourcesOf, type RunStatus } from './state-machine';
@@ -103,7 +103,42 @@ export interface FinishInput {
  * commit together; if the worker lost the run meanwhile, nothing is written.
  */
 export async function finishRun(runId: string, workerId: string, input: FinishInput): Promise<{ cancelRequested: boolean }> {
-  return db().$transaction(async (tx) => {
+  const [outcome] = await db().$transaction((tx) => finishInTx(tx, [{ runId, workerId, input }]));
+  if (outcome instanceof Error) throw outcome;
+  return outcome!;
+}
+
+export interface FinishRequest {
+  runId: string;
+  workerId: string;
+  input: FinishInput;
+}
+
+/**
+ * `finishRun` for many runs in ONE transaction (a worker finishing a burst of short runs at once): each run's row and
+ * its `onCommit` writes as before, and all their audit events in one append at the end, so the audit chain's lock
+ * is taken once and the catalog commits once for the lot. A run the worker no longer owns gets its error and writes
+ * nothing; the others still finish. Should anything else fail (an `onCommit`), the batch rolls back and each run is
+ * finished in its own transaction, so one run's failure never costs the others theirs.
+ */
+export async function finishRuns(requests: readonly FinishRequest[]): Promise<Array<{ cancelRequested: boolean } | Error>> {
+  if (requests.length === 0) return [];
+  if (requests.length === 1) return [await finishRun(requests[0]!.runId, requests[0]!.workerId, requests[0]!.input).catch((e: unknown) => asError(e))];
+  try {
+    return await db().$transaction((tx) => finishInTx(tx, requests));
+  } catch {
+    const one: Array<{ cancelRequested: boolean } | Error> = [];
+    for (const r of requests) one.push(await finishRun(r.runId, r.workerId, r.input).catch((e: unknown) => asError(e)));
+    return one;
+  }
+}
+
+const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
+
+async function finishInTx(tx: Tx, requests: readonly FinishRequest[]): Promise<Array<{ cancelRequested: boolean } | Error>> {
+  const outcomes: Array<{ cancelRequested: boolean } | Error> = [];
+  const audits: Array<{ actor: Actor; input: Parameters<typeof recordAudit>[2] }> = [];
+  for (const { runId, workerId, input } of requests) {
     const rows = await tx.run.updateManyAndReturn({
       // Only the owner (workerId) of a RUNNING run may finish it: RUNNING is the one source of every terminal state
       // a worker writes, and the WHERE clause keeps it so.
@@ -120,16 +155,20 @@ export async function finishRun(runId: string, workerId: string, input: FinishIn
       select: { id: true, kind: true, sourceId: true, attempt: true, cancelRequested: true },
     });
     const run = rows[0];
-    if (!run) throw new DomainError('INVALID_STATE', `run ${runId} is no longer owned by worker ${workerId}`);
+    if (!run) {
+      outcomes.push(new DomainError('INVALID_STATE', `run ${runId} is no longer owned by worker ${workerId}`));
+      continue;
+    }
     if (input.onCommit) await input.onCommit(tx);
-    await recordAudit(tx, workerActor(workerId), {
-      action: 'run.finish',
-      targetType: 'run',
-      targetId: runId,
-      details: { kind: run.kind, status: input.status, attempt: run.attempt, error: input.error, ...input.details },
+    audits.push({
+      actor: workerActor(workerId),
+      input: { action: 'run.finish', targetType: 'run', targetId: runId, details: { kind: run.kind, status: input.status, attempt: run.attempt, error: input.error, ...input.details } },
     });
-    return { cancelRequested: run.cancelRequested };
-  });
+    outcomes.push({ cancelRequested: run.cancelRequested });
+  }
+  // Last, so the chain's lock is held from this append to the commit only.
+  await recordAuditMany(tx, audits);
+  return outcomes;
 }
 
 /**

@@ -5,8 +5,8 @@ import { logger } from '@/server/shared/logger';
 import { isArtifactError } from '@/server/artifacts/errors';
 import { isEngineError } from '@/server/engines/engine';
 import { RUN_KINDS } from '@/server/runs/run-kinds';
-import { finishRun, heartbeatRun, releaseRun, retryRun, type ClaimedRun } from '@/server/runs/transitions';
-import { claimRunBatched } from './claim-batcher';
+import { heartbeatRun, releaseRun, retryRun, type ClaimedRun } from '@/server/runs/transitions';
+import { claimRunBatched, finishRunBatched } from './batched-transitions';
 import { RunContext } from './run-context';
 import { enqueue } from '@/server/jobs/producer';
 import { workerEnv } from '../worker-env';
@@ -94,7 +94,7 @@ export async function executeRun(runId: string, workerId: string, redis: Redis, 
     handlerDone = true;
     if (stopReason) throw new RunAbort(stopReason);
     clearInterval(beat);
-    const finished = await finishRun(runId, workerId, {
+    const finished = await finishRunBatched(runId, workerId, {
       status: 'SUCCEEDED',
       onCommit: result.onCommit,
       details: result.details,
@@ -121,7 +121,7 @@ export async function executeRun(runId: string, workerId: string, redis: Redis, 
     }
     if (reason === 'cancelled') {
       ctx.phase = 'cancelled';
-      await finishRun(runId, workerId, { status: 'CANCELLED', error: 'cancelled on request' }).catch(logFinishError(runId));
+      await finishRunBatched(runId, workerId, { status: 'CANCELLED', error: 'cancelled on request' }).catch(logFinishError(runId));
       await ctx.log('warn', 'run cancelled on request');
       await ctx.publish('CANCELLED');
       return;
@@ -142,7 +142,7 @@ export async function executeRun(runId: string, workerId: string, redis: Redis, 
     }
     ctx.phase = 'failed';
     await ctx.log('error', message).catch(() => undefined);
-    await finishRun(runId, workerId, { status: 'FAILED', error: message, bytesDone: ctx.bytesDone, bytesTotal: ctx.bytesTotal }).catch(logFinishError(runId));
+    await finishRunBatched(runId, workerId, { status: 'FAILED', error: message, bytesDone: ctx.bytesDone, bytesTotal: ctx.bytesTotal }).catch(logFinishError(runId));
     await ctx.publish('FAILED', undefined, message);
     // The run row already says FAILED; BullMQ must not retry the job on its own.
     throw new UnrecoverableError(message);
