@@ -1,5 +1,5 @@
 import { inWindow, MAX_SLOTS_PER_CALL, type StoredSchedule } from '@/server/policies/schedules';
-import { recordAudit } from '@/server/audit/record-audit';
+import { recordAuditMany } from '@/server/audit/record-audit';
 import { SLOT_REASONS } from '@/server/scheduling/slot-reasons';
 import { db } from '@/server/shared/db';
 import { logger } from '@/server/shared/logger';
@@ -24,69 +24,126 @@ export function firstReconcileFrom(source: ScheduledSource, now: Date, sweepMs: 
   return new Date(Math.max(attached, now.getTime() - RECONCILE_LOOKBACK_MS));
 }
 
+type Due = { source: ScheduledSource; schedule: StoredSchedule };
+// Schedules reconciled per transaction: a thousand one-minute schedules each pass a slot every minute, and one
+// transaction apiece would be a thousand short transactions in the minute's busiest second.
+const BATCH = 200;
+
+/** `slotsIn`, remembered for the pass: a thousand sources on one cron ask the same question with the same cursor. */
+function slotMemo(): (schedule: StoredSchedule, from: Date, to: Date) => Date[] {
+  const memo = new Map<string, Date[]>();
+  return (schedule, from, to) => {
+    const key = `${schedule.timezone}\n${schedule.cron}\n${from.getTime()}\n${to.getTime()}`;
+    let slots = memo.get(key);
+    if (!slots) memo.set(key, (slots = slotsIn(schedule, from, to)));
+    return slots;
+  };
+}
+
 /**
- * Records every slot of `schedule` between its cursor and now − grace that has no row: SKIPPED when the policy is
- * paused or the slot falls outside the window, else MISSED, because no worker was running (by the heartbeats) or
- * because the scheduler never fired. Then advances the cursor. One transaction, with the cursor row locked, so two
- * workers reconciling at once record each slot once; a fire racing it loses on the unique slot and starts nothing.
+ * Records every slot of each (source, schedule) of `items` between its cursor and now − grace that has no row:
+ * SKIPPED when the policy is paused or the slot falls outside the window, else MISSED, because no worker was
+ * running (by the heartbeats) or because the scheduler never fired. Then advances the cursors. One transaction for
+ * the lot, with their cursor rows locked in one order, so two workers reconciling at once record each slot once (and
+ * cannot deadlock); a fire racing it loses on the unique slot and starts nothing. Each schedule with missed slots gets
+ * one `slot.missed` audit event for the pass.
  */
-export async function reconcileSchedule(source: ScheduledSource, schedule: StoredSchedule, now: Date, sweepMs: number): Promise<{ missed: number; skipped: number }> {
-  const until = new Date(now.getTime() - graceMs(schedule, now));
-  const start = firstReconcileFrom(source, now, sweepMs);
+export async function reconcileSchedules(
+  items: readonly Due[],
+  now: Date,
+  sweepMs: number,
+  slots: (schedule: StoredSchedule, from: Date, to: Date) => Date[] = slotMemo(),
+): Promise<Array<{ missed: number; skipped: number }>> {
+  if (items.length === 0) return [];
+  const sourceIds = items.map((d) => d.source.sourceId);
+  const scheduleIds = items.map((d) => d.schedule.id);
+  const starts = items.map((d) => firstReconcileFrom(d.source, now, sweepMs).toISOString());
   return db().$transaction(async (tx) => {
     await tx.$executeRaw`INSERT INTO "ScheduleCursor" ("sourceId", "scheduleId", "reconciledUntil", "updatedAt")
-      VALUES (${source.sourceId}::uuid, ${schedule.id}, ${start}, now()) ON CONFLICT DO NOTHING`;
-    const [cursor] = await tx.$queryRaw<Array<{ reconciledUntil: Date }>>`SELECT "reconciledUntil" FROM "ScheduleCursor"
-      WHERE "sourceId" = ${source.sourceId}::uuid AND "scheduleId" = ${schedule.id} FOR UPDATE`;
-    const from = new Date(Math.max(cursor!.reconciledUntil.getTime(), now.getTime() - RECONCILE_LOOKBACK_MS));
-    if (until.getTime() <= from.getTime()) return { missed: 0, skipped: 0 };
-    // One page per pass (a week of one-minute slots): a longer backlog catches up over a few sweeps, never in one
-    // huge transaction.
-    const slots = slotsIn(schedule, from, until);
-    const reached = slots.length >= MAX_SLOTS_PER_CALL ? slots[slots.length - 1]! : until;
+      SELECT s, k, r, now() FROM unnest(${sourceIds}::uuid[], ${scheduleIds}::text[], ${starts}::timestamp[]) AS t(s, k, r)
+      ON CONFLICT DO NOTHING`;
+    const locked = await tx.$queryRaw<Array<{ sourceId: string; scheduleId: string; reconciledUntil: Date }>>`
+      SELECT "sourceId"::text AS "sourceId", "scheduleId", "reconciledUntil" FROM "ScheduleCursor"
+      WHERE ("sourceId", "scheduleId") IN (SELECT * FROM unnest(${sourceIds}::uuid[], ${scheduleIds}::text[]))
+      ORDER BY "sourceId", "scheduleId" FOR UPDATE`;
+    const cursorOf = new Map(locked.map((c) => [`${c.sourceId}/${c.scheduleId}`, c.reconciledUntil]));
+    const plans = items.map((d) => {
+      const until = new Date(now.getTime() - graceMs(d.schedule, now));
+      const cursor = cursorOf.get(`${d.source.sourceId}/${d.schedule.id}`)!;
+      const from = new Date(Math.max(cursor.getTime(), now.getTime() - RECONCILE_LOOKBACK_MS));
+      if (until.getTime() <= from.getTime()) return null;
+      // One page per pass (a week of one-minute slots): a longer backlog catches up over a few sweeps, never in one
+      // huge transaction.
+      const due = slots(d.schedule, from, until);
+      const reached = due.length >= MAX_SLOTS_PER_CALL ? due[due.length - 1]! : until;
+      return { ...d, from, reached, due };
+    });
+    const active = plans.filter((p): p is NonNullable<typeof p> => p !== null);
+    if (active.length === 0) return items.map(() => ({ missed: 0, skipped: 0 }));
+    const lo = new Date(Math.min(...active.map((p) => p.from.getTime())));
+    const hi = new Date(Math.max(...active.map((p) => p.reached.getTime())));
     const recorded = new Set(
       (
         await tx.scheduledSlot.findMany({
-          where: { sourceId: source.sourceId, scheduleId: schedule.id, slotAt: { gt: from, lte: reached } },
-          select: { slotAt: true },
+          where: { sourceId: { in: [...new Set(active.map((p) => p.source.sourceId))] }, slotAt: { gt: lo, lte: hi } },
+          select: { sourceId: true, scheduleId: true, slotAt: true },
         })
-      ).map((s) => s.slotAt.getTime()),
+      ).map((r) => `${r.sourceId}/${r.scheduleId}/${r.slotAt.getTime()}`),
     );
-    const missing = slots.filter((t) => !recorded.has(t.getTime()));
-    const live = missing.length > 0 ? await liveIntervals(tx, from, reached, 2 * sweepMs) : [];
-    const rows = missing.map((slotAt) => {
-      const base = { sourceId: source.sourceId, scheduleId: schedule.id, slotAt, policyId: source.policyId, kind: schedule.kind };
-      if (source.paused) return { ...base, state: 'SKIPPED' as const, reason: SLOT_REASONS.paused };
-      if (!inWindow(schedule, slotAt)) return { ...base, state: 'SKIPPED' as const, reason: SLOT_REASONS.outsideWindow };
-      return { ...base, state: 'MISSED' as const, reason: covered(live, slotAt) ? SLOT_REASONS.notFired : SLOT_REASONS.noWorker };
-    });
+    const missingOf = active.map((p) =>
+      p.due.filter((t) => t.getTime() > p.from.getTime() && t.getTime() <= p.reached.getTime() && !recorded.has(`${p.source.sourceId}/${p.schedule.id}/${t.getTime()}`)),
+    );
+    const live = missingOf.some((m) => m.length > 0) ? await liveIntervals(tx, lo, hi, 2 * sweepMs) : [];
+    const rowsOf = active.map((p, i) =>
+      missingOf[i]!.map((slotAt) => {
+        const base = { sourceId: p.source.sourceId, scheduleId: p.schedule.id, slotAt, policyId: p.source.policyId, kind: p.schedule.kind };
+        if (p.source.paused) return { ...base, state: 'SKIPPED' as const, reason: SLOT_REASONS.paused };
+        if (!inWindow(p.schedule, slotAt)) return { ...base, state: 'SKIPPED' as const, reason: SLOT_REASONS.outsideWindow };
+        return { ...base, state: 'MISSED' as const, reason: covered(live, slotAt) ? SLOT_REASONS.notFired : SLOT_REASONS.noWorker };
+      }),
+    );
+    const rows = rowsOf.flat();
     if (rows.length > 0) await tx.scheduledSlot.createMany({ data: rows, skipDuplicates: true });
-    await tx.scheduleCursor.update({
-      where: { sourceId_scheduleId: { sourceId: source.sourceId, scheduleId: schedule.id } },
-      data: { reconciledUntil: reached },
-    });
-    const missed = rows.filter((r) => r.state === 'MISSED');
-    if (missed.length > 0) {
-      // One event per pass, not per slot: a week's outage of a one-minute schedule is one line in the trail.
-      await recordAudit(tx, SCHEDULER_ACTOR, {
-        action: 'slot.missed',
-        targetType: 'source',
-        targetId: source.sourceId,
-        details: {
-          scheduleId: schedule.id,
-          kind: schedule.kind,
-          count: missed.length,
-          first: missed[0]!.slotAt.toISOString(),
-          last: missed[missed.length - 1]!.slotAt.toISOString(),
-          reasons: [...new Set(missed.map((r) => r.reason))],
+    await tx.$executeRaw`UPDATE "ScheduleCursor" AS c SET "reconciledUntil" = t.r, "updatedAt" = now()
+      FROM unnest(${active.map((p) => p.source.sourceId)}::uuid[], ${active.map((p) => p.schedule.id)}::text[], ${active.map((p) => p.reached.toISOString())}::timestamp[]) AS t(s, k, r)
+      WHERE c."sourceId" = t.s AND c."scheduleId" = t.k`;
+    // One event per schedule and pass, not per slot: a week's outage of a one-minute schedule is one line in the trail.
+    const events = active.flatMap((p, i) => {
+      const missed = rowsOf[i]!.filter((r) => r.state === 'MISSED');
+      if (missed.length === 0) return [];
+      return [
+        {
+          actor: SCHEDULER_ACTOR,
+          input: {
+            action: 'slot.missed' as const,
+            targetType: 'source',
+            targetId: p.source.sourceId,
+            details: {
+              scheduleId: p.schedule.id,
+              kind: p.schedule.kind,
+              count: missed.length,
+              first: missed[0]!.slotAt.toISOString(),
+              last: missed[missed.length - 1]!.slotAt.toISOString(),
+              reasons: [...new Set(missed.map((r) => r.reason))],
+            },
+          },
         },
-      });
-    }
-    return { missed: missed.length, skipped: rows.length - missed.length };
+      ];
+    });
+    await recordAuditMany(tx, events);
+    const byItem = new Map(active.map((p, i) => [p, rowsOf[i]!]));
+    return plans.map((p) => {
+      const rowsHere = p ? byItem.get(p)! : [];
+      const missed = rowsHere.filter((r) => r.state === 'MISSED').length;
+      return { missed, skipped: rowsHere.length - missed };
+    });
   });
 }
 
-/** One reconciler pass over every (source, schedule); a failure on one is logged and does not stop the others. */
+/**
+ * One reconciler pass over every (source, schedule), in batches; a batch that fails is retried schedule by schedule,
+ * so one bad schedule is logged and does not stop the others.
+ */
 export async function reconcileSlots(sweepMs: number, now = new Date(), loaded?: ScheduledSource[]): Promise<{ missed: number; skipped: number }> {
   const total = { missed: 0, skipped: 0 };
   const sources = loaded ?? (await loadScheduledSources());
@@ -97,17 +154,35 @@ export async function reconcileSlots(sweepMs: number, now = new Date(), loaded?:
       (c) => [`${c.sourceId}/${c.scheduleId}`, c.reconciledUntil],
     ),
   );
+  const slots = slotMemo();
+  const due: Due[] = [];
   for (const source of sources) {
     for (const schedule of source.schedules) {
       const cursor = cursors.get(`${source.sourceId}/${schedule.id}`);
-      if (cursor && slotsIn(schedule, cursor, new Date(now.getTime() - graceMs(schedule, now))).length === 0) continue;
-      try {
-        const r = await reconcileSchedule(source, schedule, now, sweepMs);
-        total.missed += r.missed;
-        total.skipped += r.skipped;
-        if (r.missed > 0) logger.warn({ sourceId: source.sourceId, scheduleId: schedule.id, missed: r.missed }, 'scheduler: slots missed');
-      } catch (e) {
-        logger.error({ err: e, sourceId: source.sourceId, scheduleId: schedule.id }, 'scheduler: reconciling failed');
+      if (cursor && slots(schedule, cursor, new Date(now.getTime() - graceMs(schedule, now))).length === 0) continue;
+      due.push({ source, schedule });
+    }
+  }
+  const add = (d: Due, r: { missed: number; skipped: number }) => {
+    total.missed += r.missed;
+    total.skipped += r.skipped;
+    if (r.missed > 0) logger.warn({ sourceId: d.source.sourceId, scheduleId: d.schedule.id, missed: r.missed }, 'scheduler: slots missed');
+  };
+  for (let i = 0; i < due.length; i += BATCH) {
+    const batch = due.slice(i, i + BATCH);
+    try {
+      (await reconcileSchedules(batch, now, sweepMs, slots)).forEach((r, j) => add(batch[j]!, r));
+    } catch (e) {
+      if (batch.length === 1) {
+        logger.error({ err: e, sourceId: batch[0]!.source.sourceId, scheduleId: batch[0]!.schedule.id }, 'scheduler: reconciling failed');
+        continue;
+      }
+      for (const d of batch) {
+        try {
+          add(d, (await reconcileSchedules([d], now, sweepMs, slots))[0]!);
+        } catch (err) {
+          logger.error({ err, sourceId: d.source.sourceId, scheduleId: d.schedule.id }, 'scheduler: reconciling failed');
+        }
       }
     }
   }
