@@ -26,10 +26,22 @@ export const MAX_SLOTS_PER_CALL = 10_080;
 // fixed offset it does arithmetic (about 10 µs), which matters to a reconciler walking a day of one-minute slots.
 const UTC_ZONES = new Set(['UTC', 'Etc/UTC', 'Etc/GMT', 'GMT', 'Etc/Universal', 'Etc/Zulu', 'Universal', 'Zulu']);
 
+// Parsed patterns, kept: the scheduler asks about the same few patterns thousands of times a minute (a thousand
+// sources on `* * * * *`), and parsing one costs more than answering. A paused croner job answers "next after t"
+// from its arguments alone, so one instance serves every caller. Bounded: the oldest entry goes first.
+const PARSED = new Map<string, Cron>();
+const MAX_PARSED = 1_000;
+
 /** A croner job that never runs (paused: no timer), only answers "when next". */
 function cronOf(t: Pick<ScheduleTiming, 'cron' | 'timezone'>): Cron {
+  const key = `${t.timezone}\n${t.cron}`;
+  const known = PARSED.get(key);
+  if (known) return known;
   const zone = UTC_ZONES.has(t.timezone) ? { utcOffset: 0 } : { timezone: t.timezone };
-  return new Cron(t.cron, { ...zone, paused: true, legacyMode: true });
+  const job = new Cron(t.cron, { ...zone, paused: true, legacyMode: true });
+  if (PARSED.size >= MAX_PARSED) PARSED.delete(PARSED.keys().next().value!);
+  PARSED.set(key, job);
+  return job;
 }
 
 /**
