@@ -130,6 +130,21 @@ async function fireJobTimes(redis: Redis, prefix: string): Promise<{ n: number; 
   return { n: taken.length, taken: sort(taken), done: sort(done) };
 }
 
+/** When each of the runs queue's kept jobs (the last thousand completed) was created and taken by a worker, by run id. */
+async function runJobTimes(redis: Redis, prefix: string): Promise<Map<string, { created: number; taken: number }>> {
+  const ids = await redis.zrange(`${prefix}:runs:completed`, '0', '-1');
+  const pipeline = redis.pipeline();
+  for (const id of ids) pipeline.hmget(`${prefix}:runs:${id}`, 'timestamp', 'processedOn', 'data');
+  const rows = (await pipeline.exec()) ?? [];
+  const times = new Map<string, { created: number; taken: number }>();
+  for (const row of rows) {
+    const [timestamp, processedOn, data] = (row?.[1] as [string | null, string | null, string | null] | undefined) ?? [null, null, null];
+    const runId = data ? (JSON.parse(data) as { runId?: string }).runId : undefined;
+    if (runId && timestamp && processedOn) times.set(runId, { created: Number(timestamp), taken: Number(processedOn) });
+  }
+  return times;
+}
+
 const quantile = (sorted: number[], q: number) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!);
 
 async function deletePrefix(redis: Redis, prefix: string): Promise<number> {
@@ -293,6 +308,7 @@ export async function runSchedulerBench(conn: PgConn, parentWork: string = os.tm
     const own = await prefixMemory(redis, prefix);
     const schedulerCount = await redis.zcard(`${prefix}:schedules:repeat`);
     const fires = await fireJobTimes(redis, prefix);
+    const runJobs = await runJobTimes(redis, prefix);
 
     const q = async <T>(text: string) => (await sql(conn, catalog, text)).rows as T[];
     const inWindow = `s."slotAt" >= '${iso(windowStart)}'::timestamp AND s."slotAt" <= '${iso(lastSlot)}'::timestamp AND s."scheduleId" = '${SCHEDULE_ID}'`;
@@ -318,6 +334,15 @@ export async function runSchedulerBench(conn: PgConn, parentWork: string = os.tm
              percentile_cont(0.99) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM r."startedAt" - s."slotAt") * 1000) AS p99,
              max(EXTRACT(EPOCH FROM r."startedAt" - s."slotAt") * 1000) AS max
       FROM "ScheduledSlot" s JOIN "Run" r ON r.id = s."runId" WHERE ${inWindow} GROUP BY 1 ORDER BY 1`);
+    // The last thousand runs' jobs as BullMQ kept them: when each was added and taken, against its slot and its claim.
+    const jobRows = runJobs.size === 0 ? [] : await q<{ id: string; slot: string; started: string | null }>(
+      `SELECT r.id, (EXTRACT(EPOCH FROM s."slotAt") * 1000)::text AS slot, (EXTRACT(EPOCH FROM r."startedAt") * 1000)::text AS started
+       FROM "Run" r JOIN "ScheduledSlot" s ON s."runId" = r.id WHERE r.id IN (${[...runJobs.keys()].map((id) => `'${id.replace(/'/g, '')}'`).join(',')})`,
+    );
+    const sorted = (xs: number[]) => xs.sort((a, b) => a - b);
+    const jobAdded = sorted(jobRows.map((r) => runJobs.get(r.id)!.created - Number(r.slot)));
+    const jobTaken = sorted(jobRows.map((r) => runJobs.get(r.id)!.taken - Number(r.slot)));
+    const takenToClaimed = sorted(jobRows.filter((r) => r.started).map((r) => Number(r.started) - runJobs.get(r.id)!.taken));
     const states = await q<{ state: string; reason: string | null; n: number }>(
       `SELECT s.state, s.reason, count(*)::int AS n FROM "ScheduledSlot" s WHERE ${inWindow} GROUP BY 1, 2 ORDER BY 1, 2`,
     );
@@ -379,6 +404,9 @@ export async function runSchedulerBench(conn: PgConn, parentWork: string = os.tm
       pad(`slot → fire job taken p50 / p99 (last ${fires.n} fires)`, `${ms(quantile(fires.taken, 0.5))} / ${ms(quantile(fires.taken, 0.99))}`, ''),
       pad(`slot → fire job done p50 / p99 (last ${fires.n} fires)`, `${ms(quantile(fires.done, 0.5))} / ${ms(quantile(fires.done, 0.99))}`, ''),
       pad('slot → run created p50 / p99', `${ms(drift?.cre_p50)} / ${ms(drift?.cre_p99)}`, ''),
+      pad(`slot → run job added p50 / p99 (last ${jobRows.length} runs)`, `${ms(quantile(jobAdded, 0.5))} / ${ms(quantile(jobAdded, 0.99))}`, ''),
+      pad(`slot → run job taken p50 / p99 (last ${jobRows.length} runs)`, `${ms(quantile(jobTaken, 0.5))} / ${ms(quantile(jobTaken, 0.99))}`, ''),
+      pad(`run job taken → run claimed p50 / p99`, `${ms(quantile(takenToClaimed, 0.5))} / ${ms(quantile(takenToClaimed, 0.99))}`, ''),
       pad('slot → run finished p50 / p99', `${ms(drift?.fin_p50)} / ${ms(drift?.fin_p99)}`, ''),
       pad('run claimed → finished p50 / p99', `${ms(drift?.dur_p50)} / ${ms(drift?.dur_p99)}`, ''),
       pad('runs claimed / STARTED slots never claimed', `${drift?.claimed ?? 0} / ${drift?.unclaimed ?? 0}`, ''),
@@ -409,7 +437,12 @@ export async function runSchedulerBench(conn: PgConn, parentWork: string = os.tm
     await Promise.all(children.map(stopChild));
     if (logFd !== undefined) fs.closeSync(logFd);
     const kept = process.env.BENCH_KEEP_LOGS === '1';
-    if (kept) console.log(`[scheduler] worker log kept: ${logPath}`);
+    if (kept && fs.existsSync(logPath)) {
+      // The bench's own work directory is removed at its end: the log is copied out of it.
+      const keptPath = path.join(os.tmpdir(), `lifeboat-scheduler-workers-${Date.now()}.log`);
+      fs.copyFileSync(logPath, keptPath);
+      console.log(`[scheduler] worker log kept: ${keptPath}`);
+    }
     await sql(conn, 'postgres', `DROP DATABASE IF EXISTS ${catalog} WITH (FORCE)`).catch((e: unknown) => console.error(`[scheduler] could not drop ${catalog}: ${String(e)}`));
     await deletePrefix(redis, prefix).catch((e: unknown) => console.error(`[scheduler] could not delete Redis keys ${prefix}:*: ${String(e)}`));
     redis.disconnect();

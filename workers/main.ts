@@ -49,17 +49,25 @@ export async function startWorker(engines: EngineRegistry = engineRegistry): Pro
   // subscriber: only this process holds the instances its restores started.
   const stopInstanceSweep = await startInstanceStopper({ workerId, engines, subscriber: cancels });
 
-  const worker = new Worker(RUNS_QUEUE, (job: Job) => dispatchJob(job, { workerId, publisher, engines }), {
-    connection: redisConnection('worker'),
-    prefix: env().LIFEBOAT_QUEUE_PREFIX,
-    concurrency: CONCURRENCY,
-    // The run row's heartbeat and the reaper decide retries; a stalled BullMQ job is not re-delivered.
-    maxStalledCount: 0,
-    // BullMQ renews the job lock every lockDuration/2; 60 s tolerates event-loop stalls during large streams.
-    lockDuration: 60_000,
+  // A BullMQ Worker fetches its jobs one round trip after another, each waiting for the event loop to come round; with
+  // hundreds of runs in flight a burst of jobs (a minute boundary with a thousand scheduled sources) would reach its
+  // runs one loop turn at a time. So the concurrency is split over a few Workers, each fetching in parallel with the
+  // others (one per 32 runs, at most 8; a single Worker at the default concurrency).
+  const fetchers = Math.min(16, Math.ceil(CONCURRENCY / 32));
+  const runWorkers = Array.from({ length: fetchers }, (_, i) => {
+    const w = new Worker(RUNS_QUEUE, (job: Job) => dispatchJob(job, { workerId, publisher, engines }), {
+      connection: redisConnection('worker'),
+      prefix: env().LIFEBOAT_QUEUE_PREFIX,
+      concurrency: Math.floor(CONCURRENCY / fetchers) + (i < CONCURRENCY % fetchers ? 1 : 0),
+      // The run row's heartbeat and the reaper decide retries; a stalled BullMQ job is not re-delivered.
+      maxStalledCount: 0,
+      // BullMQ renews the job lock every lockDuration/2; 60 s tolerates event-loop stalls during large streams.
+      lockDuration: 60_000,
+    });
+    w.on('failed', (job, err) => logger.warn({ jobId: job?.id, err: err.message }, 'job failed'));
+    w.on('error', (err) => logger.error({ err }, 'worker error'));
+    return w;
   });
-  worker.on('failed', (job, err) => logger.warn({ jobId: job?.id, err: err.message }, 'job failed'));
-  worker.on('error', (err) => logger.error({ err }, 'worker error'));
   // The catalog's schedules become job schedulers before this worker counts as running (its first heartbeat): a
   // Redis that lost them is healed at start, not at the first sweep. Then, before it takes any fire, the slots of an
   // outage are recorded and its one catch-up backup started, so a regular fire racing it cannot take its place (the
@@ -94,7 +102,7 @@ export async function startWorker(engines: EngineRegistry = engineRegistry): Pro
   const tickMs = Math.max(50, Math.min(SWEEP_MS, notifyEnv().LIFEBOAT_NOTIFY_SCAN_MS) / 2);
   const stopRecurring = startRecurring(recurringTasks(WORKER_ENV, workerId), tickMs);
 
-  logger.info({ workerId, concurrency: CONCURRENCY, queue: RUNS_QUEUE }, 'worker ready');
+  logger.info({ workerId, concurrency: CONCURRENCY, fetchers, queue: RUNS_QUEUE }, 'worker ready');
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -110,7 +118,7 @@ export async function startWorker(engines: EngineRegistry = engineRegistry): Pro
       }
     }, SHUTDOWN_GRACE_MS);
     try {
-      await Promise.all([worker.close(), fires.close(), notifications.close()]);
+      await Promise.all([...runWorkers.map((w) => w.close()), fires.close(), notifications.close()]);
     } finally {
       clearTimeout(grace);
       // The last beat says until when this worker ran, so slots after it read "no worker was running".

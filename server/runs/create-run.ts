@@ -60,19 +60,17 @@ export async function enqueueRun(run: { id: string; kind: RunKind; jobGeneration
 export async function createRuns(tx: Tx, kind: RunKind, inputs: ReadonlyArray<CreateRunInput & { id: string }>) {
   if (inputs.length === 0) return [];
   const spec = RUN_KINDS[kind];
-  await tx.run.createMany({
-    data: inputs.map((input) => ({
-      id: input.id,
-      kind,
-      sourceId: input.sourceId,
-      destinationId: input.destinationId,
-      inputPointId: input.inputPointId,
-      params: input.params,
-      requestedBy: input.actor.label,
-      maxAttempts: spec.maxAttempts,
-      trigger: input.trigger ?? 'manual',
-    })),
-  });
+  // One INSERT … SELECT FROM unnest (the columns as arrays): the ORM's createMany spends most of a burst's time on
+  // its per-row work. The other columns take their defaults (QUEUED, attempt 0, generation 0); createdAt is this
+  // clock's, as the ORM would give it, never the database session's zone.
+  const createdAt = new Date().toISOString();
+  await tx.$executeRaw`
+    INSERT INTO "Run" ("id", "kind", "sourceId", "destinationId", "inputPointId", "params", "requestedBy", "maxAttempts", "trigger", "createdAt")
+    SELECT id, ${kind}::"RunKind", src, dst, pt, COALESCE(par, '{}'::jsonb), req, ${spec.maxAttempts}::int, trg, ${createdAt}::timestamp
+    FROM unnest(${inputs.map((i) => i.id)}::uuid[], ${inputs.map((i) => i.sourceId)}::uuid[], ${inputs.map((i) => i.destinationId)}::uuid[],
+                ${inputs.map((i) => i.inputPointId ?? null)}::uuid[], ${inputs.map((i) => (i.params === undefined ? null : JSON.stringify(i.params)))}::jsonb[],
+                ${inputs.map((i) => i.actor.label)}::text[], ${inputs.map((i) => i.trigger ?? 'manual')}::text[])
+         AS t(id, src, dst, pt, par, req, trg)`;
   await recordAuditMany(
     tx,
     inputs.map((input) => ({ actor: input.actor, input: { action: spec.requestAction, targetType: 'run', targetId: input.id, details: input.details } })),

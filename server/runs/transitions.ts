@@ -30,22 +30,14 @@ export async function claimRun(runId: string, workerId: string): Promise<Claimed
  */
 export async function claimRuns(runIds: readonly string[], workerId: string): Promise<Array<ClaimedRun | null>> {
   if (runIds.length === 0) return [];
-  const now = new Date();
-  const rows = await db().run.updateManyAndReturn({
-    where: { id: { in: [...new Set(runIds)] }, status: { in: sourcesOf('RUNNING') }, cancelRequested: false },
-    data: {
-      status: 'RUNNING',
-      workerId,
-      attempt: { increment: 1 },
-      heartbeatAt: now,
-      startedAt: now,
-      phase: 'starting',
-      bytesDone: 0,
-      bytesTotal: null,
-      error: null,
-    },
-    select: { id: true, kind: true, attempt: true, maxAttempts: true, sourceId: true },
-  });
+  const now = new Date().toISOString();
+  // One UPDATE … WHERE id = ANY(…) RETURNING, written out: a burst's claims are on the path from slot to run, and the
+  // ORM's per-row work on a few hundred rows costs more than the statement.
+  const rows = await db().$queryRaw<ClaimedRun[]>`
+    UPDATE "Run" SET "status" = 'RUNNING', "workerId" = ${workerId}, "attempt" = "attempt" + 1, "heartbeatAt" = ${now}::timestamp,
+                     "startedAt" = ${now}::timestamp, "phase" = 'starting', "bytesDone" = 0, "bytesTotal" = NULL, "error" = NULL
+    WHERE "id" = ANY(${[...new Set(runIds)]}::uuid[]) AND "status"::text = ANY(${sourcesOf('RUNNING')}::text[]) AND NOT "cancelRequested"
+    RETURNING "id"::text AS "id", "kind"::text AS "kind", "attempt", "maxAttempts", "sourceId"::text AS "sourceId"`;
   const byId = new Map(rows.map((r) => [r.id, r]));
   // The same id twice in one batch (a duplicate delivery): only the first caller gets the run.
   const given = new Set<string>();

@@ -1,8 +1,12 @@
 import { DomainError } from './errors';
 
-/** Prisma's unique-constraint violation (P2002), recognised by code rather than message text. */
+/** A unique-constraint violation: Prisma's P2002, or SQLSTATE 23505 from a raw statement; by code, not message text. */
 export function isUniqueViolation(e: unknown): boolean {
-  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === 'P2002';
+  if (typeof e !== 'object' || e === null) return false;
+  if ((e as { code?: unknown }).code === 'P2002') return true;
+  // A raw statement's (P2010: the scheduler's multi-row inserts) carries the driver's SQLSTATE.
+  const cause = asKnownRequestError(e)?.meta?.driverAdapterError?.cause;
+  return String(cause?.originalCode ?? cause?.code ?? '') === '23505';
 }
 
 interface KnownRequestError {

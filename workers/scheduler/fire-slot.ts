@@ -4,6 +4,7 @@ import { inWindow, type StoredSchedule } from '@/server/policies/schedules';
 import { createRuns, enqueueRuns } from '@/server/runs/create-run';
 import type { RunKind } from '@/server/runs/run-kinds';
 import { SLOT_REASONS } from '@/server/scheduling/slot-reasons';
+import { insertSlots, type SlotRow } from '@/server/scheduling/slot-rows';
 import { afterCommit, withTransaction } from '@/server/shared/context';
 import type { Tx } from '@/server/shared/db';
 import { logger } from '@/server/shared/logger';
@@ -138,17 +139,6 @@ export async function fireSlots(
   return outcomes;
 }
 
-type SlotRow = {
-  sourceId: string;
-  scheduleId: string;
-  slotAt: Date;
-  policyId: string;
-  kind: string;
-  state: 'STARTED' | 'MISSED' | 'SKIPPED';
-  reason?: string;
-  runId?: string;
-};
-
 /** The transaction of one batch: decides every item, writes the slot rows, the runs and their audit events. */
 async function recordBatch(items: readonly Item[], opts: { sweepMs: number }, now: Date): Promise<Map<number, FireOutcome>> {
   return withTransaction(
@@ -207,7 +197,7 @@ async function recordBatch(items: readonly Item[], opts: { sweepMs: number }, no
 
       // The slot rows first, the runs (with their audit events) last: the audit chain's lock is then held from the
       // first append to the commit only.
-      if (slots.length > 0) await tx.scheduledSlot.createMany({ data: slots });
+      await insertSlots(tx, slots);
       const created: Array<{ id: string; kind: RunKind; jobGeneration: number }> = [];
       for (const kind of ['BACKUP', 'VERIFY'] as const) {
         const ofKind = planned.filter((r) => r.kind === kind);

@@ -1,6 +1,7 @@
 import { inWindow, MAX_SLOTS_PER_CALL, type StoredSchedule } from '@/server/policies/schedules';
 import { recordAuditMany } from '@/server/audit/record-audit';
 import { SLOT_REASONS } from '@/server/scheduling/slot-reasons';
+import { insertSlots } from '@/server/scheduling/slot-rows';
 import { db } from '@/server/shared/db';
 import { logger } from '@/server/shared/logger';
 import { graceMs, slotsIn } from './schedule-times';
@@ -103,7 +104,7 @@ export async function reconcileSchedules(
       }),
     );
     const rows = rowsOf.flat();
-    if (rows.length > 0) await tx.scheduledSlot.createMany({ data: rows, skipDuplicates: true });
+    await insertSlots(tx, rows, { skipDuplicates: true });
     await tx.$executeRaw`UPDATE "ScheduleCursor" AS c SET "reconciledUntil" = t.r, "updatedAt" = now()
       FROM unnest(${active.map((p) => p.source.sourceId)}::uuid[], ${active.map((p) => p.schedule.id)}::text[], ${active.map((p) => p.reached.toISOString())}::timestamp[]) AS t(s, k, r)
       WHERE c."sourceId" = t.s AND c."scheduleId" = t.k`;
