@@ -25,7 +25,7 @@ import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { finished, Transform, type Readable, type Writable } from 'node:stream';
 
-import { describeExit, failedOnItsOwn, openPipes, spawnProcess, startFailure, type PipeEnds, type ProcessExit, type SpawnedProcess } from '@/server/process';
+import { describeExit, failedOnItsOwn, forkTurn, openPipes, spawnProcess, startFailure, type PipeEnds, type ProcessExit, type SpawnedProcess } from '@/server/process';
 
 import { ArtifactError } from './errors';
 
@@ -479,6 +479,8 @@ export function runStages(options: RunStagesOptions): RunningStages {
     const fedByProcess = (index: number) => index > 0 || producer !== undefined;
     const pipes = specs.length === 0 ? [] : ((await openPipes(specs.length - (producer === undefined ? 1 : 0))) ?? []);
     const pipeInto = (index: number) => (fedByProcess(index) ? pipes[producer === undefined ? index - 1 : index] : undefined);
+    // The forks below block the process: they wait for their turn (server/process/fork-turn.ts).
+    if (failure === undefined && specs.length > 0) await forkTurn();
     if (failure !== undefined) {
       for (const pipe of pipes) {
         pipe.closeRead();

@@ -35,9 +35,16 @@ export async function createActiveKey(tx: Tx, actor: Actor, reason: string) {
   return key;
 }
 
-/** The key new artifacts are encrypted to; created on first use. */
-export async function ensureActiveKey() {
-  const existing = await db().encryptionKey.findFirst({ where: { active: true } });
+const readActiveKey = async () => db().encryptionKey.findFirst({ where: { active: true } });
+type ActiveKey = NonNullable<Awaited<ReturnType<typeof readActiveKey>>>;
+let reading: Promise<ActiveKey | null> | undefined;
+
+/**
+ * The key new artifacts are encrypted to; created on first use. Callers asking at the same moment (a burst of
+ * scheduled backups starting together) share one read: each still gets the key that was active while it waited.
+ */
+export async function ensureActiveKey(): Promise<ActiveKey> {
+  const existing = await (reading ??= readActiveKey().finally(() => (reading = undefined)));
   if (existing) return existing;
   return db().$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(${KEY_LOCK})`;

@@ -3,3 +3,4 @@ export { describeExit, failedOnItsOwn, spawnProcess, startFailure } from './spaw
 export type { PipedChild, ProcessExit, SpawnedProcess, SpawnProcessOptions } from './spawn-process';
 export { openPipes } from './open-pipes';
 export type { PipeEnds } from './open-pipes';
+export { forkTurn } from './fork-turn';

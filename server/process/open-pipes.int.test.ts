@@ -4,6 +4,7 @@
  */
 import { readdir, readlink, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import path from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
@@ -35,7 +36,7 @@ describe('openPipes', () => {
     expect(writeExit.signal).toBe('SIGPIPE');
   });
 
-  it('is a FIFO whose name and private folder are gone before anyone uses it', async () => {
+  it('is a FIFO whose name is gone before anyone uses it, made in a folder only this user can enter', async () => {
     const [pipe] = (await openPipes(1))!;
     try {
       expect((await stat(`/proc/self/fd/${pipe!.readFd}`)).isFIFO()).toBe(true);
@@ -43,10 +44,30 @@ describe('openPipes', () => {
       expect(link).toMatch(/ \(deleted\)$/);
       const folder = link.replace(/\/[^/]+ \(deleted\)$/, '');
       expect(folder.startsWith(tmpdir())).toBe(true);
-      await expect(readdir(folder)).rejects.toMatchObject({ code: 'ENOENT' });
+      // The folder keeps the FIFOs made ahead (unused names), never one that was handed out.
+      expect((await stat(folder)).mode & 0o777).toBe(0o700);
+      expect(await readdir(folder)).not.toContain(path.basename(link.replace(/ \(deleted\)$/, '')));
     } finally {
       pipe!.closeRead();
       pipe!.write.destroy();
+    }
+  });
+  it('hands out distinct pipes to many callers at once, every one of them working', async () => {
+    const all = await Promise.all(Array.from({ length: 100 }, () => openPipes(2)));
+    const fds = all.flatMap((pipes) => pipes!.map((p) => p.readFd));
+    expect(new Set(fds).size).toBe(200);
+    const [pipe] = all[99]!;
+    const reader = spawnProcess({ command: 'wc', args: ['-c'], stdin: pipe!.readFd, stdout: 'pipe' });
+    pipe!.closeRead();
+    const writer = spawnProcess({ command: 'head', args: ['-c', '12345', '/dev/zero'], stdout: pipe!.write });
+    pipe!.write.destroy();
+    const out: Buffer[] = [];
+    reader.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
+    await Promise.all([reader.exited, writer.exited]);
+    expect(Buffer.concat(out).toString().trim()).toBe('12345');
+    for (const pipes of all) for (const p of pipes!) {
+      p.closeRead();
+      p.write.destroy();
     }
   });
 });

@@ -10,13 +10,15 @@
  * O_NONBLOCK read end would be shared with the child, which expects a blocking stdin). libuv opens every
  * descriptor close-on-exec, so no other child inherits one by accident.
  */
-import { close, constants as fsConstants, createWriteStream, open, type WriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import crypto from 'node:crypto';
+import { close, constants as fsConstants, createWriteStream, open, rmSync, type WriteStream } from 'node:fs';
+import { mkdtemp, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
 import { logger } from '@/server/shared/logger';
 
+import { forkTurn } from './fork-turn';
 import { spawnProcess } from './spawn-process';
 
 export interface PipeEnds {
@@ -33,23 +35,58 @@ export interface PipeEnds {
 
 let warned = false;
 
+// FIFOs are made ahead, this many per `mkfifo`: making them costs a child process (a fork of the whole worker), which
+// would otherwise be one more per pipeline started.
+const STOCK = 64;
+let stock: { dir: string; names: string[] } | undefined;
+let making: Promise<void> | undefined;
+
+/** Removes the stock's folder when the process exits (its FIFOs are only names; nothing is open on them). */
+function removeStockAtExit(dir: string): void {
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+}
+
+async function refill(count: number): Promise<void> {
+  if (stock === undefined) {
+    // mkdtemp creates the folder 0700: no other user can open (or swap) our FIFOs before they are used and unlinked.
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'lifeboat-pipe-'));
+    removeStockAtExit(dir);
+    stock = { dir, names: [] };
+  }
+  const { dir } = stock;
+  const names = Array.from({ length: count }, () => path.join(dir, crypto.randomUUID()));
+  // coreutils' mkfifo (argv only, no shell), one child for all of them: Node cannot call mkfifo(3) itself.
+  await forkTurn();
+  const made = spawnProcess({ command: 'mkfifo', args: ['-m', '600', '--', ...names], stdout: 'ignore' });
+  const exit = await made.exited;
+  if (exit.code !== 0) {
+    // A folder a temp cleaner removed, a full disk: start again in a new folder next time.
+    if (stock?.dir === dir) stock = undefined;
+    throw new Error(`mkfifo failed (${exit.spawnError?.message ?? exit.stderrTail.trim()})`);
+  }
+  if (stock?.dir === dir) stock.names.push(...names);
+}
+
+/** `count` FIFO names nobody has used, made ahead in the stock. */
+async function takeNames(count: number): Promise<string[]> {
+  while ((stock?.names.length ?? 0) < count) {
+    making ??= refill(Math.max(STOCK, count)).finally(() => (making = undefined));
+    await making;
+  }
+  return stock!.names.splice(0, count);
+}
+
 /**
  * `count` fresh pipes, or undefined when FIFOs cannot be made here (no `mkfifo`, a read-only tmpdir, not Linux):
  * the caller then falls back to Node's socket pairs, which work the same, only slower. Logged once per process.
  */
 export async function openPipes(count: number): Promise<PipeEnds[] | undefined> {
   if (count === 0) return [];
-  let dir: string | undefined;
+  let names: string[] = [];
   // Plain descriptors rather than FileHandles: the write end is given to a stream, and a FileHandle would close it again when collected.
   const fds: number[] = [];
   try {
-    // mkdtemp creates the folder 0700: no other user can open (or swap) our FIFOs before they are unlinked.
-    dir = await mkdtemp(path.join(os.tmpdir(), 'lifeboat-pipe-'));
-    const names = Array.from({ length: count }, (_, index) => path.join(dir!, `p${index}`));
-    // coreutils' mkfifo (argv only, no shell), one child for all of them: Node cannot call mkfifo(3) itself.
-    const made = spawnProcess({ command: 'mkfifo', args: ['-m', '600', '--', ...names], stdout: 'ignore' });
-    const exit = await made.exited;
-    if (exit.code !== 0) throw new Error(`mkfifo failed (${exit.spawnError?.message ?? exit.stderrTail.trim()})`);
+    names = await takeNames(count);
     const ends: [number, number][] = [];
     for (const name of names) {
       const helper = await openFd(name, fsConstants.O_RDWR);
@@ -72,8 +109,8 @@ export async function openPipes(count: number): Promise<PipeEnds[] | undefined> 
     }
     return undefined;
   } finally {
-    // The open descriptors keep each pipe alive; the names are no longer needed by anyone.
-    if (dir !== undefined) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    // The open descriptors keep each pipe alive; the names are no longer needed by anyone, and never used again.
+    await Promise.all(names.map((name) => unlink(name).catch(() => undefined)));
   }
 }
 

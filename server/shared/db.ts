@@ -13,7 +13,9 @@ const globalForDb = globalThis as unknown as { lifeboatDb?: PrismaClient };
 export function db(): PrismaClient {
   if (!globalForDb.lifeboatDb) {
     // 10 connections: the web process serves a dashboard, a worker runs a few jobs; both stay far below max_connections.
-    const adapter = new PrismaPg({ connectionString: env().DATABASE_URL, max: 10 });
+    // Idle ones are kept for two minutes (pg's default is 10 s), so a burst every minute (a scheduler's minute
+    // boundary) finds its connections open instead of opening them again; they never keep a process from exiting.
+    const adapter = new PrismaPg({ connectionString: env().DATABASE_URL, max: 10, idleTimeoutMillis: 120_000, allowExitOnIdle: true });
     // Prisma's defaults (2 s to get a connection, 5 s per interactive transaction) fail a transaction that merely
     // waited: the audit chain serialises every audited write on one lock, so under load (a burst of audited API
     // requests beside a run's finishing transaction) a finished backup could be lost to a timeout. Wait longer.

@@ -9,12 +9,12 @@ import { EngineError, OBJECT_ROLE_PATTERN, type AnyEngine, type EngineBackupObje
 import { DATA_ROLE } from '@/server/recovery-points/point-objects';
 import type { Prisma } from '@/server/shared/db';
 import { driverForDestination } from '@/server/storage/for-destination';
-import { db } from '@/server/shared/db';
 import { openSecret } from '@/server/shared/secrets';
 import { buildManifest } from '@/server/recovery-points/manifest';
 import type { HandlerResult } from '../runner/execute-run';
 import type { RunContext } from '../runner/run-context';
 import type { ClaimedRun } from '@/server/runs/transitions';
+import { loadBackupRun } from './load-backup-run';
 import { produceArtifact } from './produce-artifact';
 import { codecOf, storedExtension } from '@/server/artifacts/codec';
 import { formatBytes } from '@/lib/format';
@@ -30,10 +30,7 @@ const DEFAULT_COMPRESSION_LEVEL = 3;
  * production registry, unless the scheduler bench started the worker with its instant engine too).
  */
 export async function runBackup(claimed: ClaimedRun, ctx: RunContext, engines: EngineRegistry): Promise<HandlerResult> {
-  const run = await db().run.findUniqueOrThrow({
-    where: { id: claimed.id },
-    include: { source: { include: { policy: { include: { copies: { orderBy: { position: 'asc' } } } } } }, destination: true },
-  });
+  const run = await loadBackupRun(claimed.id);
   if (!run.destination) throw new Error('run has no destination');
   const { source, destination } = run;
   const policy = source.policy;

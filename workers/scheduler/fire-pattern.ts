@@ -3,9 +3,11 @@ import { fireSlots, type FiredJob, type FireOutcome, type FireRequest } from './
 import { loadScheduledSources } from './scheduled-sources';
 
 // The most slots one transaction records. Slot rows, runs and audit events are one multi-row insert each whatever the
-// size; the audit chain's lock is held from the runs' audit insert to the commit (tens of milliseconds for five
-// hundred rows), far below the catalog's transaction limits (server/shared/db.ts) for the finishes queued behind it.
-const CHUNK = 500;
+// size (two thousand slots: about half a second); the audit chain's lock is held from the runs' audit insert to the
+// commit, far below the catalog's transaction limits (server/shared/db.ts) for the finishes queued behind it. One
+// chunk for a whole minute's burst is what keeps its drift low: a second chunk is recorded while the first one's
+// runs start (a thousand sources on two workers, measured: slot → run claimed p99 1.1 s in chunks of 500, 0.7 s in one).
+const CHUNK = 2000;
 
 export type PatternFireSummary = Partial<Record<FireOutcome['outcome'], number>> & { schedules: number };
 
