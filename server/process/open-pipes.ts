@@ -103,6 +103,8 @@ export async function openPipes(count: number): Promise<PipeEnds[] | undefined> 
     return ends.map(([read, write]) => toEnds(read, write));
   } catch (err) {
     await Promise.all(fds.map((fd) => closeFd(fd).catch(() => undefined)));
+    // The stock's names are gone (a temp cleaner emptied the folder): the next call starts a new folder.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') stock = undefined;
     if (!warned) {
       warned = true;
       logger.warn({ err }, 'cannot make kernel pipes (FIFOs); connecting tools with socket pairs instead');
