@@ -443,12 +443,16 @@ export type EngineErrorCode =
 export class EngineError extends Error {
   override readonly name = 'EngineError';
 
+  /** The input field the refusal is about, as a path inside the config or restore target (e.g. `['from']`), when one is. */
+  readonly field?: readonly string[];
+
   constructor(
     readonly code: EngineErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; field?: readonly string[] },
   ) {
     super(message, options);
+    if (options?.field !== undefined) this.field = options.field;
   }
 
   /**

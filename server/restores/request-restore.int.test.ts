@@ -84,6 +84,14 @@ describe('requestRestore checks the target at once (defect 9)', () => {
     });
   });
 
+  it('names target.from when it names a database the point does not hold', async () => {
+    const err = await requestRestore({ actor: operator }, pointId, { target: { database: uniqueName('lbt_rr_new'), from: 'nope' } }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'VALIDATION', message: `target.from: database "nope" is not in this backup; it holds "${sourceDb}"` });
+    expect((err as { details?: { issues?: unknown } }).details?.issues).toEqual([
+      { path: ['target', 'from'], message: `database "nope" is not in this backup; it holds "${sourceDb}"` },
+    ]);
+  });
+
   it('queues a run for a new name', async () => {
     const database = uniqueName('lbt_rr_new');
     const run = await requestRestore({ actor: operator }, pointId, { target: { database } });

@@ -124,7 +124,11 @@ export async function prepareRestore(
   try {
     chooseRestoreObjects(engine, source.config, parsed, pointObjects(found));
   } catch (err) {
-    if (isEngineError(err, 'INVALID_CONFIG')) throw new DomainError('VALIDATION', `target: ${err.message}`, { issues: [{ path: ['target'], message: err.message }] });
+    if (isEngineError(err, 'INVALID_CONFIG')) {
+      // The field the engine names (e.g. `from`), or the target as a whole.
+      const path = ['target', ...(err.field ?? [])];
+      throw new DomainError('VALIDATION', `${path.join('.')}: ${err.message}`, { issues: [{ path, message: err.message }] });
+    }
     throw err;
   }
   const { target, secrets } = splitTarget(secretFields, parsed);

@@ -213,7 +213,7 @@ describe('postgres: several databases and the globals (backupObjects)', () => {
       }
     };
     expect(refusal({ database: 'x' })).toMatchObject({ code: 'INVALID_CONFIG', message: `this backup holds 2 databases ("${DB_A}", "${DB_B}"): say which one to restore with "from"` });
-    expect(refusal({ database: 'x', from: 'nope' })).toMatchObject({ code: 'INVALID_CONFIG', message: `database "nope" is not in this backup; it holds "${DB_A}", "${DB_B}"` });
+    expect(refusal({ database: 'x', from: 'nope' })).toMatchObject({ code: 'INVALID_CONFIG', field: ['from'], message: `database "nope" is not in this backup; it holds "${DB_A}", "${DB_B}"` });
     // One database and the globals: the database, without `from`.
     expect(engine.restoreObjects!(config(), { database: 'x' }, stored.slice(0, 2))).toEqual([`db.${DB_A}`]);
     expect(refusal({ database: 'x', from: 'globals' })).toMatchObject({ code: 'INVALID_CONFIG' });

@@ -261,13 +261,14 @@ export function choosePostgresObjects(config: PostgresConfig, target: PostgresRe
     throw new EngineError('INVALID_CONFIG', 'this backup holds no database (only the globals: apply globals.sql by hand with psql, see docs/ENGINES.md)');
   }
   if (target.from === undefined && databases.length > 1) {
-    throw new EngineError('INVALID_CONFIG', `this backup holds ${databases.length} databases (${names}): say which one to restore with "from"`);
+    throw new EngineError('INVALID_CONFIG', `this backup holds ${databases.length} databases (${names}): say which one to restore with "from"`, { field: ['from'] });
   }
   const chosen = target.from === undefined ? databases[0] : databases.find((d) => d.database === target.from);
   if (chosen === undefined) {
     throw new EngineError(
       'INVALID_CONFIG',
       databases.length === 0 ? `database "${target.from}" is not in this backup, which holds no database` : `database "${target.from}" is not in this backup; it holds ${names}`,
+      { field: ['from'] },
     );
   }
   assertRestorable(chosen.object);
