@@ -52,7 +52,7 @@ export async function startWorker(engines: EngineRegistry = engineRegistry): Pro
   // A BullMQ Worker fetches its jobs one round trip after another, each waiting for the event loop to come round; with
   // hundreds of runs in flight a burst of jobs (a minute boundary with a thousand scheduled sources) would reach its
   // runs one loop turn at a time. So the concurrency is split over a few Workers, each fetching in parallel with the
-  // others (one per 32 runs, at most 8; a single Worker at the default concurrency).
+  // others (one per 32 runs, at most 16; a single Worker at the default concurrency).
   const fetchers = Math.min(16, Math.ceil(CONCURRENCY / 32));
   const runWorkers = Array.from({ length: fetchers }, (_, i) => {
     const w = new Worker(RUNS_QUEUE, (job: Job) => dispatchJob(job, { workerId, publisher, engines }), {
