@@ -9,9 +9,7 @@ import { assertIdentity } from './keys';
 import { watchBytesWritten } from './proc-io';
 import { runStages, type ArtifactTools, type PreparedStages, type RunTotals, type StageSpec } from './run-stages';
 
-// How often a decoder whose output goes straight into another tool is looked at: often enough to delete the
-// identity file within a moment of age reading it, and for a progress bar.
-const IDENTITY_WATCH_MS = 100;
+// How often the last decoder's output, going straight into the engine's tool, is looked at for a progress bar.
 const PROGRESS_WATCH_MS = 500;
 
 export interface ReadPipelineOptions {
@@ -28,8 +26,8 @@ export interface ReadPipelineOptions {
   signal?: AbortSignal;
   tools?: ArtifactTools;
   /**
-   * Where the short-lived identity file goes (mode 0600 inside a 0700 directory, removed as soon as age has
-   * read it). Default: the OS temp dir; point it at a tmpfs (e.g. /dev/shm) so the key never touches a disk.
+   * Where the short-lived identity file goes (mode 0600 inside a 0700 directory, removed once age has
+   * read it, or when it exits if its output goes straight into another tool). Default: the OS temp dir; point it at a tmpfs (e.g. /dev/shm) so the key never touches a disk.
    */
   tmpDir?: string;
   /** Called with the stored bytes read so far, once per chunk. */
@@ -209,17 +207,11 @@ async function prepareDecoders(
     onSpawned: (stage, index) => {
       // age reads its identities before it can decrypt a byte, so its first output means the file can go now
       // rather than at the end of a long restore. The cleanup after exit catches every other path. When age
-      // writes straight into zstd, its first output is seen in /proc (it writes nothing else before).
+      // writes straight into zstd there is no such sign: /proc's write count also counts the Go runtime's own
+      // writes (its poller's eventfd), seen before age had opened the file on a loaded machine (the file went, age
+      // failed "no such file"), so the file stays until age exits.
       const removeNow = () => void removeDir().catch(() => undefined);
-      if (index === ageIndex) {
-        if (stage.stdout !== null) stage.stdout.once('data', removeNow);
-        else
-          watchBytesWritten(stage.child.pid, IDENTITY_WATCH_MS, stage.exited, (bytes) => {
-            if (bytes === 0) return false;
-            removeNow();
-            return true;
-          });
-      }
+      if (index === ageIndex && stage.stdout !== null) stage.stdout.once('data', removeNow);
       if (direct && index === specs.length - 1 && opts.onRawBytes !== undefined) {
         const onRawBytes = opts.onRawBytes;
         watchBytesWritten(stage.child.pid, PROGRESS_WATCH_MS, stage.exited, (bytes) => {
