@@ -106,8 +106,9 @@ export interface DecodeIntoOptions extends Omit<ReadPipelineOptions, 'expectedRa
 }
 
 export interface DecodeIntoResult {
-  storedBytes: number;
-  storedSha256: string;
+  /** What the read through this process counted and hashed; undefined when the first decoder read a file itself. */
+  storedBytes: number | undefined;
+  storedSha256: string | undefined;
   /** zstd's own count of what it decompressed; undefined for a codec without zstd. */
   rawBytes: number | undefined;
 }
@@ -124,25 +125,35 @@ export interface DecodeIntoResult {
  * age's authentication vouch for the decoded stream instead. The sink is closed here once the last decoder holds
  * it, or when the run fails before that. Throws `INVALID_OPTIONS` for a codec with no decoder (`none`).
  */
-export function decodeInto(stored: Readable, sink: Writable, opts: DecodeIntoOptions): Promise<DecodeIntoResult> {
+export function decodeInto(stored: Readable | StoredFile, sink: Writable, opts: DecodeIntoOptions): Promise<DecodeIntoResult> {
   const steps = validateReadOptions(opts);
   if (steps.length === 0) throw new ArtifactError('INVALID_OPTIONS', `codec ${opts.codec} has nothing to decode: pipe the stream itself`);
+  const file = 'inputFd' in stored ? stored : undefined;
   const run = runStages({
-    input: stored,
+    ...(file === undefined ? { input: stored as Readable } : { inputFd: file.inputFd }),
     sink,
     prepare: () => prepareDecoders(steps, opts, { direct: true }),
     passthrough: false,
     ...(opts.expectedStoredBytes !== undefined && { maxInputBytes: opts.expectedStoredBytes }),
     ...(opts.signal !== undefined && { signal: opts.signal }),
     ...(opts.onStoredBytes !== undefined && { onInputBytes: opts.onStoredBytes }),
-    verify: (totals) => checkStored(totals, opts),
+    // Nothing here read a file the first decoder read itself: its caller checks it (verifyAndDecodeInto).
+    verify: (totals) => (file === undefined ? checkStored(totals, opts) : undefined),
   });
-  const done = run.done.then(({ input = NOTHING_READ, exits }): DecodeIntoResult => {
+  const done = run.done.then(({ input, exits }): DecodeIntoResult => {
     const zstd = steps.indexOf('zstd');
-    return { storedBytes: input.bytes, storedSha256: input.sha256, rawBytes: zstd < 0 ? undefined : zstdOutputBytes(exits[zstd]?.stderrTail ?? '') };
+    return { storedBytes: input?.bytes, storedSha256: input?.sha256, rawBytes: zstd < 0 ? undefined : zstdOutputBytes(exits[zstd]?.stderrTail ?? '') };
   });
   done.catch(() => undefined);
   return done;
+}
+
+/**
+ * A stored object as an open local file (its descriptor) that the first decoder reads itself, from the descriptor's
+ * current offset (see `RunStagesOptions.inputFd`); lent, never closed here.
+ */
+export interface StoredFile {
+  inputFd: number;
 }
 
 /** What `zstd -d -v` reports when it finishes, e.g. `/*stdin*\\ : 1021500000 bytes`. Undefined if no such line. */

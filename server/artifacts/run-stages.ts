@@ -23,7 +23,7 @@ import { createHash } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { finished, Transform, type Readable, type Writable } from 'node:stream';
+import { finished, Transform, Writable, type Readable } from 'node:stream';
 
 import { describeExit, failedOnItsOwn, forkTurn, openPipes, spawnProcess, startFailure, type PipeEnds, type ProcessExit, type SpawnedProcess } from '@/server/process';
 
@@ -72,16 +72,16 @@ export interface ChildStage {
  * Through the one process helper, which gives the tool nothing of the worker's environment: besides its secrets,
  * zstd would read ZSTD_CLEVEL and ZSTD_NBTHREADS there, silently overriding the level recorded in the manifest.
  */
-function spawnStage(spec: StageSpec, stdout: 'pipe' | Writable | number, pipe?: PipeEnds): ChildStage {
-  const started = spawnProcess({ command: spec.command, args: spec.args, stdin: pipe?.readFd ?? 'pipe', stdout, killGraceMs: STAGE_KILL_GRACE_MS });
+function spawnStage(spec: StageSpec, stdout: 'pipe' | Writable | number, pipe?: PipeEnds, stdinFd?: number): ChildStage {
+  const started = spawnProcess({ command: spec.command, args: spec.args, stdin: pipe?.readFd ?? stdinFd ?? 'pipe', stdout, killGraceMs: STAGE_KILL_GRACE_MS });
   // The child has its own copy of the read end now; ours would keep the pipe readable after the tool died, so its
   // writer would block instead of getting EPIPE.
   pipe?.closeRead();
   return {
     spec,
     child: started.child,
-    // Without a pipe, stdin is Node's 'pipe', so never null.
-    stdin: pipe?.write ?? started.stdin!,
+    // Without a pipe it is Node's 'pipe'; a stage reading a lent descriptor gets a closed stand-in (nothing is fed).
+    stdin: pipe?.write ?? started.stdin ?? new Writable({ write: (_chunk, _encoding, callback) => callback() }).end(),
     stdout: started.stdout,
     exited: started.exited,
     kill: () => {
@@ -164,9 +164,16 @@ export interface StageProducer {
 }
 
 export interface RunStagesOptions {
-  /** Exactly one of `input` (a stream piped through this process) and `producer`. */
+  /** Exactly one of `input` (a stream piped through this process), `producer` and `inputFd`. */
   input?: Readable;
   producer?: StageProducer;
+  /**
+   * A descriptor the first stage reads as its stdin, e.g. a stored object's file (`StorageDriver.openFile`): its bytes
+   * never pass through this process, so the run has no input totals (the caller vouches for what the file holds).
+   * Lent: the tool gets its own copy at spawn, the caller's is never closed here. It reads from the descriptor's
+   * current offset, which is shared with the caller's copy.
+   */
+  inputFd?: number;
   /** Builds the stage list; async so that it may write files first. A rejection fails the run with that error. */
   prepare: () => Promise<PreparedStages>;
   /** No stages will run: the output is the input, so hash it once. */
@@ -196,7 +203,7 @@ export interface RunStagesOptions {
 }
 
 export interface RunTotals {
-  /** Undefined with a `producer`: its bytes never passed through here. */
+  /** Undefined with a `producer` or an `inputFd`: their bytes never passed through here. */
   input?: StreamTotals;
   output: StreamTotals;
   /** Every stage's exit, in order (stderr tails included, e.g. for a tool's own byte counts). */
@@ -247,9 +254,13 @@ function createTap(options: { hash: boolean; highWaterMark?: number; onBytes?: (
 }
 
 export function runStages(options: RunStagesOptions): RunningStages {
-  const { input, producer, signal } = options;
-  if ((input === undefined) === (producer === undefined)) throw new ArtifactError('INVALID_OPTIONS', 'runStages needs exactly one of input and producer');
-  if (producer !== undefined && options.passthrough) throw new ArtifactError('INVALID_OPTIONS', 'a producer needs at least one stage to write into');
+  const { input, producer, inputFd, signal } = options;
+  if ([input, producer, inputFd].filter((given) => given !== undefined).length !== 1) {
+    throw new ArtifactError('INVALID_OPTIONS', 'runStages needs exactly one of input, producer and inputFd');
+  }
+  if ((producer !== undefined || inputFd !== undefined) && options.passthrough) {
+    throw new ArtifactError('INVALID_OPTIONS', 'a producer or an input descriptor needs at least one stage to read it');
+  }
   if (options.sink !== undefined && options.sinkFd !== undefined) throw new ArtifactError('INVALID_OPTIONS', 'runStages takes at most one of sink and sinkFd');
   const sinkTarget = options.sink ?? options.sinkFd;
   if (sinkTarget !== undefined && options.passthrough) throw new ArtifactError('INVALID_OPTIONS', 'a sink needs at least one stage to write into it');
@@ -413,7 +424,8 @@ export function runStages(options: RunStagesOptions): RunningStages {
 
   function incompleteInput(): ArtifactError | undefined {
     const first = stages[0];
-    if (input === undefined) return undefined; // a producer's completeness is its exit status, checked before
+    // A producer's completeness is its exit status, checked before; a stage reading a file reads it to its end itself.
+    if (input === undefined) return undefined;
     // A stage that exits 0 has read to EOF, which we only send after the input ended; anything else means a tool
     // stopped early and the bytes it never read would be silently dropped.
     if (first === undefined || inputEnded) return undefined;
@@ -495,7 +507,7 @@ export function runStages(options: RunStagesOptions): RunningStages {
     const spawned: ChildStage[] = [];
     for (let index = specs.length - 1; index >= 0; index -= 1) {
       const next = spawned[0];
-      const stage = spawnStage(specs[index]!, next?.stdin ?? sinkTarget ?? 'pipe', pipeInto(index));
+      const stage = spawnStage(specs[index]!, next?.stdin ?? sinkTarget ?? 'pipe', pipeInto(index), index === 0 ? inputFd : undefined);
       // The sink is handed over the same way: the last stage holds the descriptor now (a lent `sinkFd` stays open).
       (next?.stdin ?? options.sink)?.destroy();
       spawned.unshift(stage);
@@ -511,7 +523,7 @@ export function runStages(options: RunStagesOptions): RunningStages {
         // Only the first stage is fed by us. A producer's stage is fed by the producer, and every other stage by
         // the tool before it: whether it read everything is that writer's exit status (a writer whose reader left
         // dies of SIGPIPE/EPIPE).
-        else if (index === 0 && producer === undefined && !stage.stdin.writableFinished) stopStages(index);
+        else if (index === 0 && input !== undefined && !stage.stdin.writableFinished) stopStages(index);
       });
       void stage.exited.then((exit) => {
         if (exit.spawnError !== undefined) stopStages();
@@ -534,6 +546,9 @@ export function runStages(options: RunStagesOptions): RunningStages {
         for (const stage of stages) stage.kill();
         void settled().then((exits) => fail(judge(exits, { blameKilled: false }) ?? err));
       });
+    } else if (inputFd !== undefined) {
+      // The tool reads the descriptor itself; the Node stdin it was given besides is not used.
+      first?.stdin.destroy();
     } else if (first !== undefined) {
       input!.pipe(inTap.stream).pipe(first.stdin);
     } else {

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import { Writable, type Readable } from 'node:stream';
+import type { BigIntStats } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 import { ArtifactError } from './errors';
@@ -60,6 +62,48 @@ export async function verifyStored(
   return { bytes, sha256 };
 }
 
+// Positional reads of a local file, this many bytes each; the next is in flight while the previous one is hashed.
+const FILE_READ_BYTES = 1024 * 1024;
+
+/**
+ * `verifyStored` for an object that is an open local file: its size and sha256, in positional reads into two reused
+ * buffers (no stream, no allocation per chunk; the next read is on libuv's pool while this thread hashes), so the
+ * descriptor's own offset stays at 0 for whoever reads it next (a decoder given the descriptor, see `decodeInto`).
+ */
+export async function verifyFile(fh: FileHandle, expectedSha256: string, expectedBytes?: number, options: VerifyOptions = {}): Promise<{ bytes: number; sha256: string }> {
+  const hash = createHash('sha256');
+  let mine = Buffer.allocUnsafe(FILE_READ_BYTES);
+  let next = Buffer.allocUnsafe(FILE_READ_BYTES);
+  let bytes = 0;
+  let reading = fh.read(mine, 0, FILE_READ_BYTES, 0);
+  for (;;) {
+    const { bytesRead } = await reading;
+    if (options.signal?.aborted) throw new ArtifactError('CANCELLED', 'verification was cancelled');
+    if (bytesRead === 0) break;
+    bytes += bytesRead;
+    if (expectedBytes !== undefined && bytes > expectedBytes) {
+      throw new ArtifactError('SIZE_MISMATCH', `the stored object is longer than the recorded ${expectedBytes} bytes`);
+    }
+    [mine, next] = [next, mine];
+    reading = fh.read(mine, 0, FILE_READ_BYTES, bytes);
+    hash.update(next.subarray(0, bytesRead));
+    options.onProgress?.(bytes);
+  }
+  if (expectedBytes !== undefined && bytes !== expectedBytes) {
+    throw new ArtifactError('SIZE_MISMATCH', `the stored object is ${bytes} bytes, expected ${expectedBytes}`);
+  }
+  const sha256 = hash.digest('hex');
+  if (sha256 !== expectedSha256.toLowerCase()) {
+    throw new ArtifactError('CHECKSUM_MISMATCH', `the stored object has sha256 ${sha256}, expected ${expectedSha256.toLowerCase()}`);
+  }
+  return { bytes, sha256 };
+}
+
+/** What identifies a file's content without reading it: any write to it moves its ctime, which no user can set back. */
+function fileIdentity(stats: BigIntStats): string {
+  return [stats.dev, stats.ino, stats.size, stats.mtimeNs, stats.ctimeNs].join(':');
+}
+
 export interface VerifyAndDecodeOptions extends ReadPipelineOptions {
   /** Progress of the verification pass (bytes of the stored object hashed so far). */
   onVerifyProgress?: (bytes: number) => void;
@@ -94,27 +138,53 @@ export interface VerifyAndDecodeIntoOptions extends DecodeIntoOptions {
 
 /**
  * `verifyAndDecode` for the direct restore path: the same first full read (size and sha256) before anything is
- * decoded, then a function that opens the second read and decodes it straight into `sink` (`decodeInto`: the last
- * decoder writes into the sink's descriptor). The second read is hashed again, so an object swapped between the two
- * reads makes the returned promise reject (after the sink's tool may have seen it all: its owner must undo the
+ * decoded, then a function that decodes the object straight into `sink` (`decodeInto`: the last decoder writes into
+ * the sink's descriptor). What the decoders read must be what was verified; an object that changed after the
+ * verification makes the returned promise reject (after the sink's tool may have seen it all: its owner must undo the
  * restore, see `Engine.restoreFrom`). The sink is closed on every path, including a failure to open the second read.
+ *
+ * `openStored` gives a stream, or an open local file (`StorageDriver.openFile`, a spool file):
+ * - a file first: it is verified by positional reads and then the very same descriptor is age's stdin, so the object
+ *   is read once by this process and once by age, and not copied through here; the file's identity (device, inode,
+ *   size, mtime, ctime) is taken before the verification and compared once the decoders exited: a write to the file
+ *   in between fails the restore (`CHECKSUM_MISMATCH`). `openStored` is called once; the caller closes the file.
+ * - a stream first (a remote object): it is verified, then `openStored` is called again for the decode: a stream is
+ *   hashed again on its way through (a mismatch is `CHECKSUM_MISMATCH`, another length `SIZE_MISMATCH`); a file (the
+ *   spool of the first read) is read by age itself, with the identity check from its opening on.
  */
 export async function verifyAndDecodeInto(
-  openStored: () => Promise<Readable>,
+  openStored: () => Promise<Readable | FileHandle>,
   opts: VerifyAndDecodeIntoOptions,
 ): Promise<(sink: Writable) => Promise<DecodeIntoResult>> {
   validateReadOptions(opts);
   if (opts.signal?.aborted) throw new ArtifactError('CANCELLED', 'verification was cancelled');
-  const first = await openStored();
-  await verifyStored(first, opts.expectedStoredSha256, opts.expectedStoredBytes, {
+  const verifyOptions = {
     ...(opts.signal !== undefined && { signal: opts.signal }),
     ...(opts.onVerifyProgress !== undefined && { onProgress: opts.onVerifyProgress }),
-  });
+  };
+  const first = await openStored();
+  let verified: { file: FileHandle; identity: string } | undefined;
+  if (first instanceof Readable) {
+    await verifyStored(first, opts.expectedStoredSha256, opts.expectedStoredBytes, verifyOptions);
+  } else {
+    verified = { file: first, identity: fileIdentity(await first.stat({ bigint: true })) };
+    await verifyFile(first, opts.expectedStoredSha256, opts.expectedStoredBytes, verifyOptions);
+  }
   return async (sink) => {
     try {
       if (opts.signal?.aborted) throw new ArtifactError('CANCELLED', 'restore was cancelled after verification');
-      const second = await openStored();
-      return await decodeInto(second, sink, opts);
+      let read = verified;
+      if (read === undefined) {
+        const second = await openStored();
+        if (second instanceof Readable) return await decodeInto(second, sink, opts);
+        read = { file: second, identity: fileIdentity(await second.stat({ bigint: true })) };
+      }
+      const decoded = await decodeInto({ inputFd: read.file.fd }, sink, opts);
+      const after = await read.file.stat({ bigint: true });
+      if (fileIdentity(after) !== read.identity) {
+        throw new ArtifactError('CHECKSUM_MISMATCH', 'the stored object was written to while it was being restored: what was restored is not what was verified');
+      }
+      return { ...decoded, storedBytes: Number(after.size), storedSha256: opts.expectedStoredSha256.toLowerCase() };
     } catch (err) {
       // decodeInto closes the sink itself once it runs; this covers everything before that.
       sink.destroy();

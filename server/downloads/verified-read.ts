@@ -24,7 +24,8 @@ export interface VerifiedObject {
  * throws (`SIZE_MISMATCH`, `CHECKSUM_MISMATCH`) or the driver's `StorageError` (`NOT_FOUND` …), leaving nothing behind.
  *
  * The trade-off between a second read and a temporary copy, as in `restoreArtifact`:
- * - local disk is read twice: the second read comes from the page cache, cheaper than writing a copy;
+ * - a store of local files (local disk, `StorageDriver.openFile`) is read twice: the second read comes from the page
+ *   cache, cheaper than writing a copy;
  * - a remote store (S3) is read once: the verification pass tees the object into a private spool file under
  *   `spoolRoot` (0600 in a 0700 directory, created exclusively, removed by `remove`), which the decode pass reads;
  *   it costs the object's size on the web server's disk for the download's duration. Without room for it (size +
@@ -34,7 +35,7 @@ export interface VerifiedObject {
  */
 export async function verifyObject(driver: StorageDriver, key: string, expected: { sha256: string; bytes: number }, spoolRoot: string): Promise<VerifiedObject> {
   const reread: VerifiedObject = { reopen: () => driver.get(key), spooled: false, remove: async () => undefined };
-  if (driver.kind === 'local-disk') {
+  if (driver.openFile !== undefined) {
     await verifyStored(await driver.get(key), expected.sha256, expected.bytes);
     return reread;
   }

@@ -207,6 +207,22 @@ export function describeStorageConformance(name: string, makeSubject: () => Prom
       expect(await subject.leftovers()).toEqual([]);
     });
 
+    it('openFile (where the driver has it): the object as a read-only file; NOT_FOUND and INVALID_KEY as get', async (context) => {
+      const openFile = driver.openFile?.bind(driver);
+      if (openFile === undefined) return context.skip('this driver keeps no local files (callers use get)');
+      const { data, stream } = randomSource(pastFirstPart());
+      await driver.put('file/object.bin', stream());
+      const fh = await openFile('file/object.bin');
+      try {
+        expect(sha256(await fh.readFile())).toBe(sha256(data));
+        await expect(fh.write(Buffer.from('x'), 0, 1, 0)).rejects.toMatchObject({ code: 'EBADF' });
+      } finally {
+        await fh.close();
+      }
+      await expectStorageError(openFile('file/missing.bin'), 'NOT_FOUND');
+      await expectStorageError(openFile('../escape'), 'INVALID_KEY');
+    });
+
     it('deletes idempotently and reports absent objects', async () => {
       await driver.delete('never/existed');
       expect(await driver.head('never/existed')).toBeNull();

@@ -1,3 +1,4 @@
+import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 
 /**
@@ -42,6 +43,13 @@ export interface StorageDriver {
 
   /** Opens the object for reading. Rejects with `NOT_FOUND` before any byte is read if the key is absent. */
   get(key: string, range?: ByteRange): Promise<Readable>;
+
+  /**
+   * The object as an open local file, for a child process to read directly (a restore's first decoder: the bytes
+   * then never pass through this process), only in drivers whose objects are local files (local disk; others leave
+   * it out and callers use `get`). Read-only; the caller closes it. `NOT_FOUND` like `get`.
+   */
+  openFile?(key: string): Promise<FileHandle>;
 
   /** Size of the object, or null if absent. */
   head(key: string): Promise<ObjectHead | null>;

@@ -247,11 +247,11 @@ export function createLocalDiskDriver(options: LocalDiskDriverOptions): StorageD
     }
   }
 
-  async function get(key: string, range?: ByteRange): Promise<Readable> {
-    const file = pathOf(key);
+  /** The object's file, open for reading, and its size; `NOT_FOUND` if absent or not a regular file. */
+  async function openObject(key: string): Promise<{ fh: FileHandle; size: number }> {
     let fh: FileHandle;
     try {
-      fh = await open(file, 'r');
+      fh = await open(pathOf(key), 'r');
     } catch (err) {
       if (isMissing(err)) throw notFound(key);
       throw ioError(key, 'open', err);
@@ -259,7 +259,22 @@ export function createLocalDiskDriver(options: LocalDiskDriverOptions): StorageD
     try {
       const info = await fh.stat();
       if (!info.isFile()) throw notFound(key);
-      const { start, end } = resolveRange(key, range, info.size);
+      return { fh, size: info.size };
+    } catch (err) {
+      await fh.close().catch(() => undefined);
+      if (err instanceof StorageError) throw err;
+      throw ioError(key, 'open', err);
+    }
+  }
+
+  async function openFile(key: string): Promise<FileHandle> {
+    return (await openObject(key)).fh;
+  }
+
+  async function get(key: string, range?: ByteRange): Promise<Readable> {
+    const { fh, size } = await openObject(key);
+    try {
+      const { start, end } = resolveRange(key, range, size);
       // An empty object (or range) still needs a stream; createReadStream with end < start is not allowed.
       if (end < start) {
         await fh.close();
@@ -332,7 +347,7 @@ export function createLocalDiskDriver(options: LocalDiskDriverOptions): StorageD
     }
   }
 
-  return { kind: 'local-disk', put, putFromTool, get, head, list, delete: remove };
+  return { kind: 'local-disk', put, putFromTool, get, openFile, head, list, delete: remove };
 }
 
 /**

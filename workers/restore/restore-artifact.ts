@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { mkdtemp, open, rm, statfs } from 'node:fs/promises';
+import { mkdtemp, open, rm, statfs, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Transform, pipeline, type Readable } from 'node:stream';
@@ -41,19 +41,23 @@ export interface RestoreArtifactInput {
  * again through age -d → zstd -d into the engine's restore. Shared by the restore worker and the benchmark.
  *
  * From a remote store (S3) the verification pass also writes the object to a private spool file (0600 in a 0700
- * directory) and the decode pass reads that file, so the object is downloaded once instead of twice; the decode
- * pass still checks the spool's sha256 again. Without room for the spool (size + headroom) it downloads twice.
- * Local disk is read twice: a second read from the page cache is cheaper than a copy.
+ * directory) and the decode pass reads that file, so the object is downloaded once instead of twice (the decode pass
+ * of an engine without the direct path hashes the spool again). Without room for the spool (size + headroom) it
+ * downloads twice. Local disk is read twice: a second read from the page cache is cheaper than a copy.
  *
  * Direct path: when the artifact is compressed and the engine implements `restoreFrom`, the decode pass is
- * stored → Node (sha256 again) → age -d ══▶ zstd -d ══▶ the engine's tool (pg_restore), connected by OS pipes, so
- * the decoded stream (~3× the stored one) never passes through Node. The raw sha256 is then not checked (zstd's
- * content checksum and age's authentication vouch for the decoded bytes); the stored sha256 of the second read still
- * is, and a mismatch (the object changed between the reads) makes the engine drop the target.
+ * stored file ══▶ age -d ══▶ zstd -d ══▶ the engine's tool (pg_restore), connected by OS pipes: a local object
+ * (`StorageDriver.openFile`) or the spool is verified through an open descriptor and that descriptor is age's stdin,
+ * so neither the stored bytes (a second time) nor the decoded stream (~3× the stored one) pass through Node. A file
+ * written to after the verification (its ctime moves) makes the engine drop the target; so does a remote object read
+ * twice (no spool: stored → Node, hashed again → age -d) whose second read differs. The raw sha256 is not checked
+ * on this path (zstd's content checksum and age's authentication vouch for the decoded bytes).
  */
 export async function restoreArtifact(input: RestoreArtifactInput): Promise<EngineRestoreResult> {
   input.onPhase?.('verifying');
-  const spool = input.driver.kind === 'local-disk' ? undefined : await openSpool(input.spoolDir ?? tmpdir(), input.storedBytes);
+  const spool = input.driver.openFile !== undefined ? undefined : await openSpool(input.spoolDir ?? tmpdir(), input.storedBytes);
+  // Files handed to age on the direct path, closed once the restore is over.
+  const files: FileHandle[] = [];
   try {
     const openStored = spool ? spool.open(() => input.driver.get(input.location)) : () => input.driver.get(input.location);
     const readOptions = {
@@ -68,7 +72,11 @@ export async function restoreArtifact(input: RestoreArtifactInput): Promise<Engi
     };
     const restoreFrom = input.engine.restoreFrom?.bind(input.engine);
     if (restoreFrom !== undefined && codecSteps(input.codec).includes('zstd')) {
-      const decodeInto = await verifyAndDecodeInto(openStored, {
+      // A local object (or the spool of a remote one) is verified and then read by age itself, not copied through here.
+      const openFile = input.driver.openFile?.bind(input.driver);
+      const track = (fh: FileHandle) => (files.push(fh), fh);
+      const openForAge = openFile !== undefined ? async () => track(await openFile(input.location)) : spool ? spool.openFile(openStored, track) : openStored;
+      const decodeInto = await verifyAndDecodeInto(openForAge, {
         ...readOptions,
         onRawBytes: (bytes) => input.onProgress?.({ phase: 'restore', bytes }),
       });
@@ -94,6 +102,7 @@ export async function restoreArtifact(input: RestoreArtifactInput): Promise<Engi
     ]);
     return result;
   } finally {
+    await Promise.all(files.map((fh) => fh.close().catch(() => undefined)));
     await spool?.remove();
   }
 }
@@ -159,6 +168,8 @@ export async function restoreObjectSet(input: RestoreSetInput): Promise<EngineRe
 interface Spool {
   /** The `openStored` for verifyAndDecode: the first call tees the remote object into the file, later ones read the file. */
   open(openRemote: () => Promise<Readable>): () => Promise<Readable>;
+  /** Like `open`'s result (given it), but the calls after the first open the file itself, passed to `track` first. */
+  openFile(opened: () => Promise<Readable>, track: (fh: FileHandle) => FileHandle): () => Promise<Readable | FileHandle>;
   remove(): Promise<void>;
 }
 
@@ -201,6 +212,14 @@ async function openSpool(dir: string, bytes: number): Promise<Spool | undefined>
       });
       remote.once('error', (err) => tee.destroy(err));
       return remote.pipe(tee);
+    },
+    openFile: (opened, track) => {
+      let first = true;
+      return async () => {
+        if (!first) return track(await open(file, 'r'));
+        first = false;
+        return opened();
+      };
     },
     remove: () => rm(folder, { recursive: true, force: true }),
   };

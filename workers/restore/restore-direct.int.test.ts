@@ -1,11 +1,14 @@
 /**
- * The direct restore path (Engine.restoreFrom): stored → Node (sha256) → age -d ══ zstd -d ══ pg_restore. Node no
- * longer sees the decoded stream, so these check what the path must still guarantee: the object is verified before
- * pg_restore sees a byte, an object that changes between the verification read and the decode read is refused
- * (even though pg_restore may have restored it whole), a zstd frame that fails its checksum fails the restore, a
- * cancel kills every tool, and in each case the target is dropped and nothing is left running.
+ * The direct restore path (Engine.restoreFrom): a local object's file ══ age -d ══ zstd -d ══ pg_restore (a remote
+ * one: stored → Node (sha256) → age -d ══ …, or its spool file read by age). Node sees neither the decoded stream nor,
+ * for a file, the stored bytes on the second read, so these check what the path must still guarantee: the object is
+ * verified before pg_restore sees a byte, an object that changes after the verification read is refused (even though
+ * pg_restore may have restored it whole: a file written to in place, a stream that returns other bytes), a zstd frame
+ * that fails its checksum fails the restore, a cancel kills every tool, and in each case the target is dropped and
+ * nothing is left running.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -60,6 +63,20 @@ async function databaseExists(name: string): Promise<boolean> {
   }
 }
 
+/**
+ * `driver` as a remote store would be seen: no local file to hand to age, and no room for a spool (the temp dir given
+ * does not exist), so the object is read twice through this process; `get` may be replaced to change the second read.
+ */
+function streamOnly(get: StorageDriver['get'] = (key, range) => driver.get(key, range)): StorageDriver {
+  return { ...driver, kind: 'remote-like', openFile: undefined, get };
+}
+const NO_SPOOL = { spoolDir: '/nonexistent/lifeboat-no-spool' };
+
+/** Copies `from`'s stored bytes over `into`'s file in place (same inode, as a writer to the store would). */
+function overwriteInPlace(into: ProducedArtifact, from: ProducedArtifact): void {
+  writeFileSync(path.join(root, into.stored.key), readFileSync(path.join(root, from.stored.key)), { flag: 'r+' });
+}
+
 function restoreInput(engine: AnyEngine, from: StorageDriver, artifact: ProducedArtifact, database: string, signal?: AbortSignal) {
   targets.push(database);
   return {
@@ -106,12 +123,23 @@ afterAll(async () => {
 });
 
 describe('direct restore (age -d → zstd -d → pg_restore without Node in between)', () => {
-  it('restores a compressed, encrypted artifact whole through restoreFrom', async () => {
+  it('restores a compressed, encrypted artifact whole through restoreFrom, age reading the stored file itself', async () => {
     const engine = spiedEngine();
     const target = uniqueName('lb_rdir_ok');
+    let ageStdin: Stats | undefined;
+    const watching = (async () => {
+      while (ageStdin === undefined) {
+        const age = (await childProcesses(['age']))[0];
+        if (age !== undefined) ageStdin = await stat(`/proc/${age.pid}/fd/0`).catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    })();
     const result = await restoreArtifact(restoreInput(engine, driver, artifactA, target));
     expect(engine.direct).toBe(1);
     expect(result.bytes).toBe(artifactA.rawBytes);
+    await Promise.race([watching, new Promise((resolve) => setTimeout(resolve, 2_000))]);
+    // age's stdin was the object's own file, not a pipe from this process.
+    expect(ageStdin?.ino).toBe((await stat(path.join(root, artifactA.stored.key))).ino);
     const client = new pg.Client({ ...server, database: target });
     await client.connect();
     try {
@@ -128,11 +156,28 @@ describe('direct restore (age -d → zstd -d → pg_restore without Node in betw
     expect(artifactB2.stored.size).toBe(artifactB.stored.size);
     expect(artifactB2.stored.sha256).not.toBe(artifactB.stored.sha256);
     let gets = 0;
-    const swapping: StorageDriver = { ...driver, get: (key, range) => driver.get((gets += 1) === 1 ? key : artifactB2.stored.key, range) };
+    const swapping = streamOnly((key, range) => driver.get((gets += 1) === 1 ? key : artifactB2.stored.key, range));
     const engine = spiedEngine();
     const target = uniqueName('lb_rdir_swap');
-    await expect(restoreArtifact(restoreInput(engine, swapping, artifactB, target))).rejects.toMatchObject({ code: 'CHECKSUM_MISMATCH' });
+    await expect(restoreArtifact({ ...restoreInput(engine, swapping, artifactB, target), ...NO_SPOOL })).rejects.toMatchObject({ code: 'CHECKSUM_MISMATCH' });
     expect(gets).toBe(2);
+    expect(engine.direct).toBe(1);
+    expect(await databaseExists(target)).toBe(false);
+    expect(await childProcesses(TOOLS)).toEqual([]);
+  });
+
+  it('a stored file written to after its verification (same inode, same length, valid for the key) is refused and the target dropped', async () => {
+    const victim = { ...artifactB, stored: await driver.put('b3/data.pgdump.zst.age', (await driver.get(artifactB.stored.key))) };
+    const engine = spiedEngine();
+    const target = uniqueName('lb_rdir_write');
+    const restoring = restoreArtifact({
+      ...restoreInput(engine, driver, victim, target),
+      // Verified by now; age has not read a byte yet: another backup's bytes are written over the file.
+      onPhase: (phase) => {
+        if (phase === 'restoring') overwriteInPlace(victim, artifactB2);
+      },
+    });
+    await expect(restoring).rejects.toMatchObject({ code: 'CHECKSUM_MISMATCH', message: expect.stringMatching(/written to while it was being restored/) });
     expect(engine.direct).toBe(1);
     expect(await databaseExists(target)).toBe(false);
     expect(await childProcesses(TOOLS)).toEqual([]);
@@ -153,10 +198,16 @@ describe('direct restore (age -d → zstd -d → pg_restore without Node in betw
         await client.end();
       }
     };
-    let gets = 0;
-    const swapping: StorageDriver = { ...driver, get: (key, range) => driver.get((gets += 1) === 1 ? key : artifactB2.stored.key, range) };
+    const victim = { ...artifactB, stored: await driver.put('b4/data.pgdump.zst.age', await driver.get(artifactB.stored.key)) };
     const engine = spiedEngine();
-    await expect(restoreArtifact({ ...restoreInput(engine, swapping, artifactB, target), mode: 'in-place' })).rejects.toMatchObject({ code: 'CHECKSUM_MISMATCH' });
+    const swapped = restoreArtifact({
+      ...restoreInput(engine, driver, victim, target),
+      mode: 'in-place',
+      onPhase: (phase) => {
+        if (phase === 'restoring') overwriteInPlace(victim, artifactB2);
+      },
+    });
+    await expect(swapped).rejects.toMatchObject({ code: 'CHECKSUM_MISMATCH' });
     expect(engine.direct).toBe(1);
     expect(await tables()).toEqual(['keep:5']);
 
@@ -167,9 +218,9 @@ describe('direct restore (age -d → zstd -d → pg_restore without Node in betw
 
   it('an object of another length swapped in is refused by its size and the target dropped', async () => {
     let gets = 0;
-    const swapping: StorageDriver = { ...driver, get: (key, range) => driver.get((gets += 1) === 1 ? key : artifactB.stored.key, range) };
+    const swapping = streamOnly((key, range) => driver.get((gets += 1) === 1 ? key : artifactB.stored.key, range));
     const target = uniqueName('lb_rdir_size');
-    await expect(restoreArtifact(restoreInput(spiedEngine(), swapping, artifactA, target))).rejects.toMatchObject({ code: 'SIZE_MISMATCH' });
+    await expect(restoreArtifact({ ...restoreInput(spiedEngine(), swapping, artifactA, target), ...NO_SPOOL })).rejects.toMatchObject({ code: 'SIZE_MISMATCH' });
     expect(await databaseExists(target)).toBe(false);
     expect(await childProcesses(TOOLS)).toEqual([]);
   });
@@ -197,9 +248,7 @@ describe('direct restore (age -d → zstd -d → pg_restore without Node in betw
   it('cancelling mid-restore kills age, zstd and pg_restore and drops the target', async () => {
     // A slow second read keeps every tool running until the abort lands.
     let gets = 0;
-    const slow: StorageDriver = {
-      ...driver,
-      get: async (key, range) => {
+    const slow = streamOnly(async (key, range) => {
         const stream = await driver.get(key, range);
         if ((gets += 1) === 1) return stream;
         return Readable.from(
@@ -213,11 +262,10 @@ describe('direct restore (age -d → zstd -d → pg_restore without Node in betw
             }
           })(),
         );
-      },
-    };
+    });
     const controller = new AbortController();
     const target = uniqueName('lb_rdir_cancel');
-    const running = restoreArtifact({ ...restoreInput(spiedEngine(), slow, artifactA, target, controller.signal), onPhase: (phase) => {
+    const running = restoreArtifact({ ...restoreInput(spiedEngine(), slow, artifactA, target, controller.signal), ...NO_SPOOL, onPhase: (phase) => {
       if (phase === 'restoring') setTimeout(() => controller.abort(), 1_000);
     } });
     const seen = new Set<string>();
