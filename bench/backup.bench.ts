@@ -399,6 +399,14 @@ function printReport(reports: CaseReport[]): void {
     }
   }
   console.log('');
+  console.log('every run, in the order taken (the order of the sides turns round every other round):');
+  for (const r of reports) {
+    for (const row of r.rows) {
+      const runs = (side: string) => row.result[side]!.map((s) => s.seconds.toFixed(2)).join(' ');
+      console.log(`  ${r.name} ${row.label.trim()}: ${row.baseline} ${runs(row.baseline)} | ${row.lifeboat} ${runs(row.lifeboat)}`);
+    }
+  }
+  console.log('');
   console.log(`peak RSS: the bench process for pipeline and S3 rows (Lifeboat's path runs in it; s3rver has its own process),`);
   console.log(`the worker process (VmHWM) for the end-to-end rows; target < ${RSS_TARGET_MB} MB. "!" marks a missed target.`);
   console.log('end-to-end CPU is the worker alone (the web process only answers the requests and the polls).');
