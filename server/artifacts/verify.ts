@@ -182,7 +182,8 @@ export async function verifyAndDecodeInto(
       const decoded = await decodeInto({ inputFd: read.file.fd }, sink, opts);
       const after = await read.file.stat({ bigint: true });
       if (fileIdentity(after) !== read.identity) {
-        throw new ArtifactError('CHECKSUM_MISMATCH', 'the stored object was written to while it was being restored: what was restored is not what was verified');
+        // Written to (or moved, or deleted: a link count change moves the ctime too): what age read is not known to be what was verified.
+        throw new ArtifactError('CHECKSUM_MISMATCH', 'the stored object changed while it was being restored (written to, moved or deleted): what was restored is not known to be what was verified');
       }
       return { ...decoded, storedBytes: Number(after.size), storedSha256: opts.expectedStoredSha256.toLowerCase() };
     } catch (err) {

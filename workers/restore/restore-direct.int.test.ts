@@ -177,7 +177,7 @@ describe('direct restore (age -d → zstd -d → pg_restore without Node in betw
         if (phase === 'restoring') overwriteInPlace(victim, artifactB2);
       },
     });
-    await expect(restoring).rejects.toMatchObject({ code: 'CHECKSUM_MISMATCH', message: expect.stringMatching(/written to while it was being restored/) });
+    await expect(restoring).rejects.toMatchObject({ code: 'CHECKSUM_MISMATCH', message: expect.stringMatching(/changed while it was being restored/) });
     expect(engine.direct).toBe(1);
     expect(await databaseExists(target)).toBe(false);
     expect(await childProcesses(TOOLS)).toEqual([]);
