@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import type { BigIntStats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { Readable, Writable } from 'node:stream';
@@ -21,6 +21,23 @@ export interface VerifyOptions {
   onProgress?: (bytes: number) => void;
 }
 
+/** A read that ran past the recorded size: refused as soon as it does. */
+function tooLong(expectedBytes: number): ArtifactError {
+  return new ArtifactError('SIZE_MISMATCH', `the stored object is longer than the recorded ${expectedBytes} bytes`);
+}
+
+/** The end of a verification read: the size and the sha256 against the recorded ones. */
+function verdict(bytes: number, hash: Hash, expectedSha256: string, expectedBytes: number | undefined): { bytes: number; sha256: string } {
+  if (expectedBytes !== undefined && bytes !== expectedBytes) {
+    throw new ArtifactError('SIZE_MISMATCH', `the stored object is ${bytes} bytes, expected ${expectedBytes}`);
+  }
+  const sha256 = hash.digest('hex');
+  if (sha256 !== expectedSha256.toLowerCase()) {
+    throw new ArtifactError('CHECKSUM_MISMATCH', `the stored object has sha256 ${sha256}, expected ${expectedSha256.toLowerCase()}`);
+  }
+  return { bytes, sha256 };
+}
+
 /**
  * Reads `stored` to the end and checks its size and sha256 against the recorded ones, holding one chunk at a time.
  * Throws `SIZE_MISMATCH` (as soon as the object runs past `expectedBytes`, or at the end if it is short),
@@ -38,7 +55,7 @@ export async function verifyStored(
     write(chunk: Buffer, _encoding, callback) {
       bytes += chunk.length;
       if (expectedBytes !== undefined && bytes > expectedBytes) {
-        callback(new ArtifactError('SIZE_MISMATCH', `the stored object is longer than the recorded ${expectedBytes} bytes`));
+        callback(tooLong(expectedBytes));
         return;
       }
       hash.update(chunk);
@@ -52,14 +69,7 @@ export async function verifyStored(
     if (options.signal?.aborted) throw new ArtifactError('CANCELLED', 'verification was cancelled', { cause: err });
     throw err;
   }
-  if (expectedBytes !== undefined && bytes !== expectedBytes) {
-    throw new ArtifactError('SIZE_MISMATCH', `the stored object is ${bytes} bytes, expected ${expectedBytes}`);
-  }
-  const sha256 = hash.digest('hex');
-  if (sha256 !== expectedSha256.toLowerCase()) {
-    throw new ArtifactError('CHECKSUM_MISMATCH', `the stored object has sha256 ${sha256}, expected ${expectedSha256.toLowerCase()}`);
-  }
-  return { bytes, sha256 };
+  return verdict(bytes, hash, expectedSha256, expectedBytes);
 }
 
 // Positional reads of a local file, this many bytes each; the next is in flight while the previous one is hashed.
@@ -82,21 +92,14 @@ export async function verifyFile(fh: FileHandle, expectedSha256: string, expecte
     if (bytesRead === 0) break;
     bytes += bytesRead;
     if (expectedBytes !== undefined && bytes > expectedBytes) {
-      throw new ArtifactError('SIZE_MISMATCH', `the stored object is longer than the recorded ${expectedBytes} bytes`);
+      throw tooLong(expectedBytes);
     }
     [mine, next] = [next, mine];
     reading = fh.read(mine, 0, FILE_READ_BYTES, bytes);
     hash.update(next.subarray(0, bytesRead));
     options.onProgress?.(bytes);
   }
-  if (expectedBytes !== undefined && bytes !== expectedBytes) {
-    throw new ArtifactError('SIZE_MISMATCH', `the stored object is ${bytes} bytes, expected ${expectedBytes}`);
-  }
-  const sha256 = hash.digest('hex');
-  if (sha256 !== expectedSha256.toLowerCase()) {
-    throw new ArtifactError('CHECKSUM_MISMATCH', `the stored object has sha256 ${sha256}, expected ${expectedSha256.toLowerCase()}`);
-  }
-  return { bytes, sha256 };
+  return verdict(bytes, hash, expectedSha256, expectedBytes);
 }
 
 /** What identifies a file's content without reading it: any write to it moves its ctime, which no user can set back. */
