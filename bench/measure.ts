@@ -54,13 +54,22 @@ export type Comparison<K extends string> = Record<K, Sample[]>;
  * order turns round every other round (baseline, lifeboat | lifeboat, baseline | baseline, lifeboat …): on a machine
  * that slows down as the runs go on (seen here: a 1 GB restore after another took ~10% longer, the disk still writing
  * back the last one), a fixed order would always give the second side the slower slot. Each side does its own
- * untimed preparation (dropping a restore target …) around `sample`.
+ * untimed preparation (dropping a restore target …) around `sample`; `settle`, when given, runs (untimed) before
+ * every run of every side, so that each starts from the same quiet machine rather than inside the aftermath of the
+ * run before it.
  */
-export async function alternate<K extends string>(runs: number, sides: Record<K, (run: number) => Promise<Sample>>): Promise<Comparison<K>> {
+export async function alternate<K extends string>(
+  runs: number,
+  sides: Record<K, (run: number) => Promise<Sample>>,
+  opts: { settle?: () => Promise<void> } = {},
+): Promise<Comparison<K>> {
   const names = Object.keys(sides) as K[];
   const result = Object.fromEntries(names.map((name) => [name, [] as Sample[]])) as unknown as Comparison<K>;
   for (let run = 0; run < runs; run++) {
-    for (const name of run % 2 === 0 ? names : [...names].reverse()) result[name].push(await sides[name](run));
+    for (const name of run % 2 === 0 ? names : [...names].reverse()) {
+      await opts.settle?.();
+      result[name].push(await sides[name](run));
+    }
   }
   return result;
 }
