@@ -182,11 +182,12 @@ async function startS3Server(): Promise<S3Server> {
 
 /**
  * Untimed, before every run of every side: each run starts on the same quiet machine instead of inside the aftermath
- * of the one before it. Measured here without it: a freshly restored 1 GB database is autovacuumed (and analyzed) for
- * tens of seconds after its restore, on the same two cores and disk as the next run, and the previous run's gigabyte
- * of dirty pages is still being written back; which side paid for that depended on the order, not on its own work.
- * So: the restore targets of every side are dropped (dropping ends their autovacuum), the server checkpoints, the
- * kernel writes back, and autovacuum elsewhere is given a bounded while to finish.
+ * of the one before it. Without it (BENCH_SETTLE=0), a freshly restored 1 GB database was still being autovacuumed
+ * (pg_stat_activity, sampled during the next run) and its pages written back, on the same two cores and disk as the
+ * next run, and each side's target stayed until that side's next run: the end-to-end restore measured 1.164× the
+ * shell without settling and 1.051× with it, one bench run after the other. So: the restore targets of every side are
+ * dropped (which also ends their autovacuum), the server checkpoints, the kernel writes back, and autovacuum elsewhere
+ * is given a bounded while to finish.
  */
 async function settle(...restoreTargets: string[]): Promise<void> {
   for (const target of restoreTargets) await drop(target);
