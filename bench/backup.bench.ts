@@ -93,6 +93,8 @@ const RSS_TARGET_MB = 300;
 // How long `settle` waits for autovacuum workers (of databases other than the restore targets) to finish.
 const SETTLE_AUTOVACUUM_MS = 60_000;
 
+// As in vitest.config.ts: the SDK's notice about its 2027 releases and Node 22, once per S3 process, is not a figure.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const url = new URL(process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
 const conn: PgConn = { host: url.hostname, port: Number(url.port || 5432), user: decodeURIComponent(url.username || 'postgres') };
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-bench-'));
