@@ -14,7 +14,7 @@ import { describeObjectDetails, pointObjectViews } from './object-details';
 export function PointObjects({ point, canDownload }: { point: RecoveryPoint; canDownload: boolean }) {
   const objects = pointObjectViews(point);
   return (
-    <ul className="plain-list small" data-testid="point-objects">
+    <ul className="plain-list small point-objects" data-testid="point-objects">
       {objects.map((o) => {
         const lines = describeObjectDetails(o.details);
         return (

@@ -10,7 +10,7 @@ import { isActive, type DeleteResult, type Protection, type RecoveryPoint, type 
 import { useViewer } from '@/components/layout/viewer';
 import { RunsTable } from '@/components/runs/runs-table';
 import { Alert, ErrorAlert } from '@/components/ui/alert';
-import { formatBytes, formatDateTime, shortHash } from '@/components/ui/format';
+import { formatBytes, formatConfigValue, formatDateTime, shortHash } from '@/components/ui/format';
 import { PageHeader } from '@/components/ui/page-header';
 import { TableStatus } from '@/components/ui/query-state';
 import { KindLabel } from './sources-table';
@@ -130,7 +130,7 @@ export function SourceDetail({ id }: { id: string }) {
           {config.map(([key, value]) => (
             <div key={key}>
               <dt>{key}</dt>
-              <dd className="mono">{typeof value === 'string' ? value : JSON.stringify(value)}</dd>
+              <dd className="mono">{formatConfigValue(value)}</dd>
             </div>
           ))}
           <div>
@@ -154,14 +154,16 @@ export function SourceDetail({ id }: { id: string }) {
               : `Recovery point ${deleted.id} was deleted, but some of its stored objects were not; the server log lists them for cleanup.`}
           </Alert>
         )}
-        <table className="table" aria-label="Recovery points">
+        <table className="table table-compact" aria-label="Recovery points">
           <thead>
             <tr>
-              <th>Point</th>
+              <th>
+                Point
+                <div className="muted">SHA-256</div>
+              </th>
               <th>Time</th>
               <th className="num">Size</th>
               <th>Contents</th>
-              <th>SHA-256</th>
               <th>Destination</th>
               <th>Copies</th>
               <th>Verified</th>
@@ -172,11 +174,17 @@ export function SourceDetail({ id }: { id: string }) {
             </tr>
           </thead>
           <tbody>
-            <TableStatus colSpan={10} loading={points.isPending} error={points.error} empty={pointRows.length === 0 && 'No recovery points yet. Run a backup to create one.'} />
+            <TableStatus colSpan={9} loading={points.isPending} error={points.error} empty={pointRows.length === 0 && 'No recovery points yet. Run a backup to create one.'} />
             {pointRows.map((p) => (
               <tr key={p.id} data-testid="recovery-point-row">
-                <td className="mono" title={p.id}>
-                  {p.id.slice(0, 8)}
+                {/* The point's id and its sha256 share a cell: one more column pushed the row's actions off a laptop screen. */}
+                <td>
+                  <div className="mono" title={p.id}>
+                    {p.id.slice(0, 8)}
+                  </div>
+                  <div className="mono muted small" title={`SHA-256 ${p.sha256}`}>
+                    {shortHash(p.sha256)}
+                  </div>
                 </td>
                 <td>
                   {formatDateTime(p.createdAt)}
@@ -184,9 +192,6 @@ export function SourceDetail({ id }: { id: string }) {
                 <td className="num">{formatBytes(p.totalBytes)}</td>
                 <td>
                   <PointObjects point={p} canDownload={viewer.can.requestRestore} />
-                </td>
-                <td className="mono" title={p.sha256}>
-                  {shortHash(p.sha256)}
                 </td>
                 <td>{p.destinationName ?? <span className="muted">—</span>}</td>
                 <td>

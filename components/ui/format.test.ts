@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatAge, formatBytes, formatDuration, formatPercent, formatRate, formatSeconds } from './format';
+import { formatAge, formatBytes, formatConfigValue, formatDuration, formatPercent, formatRate, formatSeconds } from './format';
 
 describe('numbers for people', () => {
   it('sizes in decimal units', () => {
@@ -36,5 +36,17 @@ describe('numbers for people', () => {
     expect(formatPercent(0.996)).toBe('99 %');
     expect(formatPercent(1)).toBe('100 %');
     expect(formatPercent(null)).toBe('—');
+  });
+});
+
+describe('a source config value on the Connection card', () => {
+  it('lists names one after the other, keeps text, shows the rest as JSON', () => {
+    expect(formatConfigValue(['billing', 'accounts'])).toBe('billing, accounts');
+    expect(formatConfigValue('*')).toBe('*');
+    expect(formatConfigValue(true)).toBe('true');
+    expect(formatConfigValue(5432)).toBe('5432');
+    expect(formatConfigValue({ a: 1 })).toBe('{"a":1}');
+    expect(formatConfigValue([{ a: 1 }])).toBe('[{"a":1}]');
+    expect(formatConfigValue(undefined)).toBe('undefined');
   });
 });

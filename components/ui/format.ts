@@ -96,3 +96,13 @@ export function formatTime(iso: string): string {
 }
 
 export const shortHash = (hex: string, n = 12): string => hex.slice(0, n);
+
+/**
+ * A source's config value as the Connection card shows it: text as it is, a list of names (databases, tables) one after
+ * the other, anything else (an object, a number, a flag) as JSON.
+ */
+export function formatConfigValue(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string' || typeof v === 'number')) return value.join(', ');
+  return JSON.stringify(value) ?? String(value);
+}
