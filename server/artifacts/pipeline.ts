@@ -22,6 +22,6 @@ export { createWritePipeline, DEFAULT_COMPRESSION_LEVEL, DEFAULT_COMPRESSION_THR
 export type { WritePipeline, WritePipelineOptions, WriteResult } from './write-pipeline';
 export { createReadPipeline, decodeInto, validateReadOptions } from './read-pipeline';
 export type { DecodeIntoOptions, DecodeIntoResult, ReadPipeline, ReadPipelineOptions, ReadResult } from './read-pipeline';
-export { verifyAndDecode, verifyAndDecodeInto, verifyStored } from './verify';
-export type { VerifyAndDecodeIntoOptions, VerifyAndDecodeOptions, VerifyOptions } from './verify';
+export { verifyAndDecode, verifyAndDecodeInto, verifyStored, verifyStoredAt } from './verify';
+export type { StoredObjectSource, VerifyAndDecodeIntoOptions, VerifyAndDecodeOptions, VerifyOptions } from './verify';
 export type { ArtifactTools } from './run-stages';

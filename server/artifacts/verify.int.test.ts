@@ -3,7 +3,7 @@
  * byte anywhere, a truncation, an object swapped for another backup's. Real zstd and age, objects on local disk.
  */
 import { createReadStream } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { isArtifactError, type ArtifactErrorCode } from './errors';
 import { generateIdentity, type AgeKeyPair } from './keys';
-import { createWritePipeline, verifyAndDecode, verifyStored, type WriteResult } from './pipeline';
+import { createWritePipeline, verifyAndDecode, verifyStored, verifyStoredAt, type WriteResult } from './pipeline';
 import { childProcesses, sampleData, sha256 } from './test-support';
 
 let dir: string;
@@ -164,5 +164,63 @@ describe('verifyStored', () => {
     const err = await verifying.catch((e: unknown) => e);
     expect(isArtifactError(err, 'CANCELLED')).toBe(true);
     expect(never.destroyed).toBe(true);
+  });
+});
+
+describe('verifyStoredAt', () => {
+  /** A store of local files (as local disk): every file it opened, so the test can see each was closed. */
+  function fileStore() {
+    const opened: FileHandle[] = [];
+    return {
+      opened,
+      get: () => Promise.reject(new Error('a store of local files is read through openFile, not get')),
+      openFile: async (key: string) => {
+        const fh = await open(key, 'r');
+        opened.push(fh);
+        return fh;
+      },
+    };
+  }
+  const outcome = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
+  // objectA is stored in beforeAll: read its figures when a test runs.
+  const storedSha256 = () => objectA.result.storedSha256!;
+  const storedBytes = () => objectA.result.storedBytes;
+
+  it('reads a local file by its descriptor: size and sha256 of a good object, and the file closed after', async () => {
+    const store = fileStore();
+    await expect(verifyStoredAt(store, objectA.file, storedSha256(), storedBytes())).resolves.toEqual({ bytes: storedBytes(), sha256: storedSha256() });
+    expect(store.opened).toHaveLength(1);
+    expect(store.opened[0]!.fd).toBe(-1);
+  });
+
+  it('refuses a flipped byte, a truncation and appended bytes, closing the file each time', async () => {
+    const store = fileStore();
+    const flipped = await damaged('at-flipped', (b) => {
+      const mid = b.length >> 1;
+      b[mid] = b[mid]! ^ 1;
+      return b;
+    });
+    const short = await damaged('at-short', (b) => b.subarray(0, b.length - 1));
+    const long = await damaged('at-long', (b) => Buffer.concat([b, Buffer.from('x')]));
+    expect(isArtifactError(await outcome(verifyStoredAt(store, flipped, storedSha256(), storedBytes())), 'CHECKSUM_MISMATCH')).toBe(true);
+    expect(isArtifactError(await outcome(verifyStoredAt(store, short, storedSha256(), storedBytes())), 'SIZE_MISMATCH')).toBe(true);
+    expect(isArtifactError(await outcome(verifyStoredAt(store, long, storedSha256(), storedBytes())), 'SIZE_MISMATCH')).toBe(true);
+    expect(store.opened.map((fh) => fh.fd)).toEqual([-1, -1, -1]);
+  });
+
+  it("passes the store's error for an object it cannot open, and is cancellable", async () => {
+    const store = fileStore();
+    const missing = await outcome(verifyStoredAt(store, path.join(dir, 'absent'), storedSha256(), storedBytes()));
+    expect((missing as NodeJS.ErrnoException).code).toBe('ENOENT');
+    const controller = new AbortController();
+    controller.abort();
+    const cancelled = await outcome(verifyStoredAt(store, objectA.file, storedSha256(), storedBytes(), { signal: controller.signal }));
+    expect(isArtifactError(cancelled, 'CANCELLED')).toBe(true);
+    expect(store.opened.at(-1)!.fd).toBe(-1);
+  });
+
+  it('reads any other store as a stream', async () => {
+    const streamOnly = { get: () => Promise.resolve(createReadStream(objectA.file) as Readable) };
+    await expect(verifyStoredAt(streamOnly, objectA.file, storedSha256(), storedBytes())).resolves.toEqual({ bytes: storedBytes(), sha256: storedSha256() });
   });
 });

@@ -102,6 +102,33 @@ export async function verifyFile(fh: FileHandle, expectedSha256: string, expecte
   return verdict(bytes, hash, expectedSha256, expectedBytes);
 }
 
+/** Where a stored object can be read: a stream always, an open file when the store keeps local files. */
+export interface StoredObjectSource {
+  get(key: string): Promise<Readable>;
+  openFile?(key: string): Promise<FileHandle>;
+}
+
+/**
+ * Size and sha256 of one stored object, read the cheapest way its store allows: a local file (`openFile`) by
+ * positional reads into two reused buffers (`verifyFile`, closed after), anything else as a stream (`verifyStored`).
+ * Throws what those throw, and the store's own error for an object that cannot be opened (`NOT_FOUND` …).
+ */
+export async function verifyStoredAt(
+  store: StoredObjectSource,
+  key: string,
+  expectedSha256: string,
+  expectedBytes?: number,
+  options: VerifyOptions = {},
+): Promise<{ bytes: number; sha256: string }> {
+  if (store.openFile === undefined) return verifyStored(await store.get(key), expectedSha256, expectedBytes, options);
+  const fh = await store.openFile(key);
+  try {
+    return await verifyFile(fh, expectedSha256, expectedBytes, options);
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
+}
+
 /** What identifies a file's content without reading it: any write to it moves its ctime, which no user can set back. */
 function fileIdentity(stats: BigIntStats): string {
   return [stats.dev, stats.ino, stats.size, stats.mtimeNs, stats.ctimeNs].join(':');

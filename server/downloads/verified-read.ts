@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { mkdir, mkdtemp, open, rm, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
-import { verifyStored } from '@/server/artifacts/verify';
+import { verifyStored, verifyStoredAt } from '@/server/artifacts/verify';
 import type { StorageDriver } from '@/server/storage/driver';
 
 // Spooling needs the object's size free plus this much headroom, so a download never fills the web server's disk to
@@ -19,7 +19,7 @@ export interface VerifiedObject {
 }
 
 /**
- * Reads one stored object to its end and checks its size and sha256 (`verifyStored`) before anything of it is
+ * Reads one stored object to its end and checks its size and sha256 (`verifyStoredAt`) before anything of it is
  * decoded, so a download never hands out a byte of an object that fails its checksum. Throws what `verifyStored`
  * throws (`SIZE_MISMATCH`, `CHECKSUM_MISMATCH`) or the driver's `StorageError` (`NOT_FOUND` …), leaving nothing behind.
  *
@@ -36,7 +36,8 @@ export interface VerifiedObject {
 export async function verifyObject(driver: StorageDriver, key: string, expected: { sha256: string; bytes: number }, spoolRoot: string): Promise<VerifiedObject> {
   const reread: VerifiedObject = { reopen: () => driver.get(key), spooled: false, remove: async () => undefined };
   if (driver.openFile !== undefined) {
-    await verifyStored(await driver.get(key), expected.sha256, expected.bytes);
+    // Positional reads of the file (verifyStoredAt), not a stream.
+    await verifyStoredAt(driver, key, expected.sha256, expected.bytes);
     return reread;
   }
   await mkdir(spoolRoot, { recursive: true, mode: 0o700 });

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { SYSTEM_ACTOR, type Actor } from '@/server/auth/permissions';
-import { allOrRootCause, createReadPipeline, isArtifactError, storedExtension, verifyStored } from '@/server/artifacts';
+import { allOrRootCause, createReadPipeline, isArtifactError, storedExtension, verifyStoredAt } from '@/server/artifacts';
 import { enqueueCopy } from '@/server/copies/enqueue-copy';
 import { markCopiesDamaged, type DamagedCopy } from '@/server/copies/mark-copies-damaged';
 import type { AnyEngine, EngineVerifyResult } from '@/server/engines/engine';
@@ -202,10 +202,10 @@ async function verifyPoint(
       await hooks.log('info', `checking size and sha256 of ${stored.location} on ${candidate.label} (${formatBytes(size)}, ${stored.codec})`);
       const offset = bytesBefore;
       try {
-        await verifyStored(await openStored(driver, stored.location, candidate.destination.name), stored.sha256, size, {
-          signal,
-          onProgress: (bytes) => hooks.bytes(offset + bytes),
-        });
+        // A local file is read by positional reads (verifyStoredAt), anything else as a stream.
+        await orMissing(stored.location, candidate.destination.name, () =>
+          verifyStoredAt(driver, stored.location, stored.sha256, size, { signal, onProgress: (bytes) => hooks.bytes(offset + bytes) }),
+        );
         intact[i] ??= { candidate, driver, stored };
       } catch (err) {
         // Cancellation ends the run at once; anything else is this object's failure, recorded, and the others are checked.
@@ -348,9 +348,14 @@ class MissingObject extends Error {
 }
 
 /** The stored object, or a readable "missing" error naming where it should be. */
-async function openStored(driver: StorageDriver, location: string, destinationName: string): Promise<Readable> {
+function openStored(driver: StorageDriver, location: string, destinationName: string): Promise<Readable> {
+  return orMissing(location, destinationName, () => driver.get(location));
+}
+
+/** `read`'s answer; a store's NOT_FOUND becomes a readable "missing" error naming where the object should be. */
+async function orMissing<T>(location: string, destinationName: string, read: () => Promise<T>): Promise<T> {
   try {
-    return await driver.get(location);
+    return await read();
   } catch (err) {
     if (isStorageError(err, 'NOT_FOUND')) {
       throw new MissingObject(`the stored object ${location} is missing from destination ${destinationName}`, { cause: err });
