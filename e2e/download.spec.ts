@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { expect, test } from '@playwright/test';
-import { server, withClient } from './fixtures';
+import { addSourceAndBackUp, server, withClient } from './fixtures';
 import { signIn } from './session';
 
 // Issue 10 item 6: a recovery point's object downloads decoded from the source page. The backup is made over the API
@@ -33,23 +33,11 @@ test.afterAll(async () => {
 
 test('download a recovery point object from the source page: the decoded dump, listed by pg_restore', async ({ page }, testInfo) => {
   test.setTimeout(4 * STEP_MS);
-  const s = server();
   await test.step('sign in', () => signIn(page, { timeout: STEP_MS }));
 
-  const sourceId = await test.step('add the source and back it up over the API', async () => {
-    const created = await page.request.post('/api/v1/sources', {
-      data: { kind: 'postgres', name: sourceName, config: { host: s.host, port: s.port, database: sourceDb, user: s.user, ...(s.password ? { password: s.password } : {}) } },
-    });
-    expect(created.status(), await created.text()).toBe(201);
-    const { id } = (await created.json()) as { id: string };
-    const backup = await page.request.post(`/api/v1/sources/${id}/backups`);
-    expect(backup.status(), await backup.text()).toBe(202);
-    const run = (await backup.json()) as { id: string };
-    await expect
-      .poll(async () => ((await (await page.request.get(`/api/v1/runs/${run.id}`)).json()) as { status: string }).status, { timeout: STEP_MS })
-      .toBe('SUCCEEDED');
-    return id;
-  });
+  const sourceId = await test.step('add the source and back it up over the API', () =>
+    addSourceAndBackUp(page.request, sourceName, { database: sourceDb }, STEP_MS),
+  );
 
   await test.step('the source page lists what the point holds, with a Download link', async () => {
     await page.goto(`/sources/${sourceId}`);

@@ -40,3 +40,21 @@ export function apiAs(request: APIRequestContext, token: string) {
     put: async (path: string, data: unknown) => check(await request.put(`/api/v1${path}`, { headers, data }), `PUT ${path}`),
   };
 }
+
+/**
+ * Adds a PostgreSQL source on the test server over the API (as `request`'s session: a signed-in page's `page.request`)
+ * and backs it up; resolves with the source's id once the backup run SUCCEEDED.
+ */
+export async function addSourceAndBackUp(request: APIRequestContext, name: string, config: Record<string, unknown>, timeout: number): Promise<string> {
+  const s = server();
+  const created = await request.post('/api/v1/sources', {
+    data: { kind: 'postgres', name, config: { host: s.host, port: s.port, user: s.user, ...(s.password ? { password: s.password } : {}), ...config } },
+  });
+  expect(created.status(), await created.text()).toBe(201);
+  const { id } = (await created.json()) as { id: string };
+  const backup = await request.post(`/api/v1/sources/${id}/backups`);
+  expect(backup.status(), await backup.text()).toBe(202);
+  const run = (await backup.json()) as { id: string };
+  await expect.poll(async () => ((await (await request.get(`/api/v1/runs/${run.id}`)).json()) as { status: string }).status, { timeout }).toBe('SUCCEEDED');
+  return id;
+}

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import { server, withClient } from './fixtures';
+import { addSourceAndBackUp, server, withClient } from './fixtures';
 import { signIn } from './session';
 
 // The source page's recovery points table with a point of several objects (three databases and the globals) must fit
@@ -34,26 +34,10 @@ test.afterAll(async () => {
 
 test('a point of several objects: the source page fits 1440 and 1280 px screens, the databases listed', async ({ page }) => {
   test.setTimeout(4 * STEP_MS);
-  const s = server();
   await test.step('sign in', () => signIn(page, { timeout: STEP_MS }));
-  const sourceId = await test.step('a source of three databases and the globals, backed up over the API', async () => {
-    const created = await page.request.post('/api/v1/sources', {
-      data: {
-        kind: 'postgres',
-        name: `e2e-layout-${suffix}`,
-        config: { host: s.host, port: s.port, user: s.user, databases, globals: true, ...(s.password ? { password: s.password } : {}) },
-      },
-    });
-    expect(created.status(), await created.text()).toBe(201);
-    const { id } = (await created.json()) as { id: string };
-    const backup = await page.request.post(`/api/v1/sources/${id}/backups`);
-    expect(backup.status(), await backup.text()).toBe(202);
-    const run = (await backup.json()) as { id: string };
-    await expect
-      .poll(async () => ((await (await page.request.get(`/api/v1/runs/${run.id}`)).json()) as { status: string }).status, { timeout: STEP_MS })
-      .toBe('SUCCEEDED');
-    return id;
-  });
+  const sourceId = await test.step('a source of three databases and the globals, backed up over the API', () =>
+    addSourceAndBackUp(page.request, `e2e-layout-${suffix}`, { databases, globals: true }, STEP_MS),
+  );
 
   await test.step('the points table fits, every object listed and the row actions on screen', async () => {
     const dir = process.env.E2E_SCREENSHOT_DIR;
